@@ -1,0 +1,4 @@
+import { createHandler } from "./core";
+
+/** The Lambda entry for `GET /hello`. */
+export const handler = createHandler();

@@ -1,0 +1,219 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** The labs a stack can switch on with `cloud-labs:labs`. */
+export const LAB_NAMES = ["directory", "hello", "audio", "webService"] as const;
+export type LabName = (typeof LAB_NAMES)[number];
+
+/** Retention periods CloudWatch Logs accepts, in days. */
+export const LOG_RETENTION_DAYS = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+export const LAMBDA_ARCHITECTURES = ["arm64", "x86_64"] as const;
+export type LambdaArchitecture = (typeof LAMBDA_ARCHITECTURES)[number];
+
+/** The one place every config key is declared. `Pulumi.yaml` and the README are checked against it. */
+export interface ConfigKeySpec {
+    type: "string" | "integer" | "boolean" | "array";
+    /** The element type of an `array` key. */
+    items?: "string";
+    description: string;
+    default: string | number | boolean | string[];
+}
+
+export const CONFIG_SCHEMA = {
+    labs: {
+        type: "array",
+        items: "string",
+        description: `Labs to deploy: any of ${LAB_NAMES.join(", ")}.`,
+        default: ["directory", "hello"],
+    },
+    lambdaArchitecture: {
+        type: "string",
+        description: `CPU architecture of every Lambda function: ${LAMBDA_ARCHITECTURES.join(" or ")}.`,
+        default: "arm64",
+    },
+    lambdaMemoryMb: {
+        type: "integer",
+        description: "Memory of the directory function in MB (128 to 10240).",
+        default: 256,
+    },
+    logRetentionDays: {
+        type: "integer",
+        description: "Days CloudWatch keeps function and access logs (a value CloudWatch accepts, e.g. 1, 3, 7, 14, 30).",
+        default: 7,
+    },
+    tracing: {
+        type: "boolean",
+        description: "Turn on AWS X-Ray active tracing for every Lambda function.",
+        default: false,
+    },
+    directoryDataPrefix: {
+        type: "string",
+        description: "Key prefix of the users_*.json files the directory function reads.",
+        default: "users",
+    },
+    apiThrottleBurst: {
+        type: "integer",
+        description: "HTTP API burst limit in requests (caps cost if the URL leaks).",
+        default: 50,
+    },
+    apiThrottleRate: {
+        type: "integer",
+        description: "HTTP API steady-state limit in requests per second.",
+        default: 20,
+    },
+    apiCorsExtraOrigins: {
+        type: "array",
+        items: "string",
+        description: "Origins allowed to call the API besides the website (e.g. http://localhost:3000).",
+        default: [],
+    },
+} satisfies Record<string, ConfigKeySpec>;
+
+export type ConfigKey = keyof typeof CONFIG_SCHEMA;
+
+/** The validated, typed configuration of one stack. */
+export interface LabConfig {
+    labs: ReadonlySet<LabName>;
+    lambdaArchitecture: LambdaArchitecture;
+    lambdaMemoryMb: number;
+    logRetentionDays: number;
+    tracing: boolean;
+    directoryDataPrefix: string;
+    apiThrottleBurst: number;
+    apiThrottleRate: number;
+    apiCorsExtraOrigins: string[];
+}
+
+/** Thrown when one or more config values are invalid; the message names every key, value and what is allowed. */
+export class ConfigError extends Error {
+    constructor(readonly problems: string[]) {
+        super(`Invalid cloud-labs config:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+        this.name = "ConfigError";
+    }
+}
+
+/** Where raw values come from: Pulumi's config in a program, a plain map in tests and scripts. */
+export type ConfigSource = (key: string) => string | undefined;
+
+const PROJECT = "cloud-labs";
+
+/**
+ * Reads and validates every key once. All problems are reported together so a user fixes them in one go.
+ */
+export function loadConfig(source: ConfigSource = pulumiSource()): LabConfig {
+    const problems: string[] = [];
+    const r = new RawReader(source, problems);
+
+    const labs = r.array("labs");
+    const unknown = labs.filter((l) => !(LAB_NAMES as readonly string[]).includes(l));
+    if (unknown.length > 0) {
+        problems.push(describe("labs", JSON.stringify(unknown), `each lab must be one of ${LAB_NAMES.join(", ")}`));
+    }
+
+    const lambdaArchitecture = r.oneOf("lambdaArchitecture", LAMBDA_ARCHITECTURES);
+    const lambdaMemoryMb = r.integer("lambdaMemoryMb", 128, 10240);
+    const logRetentionDays = r.integer("logRetentionDays", 1, 3653);
+    if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays) && Number.isInteger(logRetentionDays)) {
+        problems.push(describe("logRetentionDays", logRetentionDays, `must be one of ${LOG_RETENTION_DAYS.join(", ")}`));
+    }
+    const tracing = r.boolean("tracing");
+
+    const directoryDataPrefix = r.string("directoryDataPrefix");
+    if (!/^[A-Za-z0-9!_.*'()/-]{1,200}$/.test(directoryDataPrefix) || directoryDataPrefix.startsWith("/")) {
+        problems.push(
+            describe("directoryDataPrefix", directoryDataPrefix, "must be 1-200 safe S3 key characters, not starting with /"),
+        );
+    }
+    const apiThrottleBurst = r.integer("apiThrottleBurst", 1, 5000);
+    const apiThrottleRate = r.integer("apiThrottleRate", 1, 10000);
+    const apiCorsExtraOrigins = r.array("apiCorsExtraOrigins");
+    for (const origin of apiCorsExtraOrigins) {
+        if (!/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(origin)) {
+            problems.push(
+                describe("apiCorsExtraOrigins", origin, "each entry must be an origin like http://localhost:3000 (no path)"),
+            );
+        }
+    }
+
+    if (problems.length > 0) throw new ConfigError(problems);
+    return {
+        labs: new Set(labs as LabName[]),
+        lambdaArchitecture,
+        lambdaMemoryMb,
+        logRetentionDays,
+        tracing,
+        directoryDataPrefix,
+        apiThrottleBurst,
+        apiThrottleRate,
+        apiCorsExtraOrigins,
+    };
+}
+
+function pulumiSource(): ConfigSource {
+    const config = new pulumi.Config(PROJECT);
+    return (key) => config.get(key);
+}
+
+/** The standard sentence for a bad value: key, value, rule. */
+export function describe(key: string, value: unknown, rule: string): string {
+    return `${PROJECT}:${key} = ${typeof value === "string" ? JSON.stringify(value) : String(value)}: ${rule}.`;
+}
+
+/** Parses raw config strings by the schema's type, falling back to the schema default; records problems. */
+class RawReader {
+    constructor(
+        private readonly source: ConfigSource,
+        private readonly problems: string[],
+    ) {}
+
+    private raw(key: ConfigKey): string | undefined {
+        const value = this.source(key);
+        return value === undefined || value === "" ? undefined : value;
+    }
+
+    string(key: ConfigKey): string {
+        return this.raw(key) ?? (CONFIG_SCHEMA[key].default as string);
+    }
+
+    oneOf<T extends string>(key: ConfigKey, allowed: readonly T[]): T {
+        const value = this.string(key);
+        if (!(allowed as readonly string[]).includes(value)) {
+            this.problems.push(describe(key, value, `must be one of ${allowed.join(", ")}`));
+        }
+        return value as T;
+    }
+
+    integer(key: ConfigKey, min: number, max: number): number {
+        const raw = this.raw(key);
+        const value = raw === undefined ? (CONFIG_SCHEMA[key].default as number) : Number(raw);
+        if (!Number.isInteger(value) || value < min || value > max) {
+            this.problems.push(describe(key, raw, `must be a whole number from ${min} to ${max}`));
+        }
+        return value;
+    }
+
+    boolean(key: ConfigKey): boolean {
+        const raw = this.raw(key);
+        if (raw === undefined) return CONFIG_SCHEMA[key].default as boolean;
+        if (raw !== "true" && raw !== "false") this.problems.push(describe(key, raw, "must be true or false"));
+        return raw === "true";
+    }
+
+    array(key: ConfigKey): string[] {
+        const raw = this.raw(key);
+        if (raw === undefined) return [...(CONFIG_SCHEMA[key].default as string[])];
+        let parsed: unknown;
+        try {
+            parsed = JSON.parse(raw);
+        } catch {
+            parsed = undefined;
+        }
+        if (!Array.isArray(parsed) || !parsed.every((v) => typeof v === "string")) {
+            this.problems.push(describe(key, raw, "must be a list of strings (a YAML list in Pulumi.<stack>.yaml)"));
+            return [];
+        }
+        return parsed;
+    }
+}

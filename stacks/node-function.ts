@@ -1,0 +1,147 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { LambdaArchitecture } from "./config";
+import { bundle } from "./bundle";
+
+export interface NodeFunctionArgs {
+    /**
+     * The handler's TypeScript entry file, relative to the project root. It must export `handler`.
+     * @example { entry: "functions/hello/index.ts" }
+     */
+    entry: string;
+    /**
+     * What the function does, shown in the Lambda console.
+     * @default ""
+     */
+    description?: string;
+    /**
+     * Memory in MB (128 to 10240); CPU scales with it.
+     * @default 128
+     */
+    memoryMb?: number;
+    /**
+     * Timeout in seconds.
+     * @default 3
+     */
+    timeoutSeconds?: number;
+    /**
+     * CPU architecture; arm64 is about 20% cheaper per GB-second.
+     * @default "arm64"
+     */
+    architecture?: LambdaArchitecture;
+    /**
+     * Days CloudWatch keeps the function's logs.
+     * @default 7
+     */
+    logRetentionDays?: number;
+    /**
+     * Turns on X-Ray active tracing (and grants the role the two X-Ray write actions).
+     * @default false
+     */
+    tracing?: boolean;
+    /**
+     * Environment variables for the handler.
+     * @default {}
+     * @example { environment: { DATA_BUCKET: bucket.bucket } }
+     */
+    environment?: Record<string, pulumi.Input<string>>;
+    /**
+     * IAM statements the function needs beyond writing its own logs. Name resources; avoid `*`.
+     * @default []
+     * @example { statements: [{ Effect: "Allow", Action: ["s3:GetObject"], Resource: [pulumi.interpolate`${bucket.arn}/*`] }] }
+     */
+    statements?: aws.iam.PolicyStatement[];
+}
+
+/** The Lambda runtime every function in this project uses. */
+export const LAMBDA_RUNTIME = "nodejs22.x";
+
+/**
+ * One Lambda function the way every lab builds it: its entry bundled with esbuild during the program run, its own
+ * role trusting only Lambda, logs only into its own log group (created here, with retention, so `pulumi destroy`
+ * removes the logs too), JSON log format, optional X-Ray tracing.
+ */
+export class NodeFunction extends pulumi.ComponentResource {
+    readonly function: aws.lambda.Function;
+    readonly role: aws.iam.Role;
+    readonly logGroup: aws.cloudwatch.LogGroup;
+    /** The function's physical name: `<project>-<stack>-<name>`, fixed so the log group can be named after it. */
+    readonly functionName: string;
+
+    constructor(name: string, args: NodeFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("cloud-labs:lambda:NodeFunction", name, {}, opts);
+        const tracing = args.tracing ?? false;
+        this.functionName = physicalName(name);
+
+        this.logGroup = new aws.cloudwatch.LogGroup(
+            `${name}LogGroup`,
+            { name: `/aws/lambda/${this.functionName}`, retentionInDays: args.logRetentionDays ?? 7 },
+            { parent: this },
+        );
+        this.role = new aws.iam.Role(
+            `${name}Role`,
+            {
+                description: `Execution role of ${this.functionName}`,
+                assumeRolePolicy: JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
+                }),
+            },
+            { parent: this },
+        );
+        const policy = new aws.iam.RolePolicy(
+            `${name}Policy`,
+            {
+                role: this.role.id,
+                policy: pulumi.jsonStringify({
+                    Version: "2012-10-17",
+                    Statement: [
+                        {
+                            Sid: "WriteOwnLogs",
+                            Effect: "Allow",
+                            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                            Resource: [pulumi.interpolate`${this.logGroup.arn}:*`],
+                        },
+                        // X-Ray's write actions support no resource-level scoping: "*" is the only valid resource.
+                        ...(tracing
+                            ? [{ Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: ["*"] }]
+                            : []),
+                        ...(args.statements ?? []),
+                    ],
+                }),
+            },
+            { parent: this },
+        );
+
+        this.function = new aws.lambda.Function(
+            `${name}Function`,
+            {
+                name: this.functionName,
+                description: args.description,
+                runtime: LAMBDA_RUNTIME,
+                architectures: [args.architecture ?? "arm64"],
+                handler: "index.handler",
+                code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundle(args.entry).code) }),
+                memorySize: args.memoryMb ?? 128,
+                timeout: args.timeoutSeconds ?? 3,
+                role: this.role.arn,
+                environment: args.environment ? { variables: args.environment } : undefined,
+                loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name, applicationLogLevel: "INFO", systemLogLevel: "WARN" },
+                tracingConfig: { mode: tracing ? "Active" : "PassThrough" },
+            },
+            // The name is fixed, so a replacement must delete the old function first; the policy must exist before
+            // the first invocation can log.
+            { parent: this, dependsOn: [policy, this.logGroup], deleteBeforeReplace: true },
+        );
+        this.registerOutputs({});
+    }
+
+    get arn(): pulumi.Output<string> {
+        return this.function.arn;
+    }
+}
+
+/** `<project>-<stack>-<name>`, cut to Lambda's 64-character limit. */
+export function physicalName(name: string): string {
+    return `${pulumi.getProject()}-${pulumi.getStack()}-${name}`.slice(0, 64);
+}
