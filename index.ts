@@ -2,6 +2,7 @@
  * cloud-labs: the classic AWS serverless and container labs, switched on per stack by `cloud-labs:labs`.
  * Every lab is a ComponentResource from stacks/, with its own tagged AWS provider.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./stacks/config";
 import { EmployeeDirectory } from "./stacks/directory";
 import { functionDefaults } from "./stacks/function-defaults";
@@ -29,12 +30,18 @@ const hello = config.labs.has("hello")
     ? new HelloWorld("hello", { api: directory?.api, functionDefaults: defaults }, { providers: [labProvider("hello")] })
     : undefined;
 
-// Employee directory
-export const websiteUrl = directory?.websiteUrl;
-export const apiUrl = directory?.api.url;
-export const dataBucket = directory?.dataBucket.bucketName;
+/** Stack outputs: only those of the labs this stack switches on. */
+const outputs: Record<string, pulumi.Output<string>> = {};
+if (directory) {
+    outputs.websiteUrl = directory.websiteUrl;
+    outputs.apiUrl = directory.api.url;
+    outputs.dataBucket = directory.dataBucket.bucketName;
+}
+if (hello) {
+    // Named after the SAM template's outputs.
+    outputs.helloWorldApi = hello.url;
+    outputs.helloWorldFunction = hello.function.arn;
+    outputs.helloWorldFunctionIamRole = hello.function.role.arn;
+}
 
-// Hello world, named after the SAM template's outputs
-export const helloWorldApi = hello?.url;
-export const helloWorldFunction = hello?.function.arn;
-export const helloWorldFunctionIamRole = hello?.function.role.arn;
+export = outputs;

@@ -30,6 +30,8 @@ export function bundle(entry: string): Bundle {
         platform: "node",
         target: "node22",
         format: "cjs",
+        // ES module builds first: the AWS SDK's are tree-shakable, which cuts the directory bundle by about a quarter.
+        mainFields: ["module", "main"],
         legalComments: "none",
         sourcemap: false,
         charset: "utf8",

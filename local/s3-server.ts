@@ -1,0 +1,79 @@
+/**
+ * An S3-compatible server on loopback (s3rver), for the local lab, the handler tests and the benchmarks.
+ */
+import * as crypto from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { S3Client } from "@aws-sdk/client-s3";
+// s3rver ships no types; the slice used here is declared below.
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const S3rver = require("s3rver") as new (options: Record<string, unknown>) => {
+    run(): Promise<AddressInfo>;
+    close(): Promise<void>;
+    reset(): void;
+};
+
+export interface LocalS3 {
+    /** `http://127.0.0.1:<port>` */
+    endpoint: string;
+    port: number;
+    /** A client for this server (path-style, dummy credentials). */
+    client: S3Client;
+    close(): Promise<void>;
+}
+
+export interface LocalS3Options {
+    /** Where objects are kept on disk. */
+    directory: string;
+    /** @default 0 (any free port) */
+    port?: number;
+    /** Buckets to create when missing. @default [] */
+    buckets?: string[];
+}
+
+/**
+ * s3rver signs ListObjectsV2 continuation tokens with DES, which Node's OpenSSL 3 refuses unless the process was
+ * started with --openssl-legacy-provider. Without it, listing past 1,000 keys fails, so fail early and say why.
+ */
+export function assertLegacyOpenSSL(): void {
+    try {
+        crypto.createCipheriv("des", Buffer.alloc(8), Buffer.alloc(8));
+    } catch {
+        throw new Error(
+            "s3rver needs Node started with --openssl-legacy-provider (it signs list continuation tokens with DES); " +
+                "run through npm scripts, or add NODE_OPTIONS=--openssl-legacy-provider",
+        );
+    }
+}
+
+export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
+    assertLegacyOpenSSL();
+    const server = new S3rver({
+        address: "127.0.0.1",
+        port: options.port ?? 0,
+        silent: true,
+        directory: options.directory,
+        configureBuckets: (options.buckets ?? []).map((name) => ({ name })),
+    });
+    const address = await server.run();
+    const endpoint = `http://127.0.0.1:${address.port}`;
+    const client = localS3Client(endpoint);
+    return {
+        endpoint,
+        port: address.port,
+        client,
+        close: async () => {
+            client.destroy();
+            await server.close();
+        },
+    };
+}
+
+/** An S3 client for a local endpoint: path-style addressing and s3rver's fixed credentials. */
+export function localS3Client(endpoint: string): S3Client {
+    return new S3Client({
+        endpoint,
+        region: "us-east-1",
+        forcePathStyle: true,
+        credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+    });
+}

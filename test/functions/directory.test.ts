@@ -1,0 +1,295 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { createHandler, mapLimit } from "../../functions/directory/core";
+import { memoryLogger } from "../../functions/shared/log";
+import { localS3Client } from "../../local/s3-server";
+import { getEvent, jsonBody } from "../helpers/events";
+import { countCommands, put, remove, startTestS3 } from "../helpers/s3";
+
+const SEED_DIR = path.resolve(__dirname, "..", "..", "data");
+const seedFiles = ["users_1.json", "users_2.json", "users_3.json"];
+const person = (first: string, extra: Record<string, unknown> = {}) => ({
+    name: { title: "Ms", first, last: "Tester" },
+    email: `${first.toLowerCase()}@example.com`,
+    department: "Engineering",
+    location: { country: "Norway", state: "Oslo", city: "Oslo" },
+    dob: { age: 30 },
+    ...extra,
+});
+
+describe("directory function against s3rver", function () {
+    this.timeout(120_000);
+    let s3: Awaited<ReturnType<typeof startTestS3>>;
+
+    beforeEach(async () => {
+        s3 = await startTestS3();
+    });
+    afterEach(async () => {
+        await s3.close();
+    });
+
+    const seed = async () => {
+        for (const file of seedFiles) await put(s3.client, s3.bucket, file, fs.readFileSync(path.join(SEED_DIR, file)));
+    };
+    const handlerFor = (options: Partial<Parameters<typeof createHandler>[0]> = {}) =>
+        createHandler({ s3: s3.client, bucket: s3.bucket, logger: memoryLogger(), ...options });
+
+    it("returns the 1,500 seed employees, then 1,000 right after users_1.json is deleted", async () => {
+        await seed();
+        const handler = handlerFor();
+        const first = await handler(getEvent("/users"));
+        assert.equal(first.statusCode, 200);
+        const body = jsonBody(first);
+        assert.equal(body.count, 1500);
+        assert.equal(body.total, 1500);
+        assert.equal(body.users.length, 1500);
+        assert.equal(body.nextCursor, undefined);
+        assert.deepEqual(body.warnings, []);
+
+        await remove(s3.client, s3.bucket, "users_1.json");
+        const after = jsonBody(await handler(getEvent("/users")));
+        assert.equal(after.total, 1000);
+        assert.equal(after.users.length, 1000);
+    });
+
+    it("an empty bucket gives an empty list, not an error", async () => {
+        const result = await handlerFor()(getEvent("/users"));
+        assert.equal(result.statusCode, 200);
+        assert.deepEqual(jsonBody(result), { users: [], count: 0, total: 0, warnings: [] });
+    });
+
+    it("lists past 1,000 keys (ListObjectsV2 pagination)", async () => {
+        const keys = Array.from({ length: 1005 }, (_, i) => `users_${String(i).padStart(4, "0")}.json`);
+        await mapLimit(keys, 16, (key) => put(s3.client, s3.bucket, key, JSON.stringify([person(`P${key}`)])));
+        const client = localS3Client(s3.endpoint);
+        const counts = countCommands(client);
+        const body = jsonBody(await handlerFor({ s3: client })(getEvent("/users")));
+        assert.equal(body.total, 1005);
+        assert.equal(counts.get("ListObjectsV2Command"), 2, "two list pages for 1,005 keys");
+    });
+
+    it("reports a corrupt file, a non-array file and an oversized file in warnings, and keeps the rest", async () => {
+        await put(s3.client, s3.bucket, "users_a.json", JSON.stringify([person("Ann")]));
+        await put(s3.client, s3.bucket, "users_broken.json", '[{"name": ');
+        await put(s3.client, s3.bucket, "users_object.json", JSON.stringify({ hello: "world" }));
+        await put(s3.client, s3.bucket, "users_numbers.json", JSON.stringify([1, 2]));
+        await put(s3.client, s3.bucket, "users_huge.json", JSON.stringify([person("Big", { pad: "x".repeat(3000) })]));
+        const logger = memoryLogger();
+        const body = jsonBody(await handlerFor({ logger, maxObjectBytes: 2000 })(getEvent("/users")));
+        assert.equal(body.total, 1);
+        assert.deepEqual(
+            body.warnings.map((w: { key: string }) => w.key),
+            ["users_broken.json", "users_huge.json", "users_numbers.json", "users_object.json"],
+        );
+        assert.match(body.warnings[0].reason, /not valid JSON/);
+        assert.match(body.warnings[1].reason, /2000-byte limit/);
+        assert.match(body.warnings[2].reason, /element 0 is not a user object/);
+        assert.match(body.warnings[3].reason, /not a JSON array/);
+        const logged = logger.entries.filter((e) => e.event === "users.file_skipped").map((e) => e.key);
+        assert.deepEqual(logged.sort(), ["users_broken.json", "users_huge.json", "users_numbers.json", "users_object.json"]);
+    });
+
+    it("accepts randomuser.me {results: [...]} documents and ignores keys outside the prefix", async () => {
+        await put(s3.client, s3.bucket, "users_api.json", JSON.stringify({ results: [person("Ria"), person("Sam")], info: { seed: "x" } }));
+        await put(s3.client, s3.bucket, "notes.json", JSON.stringify([person("Nope")]));
+        await put(s3.client, s3.bucket, "archive/users_old.json", JSON.stringify([person("Old")]));
+        const body = jsonBody(await handlerFor()(getEvent("/users")));
+        assert.deepEqual(body.users.map((u: any) => u.name.first), ["Ria", "Sam"]);
+    });
+
+    it("reads from a configured prefix", async () => {
+        await put(s3.client, s3.bucket, "people/a.json", JSON.stringify([person("Ann")]));
+        await put(s3.client, s3.bucket, "users_1.json", JSON.stringify([person("Bob")]));
+        const body = jsonBody(await handlerFor({ prefix: "people/" })(getEvent("/users")));
+        assert.deepEqual(body.users.map((u: any) => u.name.first), ["Ann"]);
+    });
+
+    it("a warm invocation fetches only new or changed objects, and drops removed ones", async () => {
+        await seed();
+        const client = localS3Client(s3.endpoint);
+        const counts = countCommands(client);
+        const handler = handlerFor({ s3: client });
+        await handler(getEvent("/users"));
+        assert.equal(counts.get("GetObjectCommand"), 3);
+
+        await handler(getEvent("/users"));
+        assert.equal(counts.get("GetObjectCommand"), 3, "nothing changed: no GET");
+        assert.equal(counts.get("ListObjectsV2Command"), 2, "one LIST per invocation");
+
+        await put(s3.client, s3.bucket, "users_2.json", JSON.stringify([person("Changed")]));
+        const body = jsonBody(await handler(getEvent("/users")));
+        assert.equal(counts.get("GetObjectCommand"), 4, "only the changed file is fetched");
+        assert.equal(body.total, 1001);
+        assert.ok(body.users.some((u: any) => u.name.first === "Changed"));
+    });
+
+    it("skips quietly a key deleted between the list and the get", async () => {
+        await put(s3.client, s3.bucket, "users_a.json", JSON.stringify([person("Ann")]));
+        await put(s3.client, s3.bucket, "users_b.json", JSON.stringify([person("Ben")]));
+        const client = localS3Client(s3.endpoint);
+        client.middlewareStack.add(
+            (next, context) => async (args) => {
+                const input = args.input as { Key?: string };
+                if (context.commandName === "GetObjectCommand" && input.Key === "users_b.json") {
+                    await remove(s3.client, s3.bucket, "users_b.json");
+                }
+                return next(args);
+            },
+            { step: "initialize", name: "deleteBeforeGet" },
+        );
+        const result = await handlerFor({ s3: client })(getEvent("/users"));
+        assert.equal(result.statusCode, 200);
+        const body = jsonBody(result);
+        assert.deepEqual(body.users.map((u: any) => u.name.first), ["Ann"]);
+        assert.deepEqual(body.warnings, []);
+    });
+
+    it("filters with q across first name, last name, email, department and country", async () => {
+        await put(
+            s3.client,
+            s3.bucket,
+            "users_1.json",
+            JSON.stringify([
+                person("Alice"),
+                person("Bob", { name: { first: "Bob", last: "Zulu" }, email: "bob@corp.test", department: "Sales" }),
+                person("Cleo", { location: { country: "Japan" } }),
+            ]),
+        );
+        const handler = handlerFor();
+        const first = async (q: string) => jsonBody(await handler(getEvent("/users", { q }))).users.map((u: any) => u.name.first);
+        assert.deepEqual(await first("ALI"), ["Alice"]);
+        assert.deepEqual(await first("zulu"), ["Bob"]);
+        assert.deepEqual(await first("corp.test"), ["Bob"]);
+        assert.deepEqual(await first("sales"), ["Bob"]);
+        assert.deepEqual(await first("japan"), ["Cleo"]);
+        assert.deepEqual(await first("nobody"), []);
+        const body = jsonBody(await handler(getEvent("/users", { q: "engineering" })));
+        assert.equal(body.total, 2);
+    });
+
+    it("pages with limit and cursor", async () => {
+        await seed();
+        const handler = handlerFor();
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        let pages = 0;
+        do {
+            const body = jsonBody(await handler(getEvent("/users", { limit: "400", ...(cursor ? { cursor } : {}) })));
+            assert.equal(body.total, 1500);
+            assert.equal(body.count, body.users.length);
+            seen.push(...body.users.map((u: any) => u.id.value));
+            cursor = body.nextCursor;
+            pages++;
+        } while (cursor);
+        assert.equal(pages, 4);
+        assert.equal(seen.length, 1500);
+        assert.equal(new Set(seen).size, 1500);
+    });
+
+    it("pages automatically when the whole list would pass the response limit", async () => {
+        await seed();
+        const body = jsonBody(await handlerFor({ maxResponseBytes: 200_000 })(getEvent("/users")));
+        assert.ok(body.count > 0 && body.count < 1500, `count ${body.count}`);
+        assert.equal(body.total, 1500);
+        assert.ok(body.nextCursor);
+        assert.ok(JSON.stringify(body).length <= 200_000);
+    });
+
+    for (const [query, parameter] of [
+        [{ limit: "0" }, "limit"],
+        [{ limit: "1001" }, "limit"],
+        [{ limit: "ten" }, "limit"],
+        [{ limit: "2.5" }, "limit"],
+        [{ cursor: "not-a-cursor" }, "cursor"],
+        [{ q: "x".repeat(201) }, "q"],
+    ] as const) {
+        it(`answers 400 naming ${parameter} for ${JSON.stringify(query).slice(0, 40)}`, async () => {
+            const result = await handlerFor()(getEvent("/users", query));
+            assert.equal(result.statusCode, 400);
+            assert.match(jsonBody(result).message, new RegExp(`^${parameter} `));
+        });
+    }
+
+    it("gzips large bodies for clients that accept gzip, and only for them", async () => {
+        await seed();
+        const handler = handlerFor();
+        const zipped = await handler(getEvent("/users", {}, { "accept-encoding": "gzip, deflate, br" }));
+        assert.equal(zipped.isBase64Encoded, true);
+        assert.equal(zipped.headers?.["content-encoding"], "gzip");
+        assert.equal(jsonBody(zipped).total, 1500);
+        const plain = await handler(getEvent("/users"));
+        assert.equal(plain.isBase64Encoded, false);
+        assert.equal(plain.headers?.["content-encoding"], undefined);
+        assert.ok(Buffer.from(zipped.body!, "base64").length * 4 < Buffer.byteLength(plain.body!), "gzip is under a quarter");
+        const refused = await handler(getEvent("/users", {}, { "Accept-Encoding": "gzip;q=0" }));
+        assert.equal(refused.isBase64Encoded, false);
+    });
+
+    it("answers 502 with a clear message when the bucket is missing, without a stack trace", async () => {
+        const logger = memoryLogger();
+        const result = await handlerFor({ bucket: "no-such-bucket", logger })(getEvent("/users"));
+        assert.equal(result.statusCode, 502);
+        const body = jsonBody(result);
+        assert.match(body.message, /does not exist \(NoSuchBucket\)/);
+        assert.doesNotMatch(result.body!, /at .*\.ts:\d+/);
+        assert.ok(logger.entries.some((e) => e.level === "ERROR"));
+    });
+
+    it("answers 502 naming AccessDenied when S3 refuses", async () => {
+        const client = localS3Client(s3.endpoint);
+        client.middlewareStack.add(
+            () => async () => {
+                const error = new Error("Access Denied");
+                error.name = "AccessDenied";
+                throw error;
+            },
+            { step: "initialize", name: "deny" },
+        );
+        const result = await handlerFor({ s3: client })(getEvent("/users"));
+        assert.equal(result.statusCode, 502);
+        assert.match(jsonBody(result).message, /AccessDenied/);
+    });
+});
+
+describe("directory function bundle", function () {
+    this.timeout(60_000);
+    it("the deployed bundle loads in a fresh Node process and serves GET /users from S3", async () => {
+        const { bundle } = await import("../../stacks/bundle");
+        const { execFile } = await import("node:child_process");
+        const { promisify } = await import("node:util");
+        const os = await import("node:os");
+        const s3 = await startTestS3();
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cloud-labs-bundle-"));
+        try {
+            await put(s3.client, s3.bucket, "users_1.json", fs.readFileSync(path.join(SEED_DIR, "users_1.json")));
+            fs.writeFileSync(path.join(dir, "index.js"), bundle("functions/directory/index.ts").code);
+            const script = `
+                const { handler } = require(${JSON.stringify(path.join(dir, "index.js"))});
+                handler({ rawPath: "/users", headers: {}, queryStringParameters: { limit: "2" } })
+                    .then((r) => console.log(JSON.stringify(r)));`;
+            // Asynchronously: s3rver runs in this process and must keep serving while the child waits on it.
+            const { stdout: out } = await promisify(execFile)(process.execPath, ["-e", script], {
+                timeout: 30_000,
+                cwd: dir,
+                env: {
+                    PATH: process.env.PATH,
+                    DATA_BUCKET: s3.bucket,
+                    AWS_ENDPOINT_URL_S3: s3.endpoint,
+                    AWS_REGION: "us-east-1",
+                    AWS_ACCESS_KEY_ID: "S3RVER",
+                    AWS_SECRET_ACCESS_KEY: "S3RVER",
+                    AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: "1",
+                },
+            });
+            const result = JSON.parse(out);
+            assert.equal(result.statusCode, 200, out);
+            const body = JSON.parse(result.body);
+            assert.equal(body.total, 500);
+            assert.equal(body.count, 2);
+        } finally {
+            await s3.close();
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});

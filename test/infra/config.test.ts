@@ -1,0 +1,110 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { CONFIG_SCHEMA, ConfigError, loadConfig } from "../../stacks/config";
+import { pulumiConfigBlock, readmeConfigTable } from "../../scripts/config-reference";
+import { ROOT, runProgram, shippedStacks, stackConfig } from "../helpers/program";
+
+const load = (values: Record<string, string>) => loadConfig((key) => values[key]);
+
+function rejects(values: Record<string, string>, ...patterns: RegExp[]): void {
+    assert.throws(
+        () => load(values),
+        (error: unknown) => {
+            assert.ok(error instanceof ConfigError, String(error));
+            for (const p of patterns) assert.match(error.message, p);
+            return true;
+        },
+    );
+}
+
+describe("config", () => {
+    it("defaults to the schema's defaults", () => {
+        const config = load({});
+        assert.deepEqual([...config.labs], ["directory", "hello"]);
+        assert.equal(config.lambdaArchitecture, "arm64");
+        assert.equal(config.lambdaMemoryMb, 256);
+        assert.equal(config.logRetentionDays, 7);
+        assert.equal(config.tracing, false);
+        assert.equal(config.directoryDataPrefix, "users");
+    });
+
+    it("rejects an unknown lab, naming the key, the value and the allowed labs", () => {
+        rejects({ labs: '["directory","chatbot"]' }, /cloud-labs:labs/, /chatbot/, /directory, hello, audio, webService/);
+    });
+
+    it("rejects labs that are not a list", () => {
+        rejects({ labs: "directory" }, /cloud-labs:labs = "directory": must be a list of strings/);
+    });
+
+    for (const memory of ["127", "10241", "-1", "256.5", "lots"]) {
+        it(`rejects lambdaMemoryMb ${memory}, naming Lambda's range`, () => {
+            rejects({ lambdaMemoryMb: memory }, /cloud-labs:lambdaMemoryMb/, new RegExp(`"${memory.replace(".", "\\.")}"`), /128 to 10240/);
+        });
+    }
+
+    it("accepts Lambda's memory bounds", () => {
+        assert.equal(load({ lambdaMemoryMb: "128" }).lambdaMemoryMb, 128);
+        assert.equal(load({ lambdaMemoryMb: "10240" }).lambdaMemoryMb, 10240);
+    });
+
+    for (const days of ["2", "0", "10", "4000"]) {
+        it(`rejects logRetentionDays ${days}, listing what CloudWatch accepts`, () => {
+            rejects({ logRetentionDays: days }, /cloud-labs:logRetentionDays/, /1, 3, 5, 7, 14, 30/);
+        });
+    }
+
+    it("rejects an unknown architecture", () => {
+        rejects({ lambdaArchitecture: "x86" }, /cloud-labs:lambdaArchitecture = "x86": must be one of arm64, x86_64/);
+    });
+
+    it("rejects a non-boolean tracing switch", () => {
+        rejects({ tracing: "yes" }, /cloud-labs:tracing = "yes": must be true or false/);
+    });
+
+    it("rejects negative or zero throttling", () => {
+        rejects({ apiThrottleBurst: "-5" }, /cloud-labs:apiThrottleBurst = "-5"/);
+        rejects({ apiThrottleRate: "0" }, /cloud-labs:apiThrottleRate = "0"/);
+    });
+
+    it("rejects a data prefix with a leading slash or unsafe characters", () => {
+        rejects({ directoryDataPrefix: "/users" }, /cloud-labs:directoryDataPrefix/);
+        rejects({ directoryDataPrefix: "users?" }, /cloud-labs:directoryDataPrefix/);
+    });
+
+    it("rejects a CORS origin with a path", () => {
+        rejects({ apiCorsExtraOrigins: '["http://localhost:3000/app"]' }, /cloud-labs:apiCorsExtraOrigins = "http:\/\/localhost:3000\/app"/);
+    });
+
+    it("reports every bad key at once", () => {
+        rejects({ lambdaMemoryMb: "1", logRetentionDays: "2", labs: '["x"]' }, /lambdaMemoryMb/, /logRetentionDays/, /labs/);
+    });
+
+    it("fails the program run (and so the preview) with the message", async () => {
+        await assert.rejects(runProgram("dev", { lambdaMemoryMb: 99999 }), /cloud-labs:lambdaMemoryMb = "99999": must be a whole number from 128 to 10240/);
+    });
+
+    it("Pulumi.yaml declares every key with type, description and the code's default", () => {
+        const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
+        assert.equal(project.name, "cloud-labs");
+        assert.equal(project.runtime.name, "nodejs");
+        assert.deepEqual(project.config, pulumiConfigBlock(), "run npm run config:sync");
+    });
+
+    it("README's config table matches the schema", () => {
+        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+        assert.ok(readme.includes(readmeConfigTable()), "README config table drifted: run npm run config:sync");
+    });
+
+    for (const stack of shippedStacks()) {
+        it(`Pulumi.${stack}.yaml sets a region and only known, valid keys`, () => {
+            const values = stackConfig(stack);
+            assert.ok(values["aws:region"], "aws:region is set");
+            for (const key of Object.keys(values)) {
+                if (key.startsWith("cloud-labs:")) assert.ok(key.slice(11) in CONFIG_SCHEMA, `${key} is declared`);
+            }
+            load(Object.fromEntries(Object.entries(values).map(([k, v]) => [k.replace(/^cloud-labs:/, ""), v])));
+        });
+    }
+});

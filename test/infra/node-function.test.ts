@@ -1,0 +1,92 @@
+import * as assert from "node:assert/strict";
+import { bundle } from "../../stacks/bundle";
+import { runProgram, type ProgramRun } from "../helpers/program";
+import { list, statementsOf } from "../helpers/policy";
+
+describe("NodeFunction, the shared Lambda block", () => {
+    let run: ProgramRun;
+    before(async () => {
+        run = await runProgram("dev");
+    });
+    const functions = () => run.ofType("aws:lambda/function:Function");
+
+    it("every function runs nodejs22.x on the configured architecture with its own timeout", () => {
+        assert.ok(functions().length >= 2);
+        for (const fn of functions()) {
+            assert.equal(fn.inputs.runtime, "nodejs22.x", fn.name);
+            assert.deepEqual(fn.inputs.architectures, ["arm64"], fn.name);
+            assert.equal(fn.inputs.handler, "index.handler");
+        }
+        assert.equal(run.named("hello-functionFunction").inputs.timeout, 3, "the SAM template's 3 s");
+    });
+
+    it("every function logs JSON into its own /aws/lambda/<name> log group with retention", () => {
+        for (const fn of functions()) {
+            const base = fn.name.replace(/Function$/, "");
+            const group = run.named(`${base}LogGroup`).inputs;
+            assert.equal(group.name, `/aws/lambda/${fn.inputs.name}`);
+            assert.equal(group.retentionInDays, 7);
+            assert.equal(fn.inputs.loggingConfig.logGroup, group.name);
+            assert.equal(fn.inputs.loggingConfig.logFormat, "JSON");
+        }
+    });
+
+    it("every role trusts only lambda.amazonaws.com", () => {
+        for (const role of run.ofType("aws:iam/role:Role")) {
+            assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy).Statement, [
+                { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
+            ]);
+            assert.equal(role.inputs.managedPolicyArns, undefined, `${role.name} has no managed policies`);
+        }
+        assert.equal(run.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").length, 0);
+    });
+
+    it("every role may write logs only to its own log group, and names a resource for every non-X-Ray action", () => {
+        for (const policy of run.ofType("aws:iam/rolePolicy:RolePolicy")) {
+            const base = policy.name.replace(/Policy$/, "");
+            const statements = statementsOf(policy.inputs.policy);
+            const logs = statements.find((s) => s.Sid === "WriteOwnLogs")!;
+            assert.deepEqual(logs.Action, ["logs:CreateLogStream", "logs:PutLogEvents"]);
+            assert.deepEqual(logs.Resource, [`arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/cloud-labs-dev-${base}:*`]);
+            for (const s of statements) {
+                assert.ok(!list(s.Action).some((a) => a.includes("*")), `${policy.name} ${s.Sid}: no wildcard actions`);
+                if (s.Sid !== "WriteTraces") assert.ok(!list(s.Resource).includes("*"), `${policy.name} ${s.Sid}: names its resources`);
+            }
+        }
+    });
+
+    it("turns X-Ray on with the dev stack's tracing switch, and off by default", async () => {
+        for (const fn of functions()) assert.equal(fn.inputs.tracingConfig.mode, "Active");
+        const traces = statementsOf(run.named("hello-functionPolicy").inputs.policy).find((s) => s.Sid === "WriteTraces")!;
+        assert.deepEqual(traces.Action, ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]);
+
+        const off = await runProgram("dev", { tracing: false, lambdaArchitecture: "x86_64", logRetentionDays: 30 });
+        for (const fn of off.ofType("aws:lambda/function:Function")) {
+            assert.equal(fn.inputs.tracingConfig.mode, "PassThrough");
+            assert.deepEqual(fn.inputs.architectures, ["x86_64"]);
+        }
+        for (const group of off.ofType("aws:cloudwatch/logGroup:LogGroup")) assert.equal(group.inputs.retentionInDays, 30);
+        assert.ok(!statementsOf(off.named("hello-functionPolicy").inputs.policy).some((s) => s.Sid === "WriteTraces"));
+    });
+
+    it("ships the esbuild bundle as index.js", async () => {
+        const fn = run.named("hello-functionFunction").inputs;
+        const assets = await fn.code.assets;
+        assert.deepEqual(Object.keys(assets), ["index.js"]);
+        assert.equal(await assets["index.js"].text, bundle("functions/hello/index.ts").code);
+    });
+
+    it("bundles deterministically, minified, with no absolute paths", () => {
+        const entry = "functions/directory/index.ts";
+        const first = bundle(entry).code;
+        // A fresh esbuild run (not the memoized one) must produce the same bytes.
+        const again = require("esbuild").buildSync({
+            absWorkingDir: require("node:path").resolve(__dirname, "..", ".."),
+            entryPoints: [entry], bundle: true, minify: true, platform: "node", target: "node22", format: "cjs",
+            mainFields: ["module", "main"], legalComments: "none", charset: "utf8", write: false, logLevel: "silent",
+        }).outputFiles[0].text;
+        assert.equal(first, again);
+        assert.ok(!first.includes(process.cwd()), "no absolute path of this checkout");
+        assert.ok(first.length / first.split("\n").length > 2000, "minified: long lines");
+    });
+});
