@@ -83,7 +83,7 @@
         if (!append) tbody.textContent = "";
         addRows(body.users);
         state.cursor = body.nextCursor;
-        el("count").textContent = body.total + (body.total === 1 ? " employee" : " employees");
+        el("count").textContent = Number(body.total).toLocaleString("en-US") + (body.total === 1 ? " employee" : " employees");
         show("users", tbody.children.length > 0);
         show("empty", body.total === 0);
         show("more", Boolean(body.nextCursor));

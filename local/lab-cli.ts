@@ -1,0 +1,87 @@
+/**
+ * `npm run lab -- ls | rm KEY | put FILE [KEY]`: acts on the running local lab's data bucket, from a second
+ * terminal, so the lab's "delete users_1.json" step needs no extra tools.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+import { contentTypeOf } from "../stacks/content-type";
+import { DEFAULT_LAB_DIR, readLabState } from "./lab-state";
+import { localS3Client } from "./s3-server";
+
+const USAGE = `Usage: npm run lab -- <command>
+
+  ls                 list the objects in the lab's data bucket
+  rm KEY             delete an object (e.g. rm users_1.json)
+  put FILE [KEY]     upload a file (KEY defaults to the file's name)`;
+
+export async function labCli(argv: string[], labDir = process.env.CLOUD_LABS_DIR || DEFAULT_LAB_DIR): Promise<number> {
+    const [command, ...rest] = argv;
+    if (!command || command === "--help" || !["ls", "rm", "put"].includes(command)) {
+        console.error(command && command !== "--help" ? `unknown command ${command}\n\n${USAGE}` : USAGE);
+        return 2;
+    }
+    const state = readLabState(labDir);
+    if (!state) {
+        console.error("No local lab is running: start one with npm start (in another terminal).");
+        return 1;
+    }
+    const s3 = localS3Client(state.s3Endpoint);
+    const Bucket = state.bucket;
+    try {
+        if (command === "ls") {
+            let token: string | undefined;
+            let count = 0;
+            do {
+                const page = await s3.send(new ListObjectsV2Command({ Bucket, ContinuationToken: token }));
+                for (const o of page.Contents ?? []) {
+                    console.log(`${o.LastModified?.toISOString() ?? ""}  ${String(o.Size ?? 0).padStart(10)}  ${o.Key}`);
+                    count++;
+                }
+                token = page.IsTruncated ? page.NextContinuationToken : undefined;
+            } while (token);
+            console.log(`${count} object${count === 1 ? "" : "s"} in s3://${Bucket}`);
+            return 0;
+        }
+        if (command === "rm") {
+            const [Key] = rest;
+            if (!Key || rest.length > 1) return usage("rm takes one KEY");
+            try {
+                await s3.send(new HeadObjectCommand({ Bucket, Key }));
+            } catch {
+                console.error(`No object ${Key} in s3://${Bucket} (npm run lab -- ls lists them)`);
+                return 1;
+            }
+            await s3.send(new DeleteObjectCommand({ Bucket, Key }));
+            console.log(`deleted s3://${Bucket}/${Key}`);
+            return 0;
+        }
+        const [file, key] = rest;
+        if (!file || rest.length > 2) return usage("put takes FILE and an optional KEY");
+        let body: Buffer;
+        try {
+            body = fs.readFileSync(file);
+        } catch (error) {
+            console.error(`Cannot read ${file}: ${(error as Error).message}`);
+            return 1;
+        }
+        const Key = key ?? path.basename(file);
+        await s3.send(new PutObjectCommand({ Bucket, Key, Body: body, ContentType: contentTypeOf(Key) }));
+        console.log(`uploaded ${file} to s3://${Bucket}/${Key}`);
+        return 0;
+    } catch (error) {
+        console.error(`The lab's S3 server at ${state.s3Endpoint} did not answer: ${(error as Error).message}`);
+        return 1;
+    } finally {
+        s3.destroy();
+    }
+}
+
+function usage(message: string): number {
+    console.error(`${message}\n\n${USAGE}`);
+    return 2;
+}
+
+if (require.main === module) {
+    labCli(process.argv.slice(2)).then((code) => process.exit(code));
+}

@@ -1,0 +1,209 @@
+/**
+ * The employee-directory lab on one machine: an S3-compatible server holding the data bucket, and one HTTP server
+ * that serves the website and the API, calling the same handler cores the Lambdas run.
+ */
+import * as fs from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import * as path from "node:path";
+import { CreateBucketCommand, HeadBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { createHandler as createDirectoryHandler, parseUsers } from "../functions/directory/core";
+import { createHandler as createHelloHandler } from "../functions/hello/core";
+import type { HttpHandler } from "../functions/shared/http";
+import { consoleLogger, type Logger } from "../functions/shared/log";
+import { contentTypeOf } from "../stacks/content-type";
+import { SEED_DIR, SITE_DIR, siteConfigScript } from "../stacks/directory";
+import { toEvent, writeResult } from "./api-gateway";
+import { startLocalS3, type LocalS3 } from "./s3-server";
+
+export const LOCAL_BUCKET = "directory-data";
+
+export interface LabOptions {
+    /** Folder for the lab's state; S3 objects live in `<labDir>/s3` and survive restarts. */
+    labDir: string;
+    /** HTTP port of the website and API. @default 3000 (0 = any free port) */
+    port?: number;
+    /** Port of the S3 server. @default 0 (any free port) */
+    s3Port?: number;
+    /** Start from the seed again: remove the stored objects first. @default false */
+    reset?: boolean;
+    /** Where the users_*.json seed files are. @default data/ */
+    seedDir?: string;
+    /** Key prefix of the data files. @default "users" */
+    prefix?: string;
+    /** One line per API request and lifecycle event. @default console.log */
+    log?: (line: string) => void;
+    /** Structured logs of the handlers. @default console JSON */
+    logger?: Logger;
+}
+
+export interface RunningLab {
+    url: string;
+    apiUrl: string;
+    s3Endpoint: string;
+    bucket: string;
+    port: number;
+    /** True when this start created the bucket and uploaded the seed. */
+    seeded: boolean;
+    close(): Promise<void>;
+}
+
+/** A seed file that cannot be used: start-up stops, naming the file and the reason. */
+export class SeedError extends Error {
+    constructor(file: string, reason: string) {
+        super(`Seed file ${file} ${reason}`);
+        this.name = "SeedError";
+    }
+}
+
+/** Reads and checks every seed file before anything starts, so a bad file never half-starts the lab. */
+export function readSeedFiles(seedDir: string): { key: string; body: string }[] {
+    let names: string[];
+    try {
+        names = fs.readdirSync(seedDir).filter((f) => /^users_.*\.json$/.test(f)).sort();
+    } catch (error) {
+        throw new SeedError(seedDir, `cannot be read: ${(error as Error).message}`);
+    }
+    if (names.length === 0) throw new SeedError(seedDir, "holds no users_*.json file");
+    return names.map((name) => {
+        const file = path.join(seedDir, name);
+        let body: string;
+        try {
+            body = fs.readFileSync(file, "utf8");
+        } catch (error) {
+            throw new SeedError(file, `cannot be read: ${(error as Error).message}`);
+        }
+        try {
+            parseUsers(body);
+        } catch (error) {
+            throw new SeedError(file, (error as Error).message);
+        }
+        return { key: name, body };
+    });
+}
+
+export async function startLab(options: LabOptions): Promise<RunningLab> {
+    const log = options.log ?? ((line: string) => console.log(line));
+    const s3Dir = path.join(options.labDir, "s3");
+    const seeds = readSeedFiles(options.seedDir ?? SEED_DIR);
+    if (options.reset) fs.rmSync(s3Dir, { recursive: true, force: true });
+    fs.mkdirSync(s3Dir, { recursive: true });
+
+    const s3 = await listenOrExplain(() => startLocalS3({ directory: s3Dir, port: options.s3Port ?? 0 }), options.s3Port, "--s3-port");
+    let server: http.Server | undefined;
+    try {
+        const seeded = await ensureBucket(s3, seeds);
+        const routes: Record<string, HttpHandler> = {
+            "GET /users": createDirectoryHandler({ s3: s3.client, bucket: LOCAL_BUCKET, prefix: options.prefix, logger: options.logger }),
+            "GET /hello": createHelloHandler(),
+        };
+        server = http.createServer((req, res) => {
+            handle(req, res, routes, log).catch((error) => {
+                (options.logger ?? consoleLogger).error("local.request_failed", { error: String(error) });
+                if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+                res.end(JSON.stringify({ message: "Internal Server Error" }));
+            });
+        });
+        const port = await listenOrExplain(() => listen(server!, options.port ?? 3000), options.port, "--port");
+        const url = `http://127.0.0.1:${port}`;
+        const httpServer = server;
+        return {
+            url,
+            apiUrl: url,
+            s3Endpoint: s3.endpoint,
+            bucket: LOCAL_BUCKET,
+            port,
+            seeded,
+            close: async () => {
+                await new Promise<void>((resolve) => {
+                    httpServer.close(() => resolve());
+                    httpServer.closeAllConnections();
+                });
+                await s3.close();
+            },
+        };
+    } catch (error) {
+        server?.close();
+        await s3.close();
+        throw error;
+    }
+}
+
+async function ensureBucket(s3: LocalS3, seeds: { key: string; body: string }[]): Promise<boolean> {
+    try {
+        await s3.client.send(new HeadBucketCommand({ Bucket: LOCAL_BUCKET }));
+        return false;
+    } catch {
+        await s3.client.send(new CreateBucketCommand({ Bucket: LOCAL_BUCKET }));
+        for (const { key, body } of seeds) {
+            await s3.client.send(new PutObjectCommand({ Bucket: LOCAL_BUCKET, Key: key, Body: body, ContentType: "application/json" }));
+        }
+        return true;
+    }
+}
+
+async function handle(req: http.IncomingMessage, res: http.ServerResponse, routes: Record<string, HttpHandler>, log: (line: string) => void) {
+    const started = process.hrtime.bigint();
+    const pathname = new URL(req.url ?? "/", "http://local").pathname;
+    const routeKey = `${req.method} ${pathname}`;
+    const handler = routes[routeKey];
+    if (handler) {
+        let result;
+        try {
+            result = await handler(toEvent(req, routeKey));
+        } catch {
+            // What API Gateway answers when the function itself fails.
+            result = { statusCode: 500, body: JSON.stringify({ message: "Internal Server Error" }) };
+        }
+        writeResult(res, result);
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        log(`${req.method} ${pathname} ${result.statusCode ?? 200} ${ms.toFixed(0)}ms`);
+        return;
+    }
+    if (req.method !== "GET" && req.method !== "HEAD") {
+        writeResult(res, { statusCode: 404, body: JSON.stringify({ message: "Not Found" }) });
+        return;
+    }
+    serveSite(req, res, pathname);
+}
+
+/** The website as the S3 website endpoint serves it, plus a config.js that points at this server's API. */
+function serveSite(req: http.IncomingMessage, res: http.ServerResponse, pathname: string): void {
+    if (pathname === "/config.js") {
+        const origin = `http://${req.headers.host ?? "localhost"}`;
+        return send(res, 200, contentTypeOf("config.js"), siteConfigScript(origin), req.method === "HEAD");
+    }
+    const relative = pathname === "/" ? "index.html" : decodeURIComponent(pathname.slice(1));
+    const file = path.resolve(SITE_DIR, relative);
+    if (file.startsWith(SITE_DIR + path.sep) && fs.existsSync(file) && fs.statSync(file).isFile()) {
+        return send(res, 200, contentTypeOf(file), fs.readFileSync(file), req.method === "HEAD");
+    }
+    send(res, 404, contentTypeOf("error.html"), fs.readFileSync(path.join(SITE_DIR, "error.html")), req.method === "HEAD");
+}
+
+function send(res: http.ServerResponse, status: number, type: string, body: string | Buffer, headOnly: boolean): void {
+    res.writeHead(status, { "content-type": type, "content-length": Buffer.byteLength(body), "cache-control": "no-store" });
+    res.end(headOnly ? undefined : body);
+}
+
+function listen(server: http.Server, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, "127.0.0.1", () => {
+            server.off("error", reject);
+            resolve((server.address() as AddressInfo).port);
+        });
+    });
+}
+
+/** Turns EADDRINUSE into a message that names the port and the flag to change it. */
+async function listenOrExplain<T>(start: () => Promise<T>, port: number | undefined, flag: string): Promise<T> {
+    try {
+        return await start();
+    } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+            throw new Error(`Port ${port} is already in use: stop what is using it, or pick another with ${flag} <port>`);
+        }
+        throw error;
+    }
+}
