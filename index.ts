@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./stacks/config";
+import { AudioLab } from "./stacks/audio";
 import { EmployeeDirectory } from "./stacks/directory";
 import { functionDefaults } from "./stacks/function-defaults";
 import { HelloWorld } from "./stacks/hello";
@@ -30,8 +31,22 @@ const hello = config.labs.has("hello")
     ? new HelloWorld("hello", { api: directory?.api, functionDefaults: defaults }, { providers: [labProvider("hello")] })
     : undefined;
 
+const audio = config.labs.has("audio")
+    ? new AudioLab(
+          "audio",
+          {
+              voice: config.audioVoice,
+              engine: config.audioEngine,
+              seedTexts: config.audioSeedTexts,
+              factSkillVersion: config.alexaFactSkill ? config.alexaFactSkillVersion : undefined,
+              functionDefaults: defaults,
+          },
+          { providers: [labProvider("audio")] },
+      )
+    : undefined;
+
 /** Stack outputs: only those of the labs this stack switches on. */
-const outputs: Record<string, pulumi.Output<string>> = {};
+const outputs: Record<string, pulumi.Output<unknown>> = {};
 if (directory) {
     outputs.websiteUrl = directory.websiteUrl;
     outputs.apiUrl = directory.api.url;
@@ -42,6 +57,12 @@ if (hello) {
     outputs.helloWorldApi = hello.url;
     outputs.helloWorldFunction = hello.function.arn;
     outputs.helloWorldFunctionIamRole = hello.function.role.arn;
+}
+if (audio) {
+    outputs.audioBucket = audio.bucket.bucketName;
+    outputs.audioUrlPattern = audio.audioUrlPattern;
+    if (audio.seedKeys.length > 0) outputs.seedAudioUrl = audio.audioUrl(audio.seedKeys[0]);
+    if (audio.factSkill) outputs.alexaFactSkillOutputs = audio.factSkill.outputs;
 }
 
 export = outputs;

@@ -1,4 +1,10 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { POLLY_ENGINES, POLLY_VOICES, type PollyEngine } from "./polly-voices";
+
+/** Where the audio lab's seed texts are; `audioSeedTexts` names files in it. */
+export const TEXTS_DIR = path.resolve(__dirname, "..", "data", "texts");
 
 /** The labs a stack can switch on with `cloud-labs:labs`. */
 export const LAB_NAMES = ["directory", "hello", "audio", "webService"] as const;
@@ -69,6 +75,32 @@ export const CONFIG_SCHEMA = {
         description: "Origins allowed to call the API besides the website (e.g. http://localhost:3000).",
         default: [],
     },
+    audioVoice: {
+        type: "string",
+        description: "Amazon Polly voice of the audio lab (e.g. Joanna, Matthew, Amy); it must support audioEngine.",
+        default: "Joanna",
+    },
+    audioEngine: {
+        type: "string",
+        description: `Amazon Polly engine: ${POLLY_ENGINES.join(" or ")} (neural costs 4x, sounds better).`,
+        default: "standard",
+    },
+    audioSeedTexts: {
+        type: "array",
+        items: "string",
+        description: "Files in data/texts/ that pulumi up uploads under text/, so a new stack gets MP3s without clicks.",
+        default: ["welcome.txt"],
+    },
+    alexaFactSkill: {
+        type: "boolean",
+        description: "Also deploy the alexa-skills-kit-nodejs-factskill app from the Serverless Application Repository.",
+        default: false,
+    },
+    alexaFactSkillVersion: {
+        type: "string",
+        description: "Semantic version of the fact skill app to pin; required when alexaFactSkill is true.",
+        default: "",
+    },
 } satisfies Record<string, ConfigKeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_SCHEMA;
@@ -84,6 +116,11 @@ export interface LabConfig {
     apiThrottleBurst: number;
     apiThrottleRate: number;
     apiCorsExtraOrigins: string[];
+    audioVoice: string;
+    audioEngine: PollyEngine;
+    audioSeedTexts: string[];
+    alexaFactSkill: boolean;
+    alexaFactSkillVersion: string;
 }
 
 /** Thrown when one or more config values are invalid; the message names every key, value and what is allowed. */
@@ -137,6 +174,36 @@ export function loadConfig(source: ConfigSource = pulumiSource()): LabConfig {
         }
     }
 
+    const audioVoice = r.string("audioVoice");
+    const audioEngine = r.oneOf("audioEngine", POLLY_ENGINES);
+    const voiceEngines = POLLY_VOICES[audioVoice];
+    if (!voiceEngines) {
+        problems.push(describe("audioVoice", audioVoice, `must be one of ${Object.keys(POLLY_VOICES).join(", ")}`));
+    } else if (!voiceEngines.includes(audioEngine)) {
+        problems.push(
+            describe("audioVoice", audioVoice, `supports only the ${voiceEngines.join(" and ")} engine, not cloud-labs:audioEngine = ${audioEngine}`),
+        );
+    }
+    const audioSeedTexts = r.array("audioSeedTexts");
+    for (const name of audioSeedTexts) {
+        if (!/^[\w.-]+\.txt$/.test(name) || !fs.existsSync(path.join(TEXTS_DIR, name))) {
+            problems.push(describe("audioSeedTexts", name, "each entry must name a .txt file in data/texts/"));
+        }
+    }
+    const alexaFactSkill = r.boolean("alexaFactSkill");
+    const alexaFactSkillVersion = r.string("alexaFactSkillVersion");
+    if (alexaFactSkill && !/^\d+\.\d+\.\d+$/.test(alexaFactSkillVersion)) {
+        problems.push(
+            describe(
+                "alexaFactSkillVersion",
+                alexaFactSkillVersion,
+                "must be the semantic version (e.g. 1.2.3) to pin when alexaFactSkill is true; list them with " +
+                    "aws serverlessrepo list-application-versions --application-id " +
+                    "arn:aws:serverlessrepo:us-east-1:173334852312:applications/alexa-skills-kit-nodejs-factskill",
+            ),
+        );
+    }
+
     if (problems.length > 0) throw new ConfigError(problems);
     return {
         labs: new Set(labs as LabName[]),
@@ -148,6 +215,11 @@ export function loadConfig(source: ConfigSource = pulumiSource()): LabConfig {
         apiThrottleBurst,
         apiThrottleRate,
         apiCorsExtraOrigins,
+        audioVoice,
+        audioEngine,
+        audioSeedTexts,
+        alexaFactSkill,
+        alexaFactSkillVersion,
     };
 }
 

@@ -131,8 +131,11 @@ export class LabBucket extends pulumi.ComponentResource {
         return pulumi.interpolate`http://${this.websiteConfiguration.websiteEndpoint}`;
     }
 
-    /** Uploads one object as part of the stack (a child of this bucket, removed on destroy). */
-    putObject(args: ObjectArgs): aws.s3.BucketObjectv2 {
+    /**
+     * Uploads one object as part of the stack (a child of this bucket, removed on destroy). `dependsOn` delays the
+     * upload, e.g. until a bucket notification exists so that the upload triggers it.
+     */
+    putObject(args: ObjectArgs, dependsOn: pulumi.Resource[] = []): aws.s3.BucketObjectv2 {
         if ((args.file === undefined) === (args.content === undefined)) {
             throw new Error(`LabBucket ${this.name}: object ${args.key} needs exactly one of file or content`);
         }
@@ -145,7 +148,7 @@ export class LabBucket extends pulumi.ComponentResource {
                 content: args.content,
                 contentType: args.contentType ?? contentTypeOf(args.key),
             },
-            { parent: this },
+            { parent: this, dependsOn },
         );
     }
 

@@ -79,6 +79,8 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
                 apiEndpoint: `https://${name}-id.execute-api.${REGION}.amazonaws.com`,
                 executionArn: arn("execute-api", `${name}-id`),
             };
+        case "aws:serverlessrepository/cloudFormationStack:CloudFormationStack":
+            return { outputs: { LambdaFunctionArn: arn("lambda", "function:fact-skill") } };
         default:
             return { arn: arn("mock", name) };
     }

@@ -108,3 +108,30 @@ describe("config", () => {
         });
     }
 });
+
+describe("config: audio lab", () => {
+    it("rejects an unknown voice, listing the voices", () => {
+        rejects({ audioVoice: "Hal" }, /cloud-labs:audioVoice = "Hal": must be one of .*Joanna/);
+    });
+    it("rejects an unknown engine", () => {
+        rejects({ audioEngine: "generative" }, /cloud-labs:audioEngine = "generative": must be one of standard, neural/);
+    });
+    it("rejects a voice that does not support the engine, naming both keys", () => {
+        rejects({ audioVoice: "Kevin", audioEngine: "standard" }, /cloud-labs:audioVoice = "Kevin": supports only the neural engine, not cloud-labs:audioEngine = standard/);
+        rejects({ audioVoice: "Nicole", audioEngine: "neural" }, /cloud-labs:audioVoice = "Nicole": supports only the standard engine/);
+    });
+    it("accepts a voice with an engine it supports", () => {
+        const config = load({ audioVoice: "Matthew", audioEngine: "neural" });
+        assert.equal(config.audioVoice, "Matthew");
+        assert.equal(config.audioEngine, "neural");
+    });
+    it("rejects a seed text that is not a file in data/texts/", () => {
+        rejects({ audioSeedTexts: '["missing.txt"]' }, /cloud-labs:audioSeedTexts = "missing.txt": each entry must name a .txt file in data\/texts\//);
+        rejects({ audioSeedTexts: '["../package.json"]' }, /cloud-labs:audioSeedTexts/);
+    });
+    it("requires a pinned fact skill version when the skill is on, saying how to list them", () => {
+        rejects({ alexaFactSkill: "true" }, /cloud-labs:alexaFactSkillVersion = "": must be the semantic version.*list-application-versions/);
+        rejects({ alexaFactSkill: "true", alexaFactSkillVersion: "latest" }, /alexaFactSkillVersion = "latest"/);
+        assert.equal(load({ alexaFactSkill: "true", alexaFactSkillVersion: "1.0.7" }).alexaFactSkillVersion, "1.0.7");
+    });
+});

@@ -29,7 +29,7 @@ describe("employee directory under mocks (dev stack)", () => {
 
     it("encrypts every bucket and lets pulumi destroy empty it", () => {
         const buckets = run.ofType("aws:s3/bucket:Bucket");
-        assert.equal(buckets.length, 2);
+        assert.ok(buckets.length >= 2);
         for (const bucket of buckets) {
             assert.equal(bucket.inputs.forceDestroy, true, `${bucket.name} forceDestroy`);
             const prefix = bucket.name.replace(/Bucket$/, "");

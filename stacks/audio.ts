@@ -1,0 +1,144 @@
+import * as path from "node:path";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { TEXTS_DIR } from "./config";
+import type { FunctionDefaults } from "./function-defaults";
+import { LabBucket } from "./lab-bucket";
+import { NodeFunction } from "./node-function";
+
+/** The Serverless Application Repository app the original lab deploys by hand. */
+export const FACT_SKILL_APPLICATION_ID = "arn:aws:serverlessrepo:us-east-1:173334852312:applications/alexa-skills-kit-nodejs-factskill";
+
+export interface AudioLabArgs {
+    /**
+     * Amazon Polly voice.
+     * @default "Joanna"
+     */
+    voice?: string;
+    /**
+     * Amazon Polly engine: "standard" or "neural".
+     * @default "standard"
+     */
+    engine?: string;
+    /**
+     * Files in data/texts/ uploaded under `text/` on `pulumi up` (after the trigger exists, so each becomes an MP3).
+     * @default ["welcome.txt"]
+     */
+    seedTexts?: string[];
+    /**
+     * Deploys the Alexa fact skill app at this pinned semantic version; undefined leaves it out.
+     * @default undefined (no skill)
+     * @example { factSkillVersion: "1.2.3" }
+     */
+    factSkillVersion?: string;
+    /**
+     * Architecture, log retention and tracing of the function.
+     * @default {} (the NodeFunction defaults)
+     */
+    functionDefaults?: FunctionDefaults;
+}
+
+/**
+ * The "Build an Alexa skill" lab: a bucket whose `audio/` objects are public, a Lambda that turns every uploaded
+ * `text/**.txt` into `audio/**.mp3` with Amazon Polly, seed texts, and optionally the Alexa fact skill.
+ */
+export class AudioLab extends pulumi.ComponentResource {
+    readonly bucket: LabBucket;
+    readonly speechFunction: NodeFunction;
+    readonly notification: aws.s3.BucketNotification;
+    readonly factSkill?: aws.serverlessrepository.CloudFormationStack;
+    readonly seedKeys: string[];
+
+    constructor(name: string, args: AudioLabArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+        super("cloud-labs:audio:AudioLab", name, {}, opts);
+        this.bucket = new LabBucket(`${name}-bucket`, { publicReadPaths: ["audio/*"] }, { parent: this });
+        this.speechFunction = this.createSpeechFunction(name, args);
+        this.notification = this.createTrigger(name);
+        this.seedKeys = (args.seedTexts ?? ["welcome.txt"]).map((file) => {
+            const key = `text/${file}`;
+            this.bucket.putObject({ key, file: path.join(TEXTS_DIR, file) }, [this.notification]);
+            return key;
+        });
+        this.factSkill = this.createFactSkill(name, args.factSkillVersion);
+        this.registerOutputs({});
+    }
+
+    private createSpeechFunction(name: string, args: AudioLabArgs): NodeFunction {
+        const arn = this.bucket.bucket.arn;
+        return new NodeFunction(
+            `${name}-speech`,
+            {
+                entry: "functions/speech/index.ts",
+                description: "Turns text/**.txt uploads into audio/**.mp3 with Amazon Polly",
+                memoryMb: 256,
+                timeoutSeconds: 60,
+                ...args.functionDefaults,
+                environment: { POLLY_VOICE: args.voice ?? "Joanna", POLLY_ENGINE: args.engine ?? "standard" },
+                statements: [
+                    { Sid: "ReadTexts", Effect: "Allow", Action: ["s3:GetObject"], Resource: [pulumi.interpolate`${arn}/text/*`] },
+                    // Also what a StartSpeechSynthesisTask needs: Polly writes the task's MP3 with the caller's rights.
+                    { Sid: "WriteAudio", Effect: "Allow", Action: ["s3:PutObject"], Resource: [pulumi.interpolate`${arn}/audio/*`] },
+                    // Polly's synthesis actions have no resource to name (only lexicons are resources).
+                    { Sid: "Speak", Effect: "Allow", Action: ["polly:SynthesizeSpeech", "polly:StartSpeechSynthesisTask"], Resource: ["*"] },
+                ],
+            },
+            { parent: this },
+        );
+    }
+
+    private createTrigger(name: string): aws.s3.BucketNotification {
+        const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+        const permission = new aws.lambda.Permission(
+            `${name}-speechInvoke`,
+            {
+                action: "lambda:InvokeFunction",
+                function: this.speechFunction.function.name,
+                principal: "s3.amazonaws.com",
+                sourceArn: this.bucket.bucket.arn,
+                sourceAccount: account,
+            },
+            { parent: this },
+        );
+        return new aws.s3.BucketNotification(
+            `${name}-trigger`,
+            {
+                bucket: this.bucket.bucket.id,
+                lambdaFunctions: [
+                    {
+                        lambdaFunctionArn: this.speechFunction.arn,
+                        events: ["s3:ObjectCreated:*"],
+                        filterPrefix: "text/",
+                        filterSuffix: ".txt",
+                    },
+                ],
+            },
+            { parent: this, dependsOn: [permission] },
+        );
+    }
+
+    private createFactSkill(name: string, version: string | undefined): aws.serverlessrepository.CloudFormationStack | undefined {
+        if (!version) return undefined;
+        return new aws.serverlessrepository.CloudFormationStack(
+            `${name}-factSkill`,
+            {
+                name: `${pulumi.getProject()}-${pulumi.getStack()}-fact-skill`,
+                applicationId: FACT_SKILL_APPLICATION_ID,
+                semanticVersion: version,
+                // The app creates a function, its IAM role, and a resource policy letting Alexa invoke it.
+                capabilities: ["CAPABILITY_IAM", "CAPABILITY_RESOURCE_POLICY"],
+            },
+            { parent: this },
+        );
+    }
+
+    /** `https://<bucket regional domain>/audio/<name>.mp3`: where an MP3 of `text/<name>.txt` can be fetched. */
+    get audioUrlPattern(): pulumi.Output<string> {
+        return pulumi.interpolate`https://${this.bucket.bucket.bucketRegionalDomainName}/audio/<name>.mp3`;
+    }
+
+    /** The public URL of the MP3 made from a `text/` key. */
+    audioUrl(textKey: string): pulumi.Output<string> {
+        const audioKey = "audio/" + textKey.replace(/^text\//, "").replace(/\.txt$/, "") + ".mp3";
+        return pulumi.interpolate`https://${this.bucket.bucket.bucketRegionalDomainName}/${audioKey.split("/").map(encodeURIComponent).join("/")}`;
+    }
+}
