@@ -118,7 +118,7 @@ async function readText(s3: S3Client, bucket: string, key: string): Promise<stri
     if (text.length === 0) throw new SpeechError("is empty");
     const characters = [...text].length;
     if (characters > TASK_CHAR_LIMIT) {
-        throw new SpeechError(`has ${characters} characters, over Polly's ${TASK_CHAR_LIMIT.toLocaleString("en-US")}-character limit`);
+        throw new SpeechError(`has ${characters.toLocaleString("en-US")} characters, over Polly's ${TASK_CHAR_LIMIT.toLocaleString("en-US")}-character limit`);
     }
     return text;
 }
