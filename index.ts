@@ -9,6 +9,7 @@ import { EmployeeDirectory } from "./stacks/directory";
 import { functionDefaults } from "./stacks/function-defaults";
 import { HelloWorld } from "./stacks/hello";
 import { labProvider } from "./stacks/lab-provider";
+import { WebService } from "./stacks/web-service";
 
 const config = loadConfig();
 const defaults = functionDefaults(config);
@@ -45,6 +46,10 @@ const audio = config.labs.has("audio")
       )
     : undefined;
 
+const web = config.labs.has("webService")
+    ? new WebService("web", { settings: config.web, logRetentionDays: config.logRetentionDays }, { providers: [labProvider("webService")] })
+    : undefined;
+
 /** Stack outputs: only those of the labs this stack switches on. */
 const outputs: Record<string, pulumi.Output<unknown>> = {};
 if (directory) {
@@ -63,6 +68,11 @@ if (audio) {
     outputs.audioUrlPattern = audio.audioUrlPattern;
     if (audio.seedKeys.length > 0) outputs.seedAudioUrl = audio.audioUrl(audio.seedKeys[0]);
     if (audio.factSkill) outputs.alexaFactSkillOutputs = audio.factSkill.outputs;
+}
+if (web) {
+    outputs.serviceUrl = web.serviceUrl;
+    outputs.repositoryUrl = web.repository.repositoryUrl;
+    outputs.clusterName = web.cluster.name;
 }
 
 export = outputs;

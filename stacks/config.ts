@@ -101,6 +101,87 @@ export const CONFIG_SCHEMA = {
         description: "Semantic version of the fact skill app to pin; required when alexaFactSkill is true.",
         default: "",
     },
+    webImage: {
+        type: "string",
+        description: "Run this image instead of building containers/httpd (no Docker needed), e.g. public.ecr.aws/docker/library/httpd:2.4.",
+        default: "",
+    },
+    webArchitecture: {
+        type: "string",
+        description: "CPU architecture of the Fargate task and the built image: ARM64 (about 20% cheaper) or X86_64.",
+        default: "ARM64",
+    },
+    webCpu: {
+        type: "integer",
+        description: "Task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384.",
+        default: 256,
+    },
+    webMemoryMb: {
+        type: "integer",
+        description: "Task memory in MiB; must be a pair Fargate allows with webCpu (256 CPU: 512, 1024 or 2048).",
+        default: 512,
+    },
+    webDesiredCount: {
+        type: "integer",
+        description: "Tasks to start with (webMinCount <= this <= webMaxCount); auto scaling moves it afterwards.",
+        default: 1,
+    },
+    webMinCount: {
+        type: "integer",
+        description: "Fewest tasks auto scaling keeps.",
+        default: 1,
+    },
+    webMaxCount: {
+        type: "integer",
+        description: "Most tasks auto scaling starts.",
+        default: 3,
+    },
+    webCpuTargetPercent: {
+        type: "integer",
+        description: "Average CPU utilization auto scaling aims for, in percent (10 to 90).",
+        default: 60,
+    },
+    webContainerPort: {
+        type: "integer",
+        description: "Port the container listens on (the built image: 8080; public httpd images: 80).",
+        default: 8080,
+    },
+    webHealthCheckPath: {
+        type: "string",
+        description: "Path the load balancer checks (the built image serves /health; a stock httpd image: /).",
+        default: "/health",
+    },
+    webSpot: {
+        type: "boolean",
+        description: "Run tasks on FARGATE_SPOT (about 70% cheaper, may be interrupted) instead of FARGATE.",
+        default: false,
+    },
+    webContainerInsights: {
+        type: "boolean",
+        description: "Turn on CloudWatch Container Insights for the cluster (billed as custom metrics).",
+        default: false,
+    },
+    webCertificateArn: {
+        type: "string",
+        description: "ACM certificate ARN: adds an HTTPS listener on 443 and makes port 80 redirect to it.",
+        default: "",
+    },
+    webVpcId: {
+        type: "string",
+        description: "VPC to run in; empty uses the account's default VPC. Set together with webSubnetIds.",
+        default: "",
+    },
+    webSubnetIds: {
+        type: "array",
+        items: "string",
+        description: "Public subnets (two or more zones) for the load balancer and tasks; empty uses the default VPC's.",
+        default: [],
+    },
+    webKeepImages: {
+        type: "integer",
+        description: "Images the ECR lifecycle policy keeps (older ones expire).",
+        default: 5,
+    },
 } satisfies Record<string, ConfigKeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_SCHEMA;
@@ -121,7 +202,48 @@ export interface LabConfig {
     audioSeedTexts: string[];
     alexaFactSkill: boolean;
     alexaFactSkillVersion: string;
+    web: WebServiceConfig;
 }
+
+export const FARGATE_ARCHITECTURES = ["ARM64", "X86_64"] as const;
+
+/** The container lab's settings, validated together (Fargate's cpu/memory pairs, min <= desired <= max, ...). */
+export interface WebServiceConfig {
+    image?: string;
+    architecture: (typeof FARGATE_ARCHITECTURES)[number];
+    cpu: number;
+    memoryMb: number;
+    desiredCount: number;
+    minCount: number;
+    maxCount: number;
+    cpuTargetPercent: number;
+    containerPort: number;
+    healthCheckPath: string;
+    spot: boolean;
+    containerInsights: boolean;
+    certificateArn?: string;
+    vpcId?: string;
+    subnetIds: string[];
+    keepImages: number;
+}
+
+/** Memory (MiB) Fargate allows for each CPU value. */
+export const FARGATE_MEMORY: Record<number, number[]> = {
+    256: [512, 1024, 2048],
+    512: range(1024, 4096, 1024),
+    1024: range(2048, 8192, 1024),
+    2048: range(4096, 16384, 1024),
+    4096: range(8192, 30720, 1024),
+    8192: range(16384, 61440, 4096),
+    16384: range(32768, 122880, 8192),
+};
+
+function range(from: number, to: number, step: number): number[] {
+    return Array.from({ length: (to - from) / step + 1 }, (_, i) => from + i * step);
+}
+
+/** The port the image built from containers/httpd listens on. */
+export const BUILT_IMAGE_PORT = 8080;
 
 /** Thrown when one or more config values are invalid; the message names every key, value and what is allowed. */
 export class ConfigError extends Error {
@@ -204,6 +326,8 @@ export function loadConfig(source: ConfigSource = pulumiSource()): LabConfig {
         );
     }
 
+    const web = readWebConfig(r, problems);
+
     if (problems.length > 0) throw new ConfigError(problems);
     return {
         labs: new Set(labs as LabName[]),
@@ -220,6 +344,59 @@ export function loadConfig(source: ConfigSource = pulumiSource()): LabConfig {
         audioSeedTexts,
         alexaFactSkill,
         alexaFactSkillVersion,
+        web,
+    };
+}
+
+function readWebConfig(r: RawReader, problems: string[]): WebServiceConfig {
+    const image = r.string("webImage") || undefined;
+    const architecture = r.oneOf("webArchitecture", FARGATE_ARCHITECTURES);
+    const cpu = r.integer("webCpu", 256, 16384);
+    const memoryMb = r.integer("webMemoryMb", 512, 122880);
+    const allowed = FARGATE_MEMORY[cpu];
+    if (!allowed) {
+        problems.push(describe("webCpu", cpu, `must be one of ${Object.keys(FARGATE_MEMORY).join(", ")} (Fargate's CPU units)`));
+    } else if (!allowed.includes(memoryMb)) {
+        problems.push(
+            describe("webMemoryMb", memoryMb, `is not a Fargate size for webCpu = ${cpu}; allowed: ${allowed[0]} to ${allowed[allowed.length - 1]} in steps of ${allowed[1] - allowed[0]}`),
+        );
+    }
+    const desiredCount = r.integer("webDesiredCount", 0, 100);
+    const minCount = r.integer("webMinCount", 0, 100);
+    const maxCount = r.integer("webMaxCount", 1, 100);
+    if (minCount > maxCount) problems.push(describe("webMinCount", minCount, `must not exceed cloud-labs:webMaxCount = ${maxCount}`));
+    if (desiredCount < minCount || desiredCount > maxCount) {
+        problems.push(describe("webDesiredCount", desiredCount, `must lie between cloud-labs:webMinCount = ${minCount} and cloud-labs:webMaxCount = ${maxCount}`));
+    }
+    const cpuTargetPercent = r.integer("webCpuTargetPercent", 10, 90);
+    const containerPort = r.integer("webContainerPort", 1, 65535);
+    if (!image && containerPort !== BUILT_IMAGE_PORT && Number.isInteger(containerPort)) {
+        problems.push(
+            describe("webContainerPort", containerPort, `must be ${BUILT_IMAGE_PORT} for the image built from containers/httpd; set cloud-labs:webImage to run another image on another port`),
+        );
+    }
+    const healthCheckPath = r.string("webHealthCheckPath");
+    if (!/^\/[\w./-]*$/.test(healthCheckPath)) problems.push(describe("webHealthCheckPath", healthCheckPath, "must be a path starting with /"));
+    const certificateArn = r.string("webCertificateArn") || undefined;
+    if (certificateArn && !/^arn:aws[\w-]*:acm:[\w-]+:\d{12}:certificate\/[\w-]+$/.test(certificateArn)) {
+        problems.push(describe("webCertificateArn", certificateArn, "must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)"));
+    }
+    const vpcId = r.string("webVpcId") || undefined;
+    const subnetIds = r.array("webSubnetIds");
+    if (vpcId && !/^vpc-[0-9a-f]{8,17}$/.test(vpcId)) problems.push(describe("webVpcId", vpcId, "must be a VPC id like vpc-0123456789abcdef0"));
+    for (const id of subnetIds) {
+        if (!/^subnet-[0-9a-f]{8,17}$/.test(id)) problems.push(describe("webSubnetIds", id, "each entry must be a subnet id like subnet-0123456789abcdef0"));
+    }
+    if (Boolean(vpcId) !== subnetIds.length > 0) {
+        problems.push(describe(vpcId ? "webSubnetIds" : "webVpcId", vpcId ? "[]" : "", "webVpcId and webSubnetIds go together: set both, or neither for the default VPC"));
+    } else if (vpcId && subnetIds.length < 2) {
+        problems.push(describe("webSubnetIds", JSON.stringify(subnetIds), "an Application Load Balancer needs subnets in at least two availability zones"));
+    }
+    const keepImages = r.integer("webKeepImages", 1, 1000);
+    return {
+        image, architecture, cpu, memoryMb, desiredCount, minCount, maxCount, cpuTargetPercent, containerPort,
+        healthCheckPath, spot: r.boolean("webSpot"), containerInsights: r.boolean("webContainerInsights"),
+        certificateArn, vpcId, subnetIds, keepImages,
     };
 }
 
@@ -230,7 +407,7 @@ function pulumiSource(): ConfigSource {
 
 /** The standard sentence for a bad value: key, value, rule. */
 export function describe(key: string, value: unknown, rule: string): string {
-    return `${PROJECT}:${key} = ${typeof value === "string" ? JSON.stringify(value) : String(value)}: ${rule}.`;
+    return `${PROJECT}:${key} = ${JSON.stringify(String(value))}: ${rule}.`;
 }
 
 /** Parses raw config strings by the schema's type, falling back to the schema default; records problems. */

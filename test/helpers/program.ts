@@ -79,6 +79,22 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
                 apiEndpoint: `https://${name}-id.execute-api.${REGION}.amazonaws.com`,
                 executionArn: arn("execute-api", `${name}-id`),
             };
+        case "aws:ecr/repository:Repository":
+            return { arn: arn("ecr", `repository/${name}`), name, repositoryUrl: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${name}` };
+        case "awsx:ecr:Image":
+            return { imageUri: `${inputs.repositoryUrl}:${inputs.imageTag}@sha256:${"ab".repeat(32)}` };
+        case "aws:lb/loadBalancer:LoadBalancer":
+            return { arn: arn("elasticloadbalancing", `loadbalancer/app/${name}/1`), dnsName: `${name}-123.${REGION}.elb.amazonaws.com` };
+        case "aws:lb/targetGroup:TargetGroup":
+            return { arn: arn("elasticloadbalancing", `targetgroup/${name}/1`) };
+        case "aws:ecs/cluster:Cluster":
+            return { arn: arn("ecs", `cluster/${name}`), name };
+        case "aws:ecs/service:Service":
+            return { arn: arn("ecs", `service/${name}`), name };
+        case "aws:ecs/taskDefinition:TaskDefinition":
+            return { arn: arn("ecs", `task-definition/${inputs.family}:1`) };
+        case "aws:ec2/securityGroup:SecurityGroup":
+            return { arn: arn("ec2", `security-group/${name}`) };
         case "aws:serverlessrepository/cloudFormationStack:CloudFormationStack":
             return { outputs: { LambdaFunctionArn: arn("lambda", "function:fact-skill") } };
         default:
@@ -144,6 +160,10 @@ function mockCall(token: string, inputs: Record<string, any>): Record<string, an
             return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/test`, userId: "test" };
         case "aws:index/getRegion:getRegion":
             return { name: REGION, region: REGION };
+        case "aws:ec2/getVpc:getVpc":
+            return { id: "vpc-0default0000000", cidrBlock: "172.31.0.0/16" };
+        case "aws:ec2/getSubnets:getSubnets":
+            return { ids: ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"] };
         case "aws:index/getPartition:getPartition":
             return { partition: "aws", dnsSuffix: "amazonaws.com" };
         default:

@@ -135,3 +135,40 @@ describe("config: audio lab", () => {
         assert.equal(load({ alexaFactSkill: "true", alexaFactSkillVersion: "1.0.7" }).alexaFactSkillVersion, "1.0.7");
     });
 });
+
+describe("config: web service", () => {
+    it("accepts the defaults: 256 CPU / 512 MiB, 1 <= 1 <= 3, port 8080", () => {
+        const { web } = load({});
+        assert.deepEqual([web.cpu, web.memoryMb, web.minCount, web.desiredCount, web.maxCount, web.containerPort], [256, 512, 1, 1, 3, 8080]);
+    });
+    it("rejects a cpu/memory pair Fargate does not offer, listing what is allowed", () => {
+        rejects({ webCpu: "256", webMemoryMb: "4096" }, /cloud-labs:webMemoryMb = "?4096"?: is not a Fargate size for webCpu = 256; allowed: 512 to 2048/);
+        rejects({ webCpu: "1024", webMemoryMb: "1024" }, /webMemoryMb.*allowed: 2048 to 8192 in steps of 1024/);
+        rejects({ webCpu: "300" }, /cloud-labs:webCpu = "?300"?: must be one of 256, 512, 1024/);
+        assert.equal(load({ webCpu: "4096", webMemoryMb: "30720" }).web.memoryMb, 30720);
+    });
+    it("rejects min > max and desired outside min..max, naming the keys", () => {
+        rejects({ webMinCount: "4", webMaxCount: "3", webDesiredCount: "4" }, /cloud-labs:webMinCount = "?4"?: must not exceed cloud-labs:webMaxCount = 3/);
+        rejects({ webDesiredCount: "5" }, /cloud-labs:webDesiredCount = "5": must lie between cloud-labs:webMinCount = 1 and cloud-labs:webMaxCount = 3/);
+        rejects({ webDesiredCount: "-1" }, /cloud-labs:webDesiredCount = "-1"/);
+    });
+    it("rejects a port out of range, and another port for the built image", () => {
+        rejects({ webContainerPort: "70000", webImage: "httpd:2.4" }, /cloud-labs:webContainerPort = "70000": must be a whole number from 1 to 65535/);
+        rejects({ webContainerPort: "80" }, /cloud-labs:webContainerPort = "?80"?: must be 8080 for the image built from containers\/httpd/);
+        assert.equal(load({ webContainerPort: "80", webImage: "httpd:2.4" }).web.containerPort, 80);
+    });
+    it("rejects an unknown architecture", () => {
+        rejects({ webArchitecture: "arm64" }, /cloud-labs:webArchitecture = "arm64": must be one of ARM64, X86_64/);
+    });
+    it("rejects a VPC without subnets, bad ids, a single subnet and a malformed certificate ARN", () => {
+        rejects({ webVpcId: "vpc-0123456789abcdef0" }, /webVpcId and webSubnetIds go together/);
+        rejects({ webSubnetIds: '["subnet-01111111111111111","subnet-02222222222222222"]' }, /webVpcId and webSubnetIds go together/);
+        rejects({ webVpcId: "vpc-0123456789abcdef0", webSubnetIds: '["subnet-01111111111111111"]' }, /at least two availability zones/);
+        rejects({ webVpcId: "default", webSubnetIds: '["x","y"]' }, /webVpcId = "default"/, /webSubnetIds = "x"/);
+        rejects({ webCertificateArn: "my-cert" }, /cloud-labs:webCertificateArn = "my-cert": must be an ACM certificate ARN/);
+    });
+    it("rejects a CPU target outside 10..90 and a health check path without a leading /", () => {
+        rejects({ webCpuTargetPercent: "95" }, /cloud-labs:webCpuTargetPercent/);
+        rejects({ webHealthCheckPath: "health" }, /cloud-labs:webHealthCheckPath = "health": must be a path starting with \//);
+    });
+});

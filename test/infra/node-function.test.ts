@@ -35,17 +35,18 @@ describe("NodeFunction, the shared Lambda block", () => {
     });
 
     it("every role trusts only lambda.amazonaws.com", () => {
-        for (const role of run.ofType("aws:iam/role:Role")) {
+        const functionRoles = functions().map((fn) => run.named(fn.name.replace(/Function$/, "Role")));
+        for (const role of functionRoles) {
             assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy).Statement, [
                 { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
             ]);
             assert.equal(role.inputs.managedPolicyArns, undefined, `${role.name} has no managed policies`);
         }
-        assert.equal(run.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").length, 0);
+        assert.equal(run.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").length, 0, "no managed policies anywhere");
     });
 
     it("every role may write logs only to its own log group, and names a resource for every non-X-Ray action", () => {
-        for (const policy of run.ofType("aws:iam/rolePolicy:RolePolicy")) {
+        for (const policy of functions().map((fn) => run.named(fn.name.replace(/Function$/, "Policy")))) {
             const base = policy.name.replace(/Policy$/, "");
             const statements = statementsOf(policy.inputs.policy);
             const logs = statements.find((s) => s.Sid === "WriteOwnLogs")!;
