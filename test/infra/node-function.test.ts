@@ -3,8 +3,7 @@ import { bundle } from "../../stacks/bundle";
 import { runProgram, type ProgramRun } from "../helpers/program";
 import { list, statementsOf } from "../helpers/policy";
 
-/** Actions AWS offers no resource-level scoping for: the only ones that may use Resource "*". */
-const ACTIONS_WITHOUT_RESOURCES = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "polly:SynthesizeSpeech", "polly:StartSpeechSynthesisTask"];
+import { ACTIONS_WITHOUT_RESOURCES } from "./stacks.test";
 
 describe("NodeFunction, the shared Lambda block", () => {
     let run: ProgramRun;

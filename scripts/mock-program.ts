@@ -1,0 +1,211 @@
+/**
+ * Runs the whole Pulumi program (index.ts) under Pulumi mocks with a stack's real config, the way `pulumi up`
+ * would run it, and returns every registered resource with its inputs and options, and the stack outputs.
+ * The tests (through ts-node with type checking: see .mocharc.json) and `npm run cost` use it.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+
+export const ROOT = path.resolve(__dirname, "..");
+const PROGRAM = path.join(ROOT, "index.ts");
+export const PROJECT = "cloud-labs";
+export const ACCOUNT = "123456789012";
+export const REGION = "us-east-1";
+
+export interface MockedResource {
+    type: string;
+    name: string;
+    inputs: Record<string, any>;
+    /** The provider reference (`urn::id`) for custom resources, if an explicit provider was used. */
+    provider?: string;
+    /** The state the mock returned (inputs plus what AWS would compute). */
+    state: Record<string, any>;
+    /** The resource options the program gave it (protect, retainOnDelete, dependsOn, ...). */
+    options: pulumi.CustomResourceOptions;
+}
+
+export interface ProgramRun {
+    resources: MockedResource[];
+    outputs: Record<string, any>;
+    /** Resources of one type token, e.g. `aws:s3/bucket:Bucket`. */
+    ofType(type: string): MockedResource[];
+    /** The one resource with this logical name; fails naming the known names when absent. */
+    named(name: string): MockedResource;
+}
+
+/** The stacks the repository ships: every `Pulumi.<stack>.yaml` at the root. */
+export function shippedStacks(): string[] {
+    return fs
+        .readdirSync(ROOT)
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => Boolean(s))
+        .sort();
+}
+
+/** A stack's config as the Pulumi CLI hands it to the program: `ns:key` → string (JSON for non-strings). */
+export function stackConfig(stack: string): Record<string, string> {
+    const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
+    const doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    return toConfigStrings(doc.config ?? {});
+}
+
+function toConfigStrings(config: Record<string, unknown>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [key, value] of Object.entries(config)) {
+        const full = key.includes(":") ? key : `${PROJECT}:${key}`;
+        out[full] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    return out;
+}
+
+/** What AWS computes for a resource, so outputs like ARNs and endpoints have realistic values. */
+function computedState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+    const arn = (service: string, resource: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${resource}`;
+    switch (type) {
+        case "aws:s3/bucket:Bucket": {
+            const bucket = inputs.bucket ?? `${name.toLowerCase()}-abc123`;
+            return { bucket, arn: `arn:aws:s3:::${bucket}`, bucketRegionalDomainName: `${bucket}.s3.${REGION}.amazonaws.com` };
+        }
+        case "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration":
+            return { websiteEndpoint: `${inputs.bucket}.s3-website-${REGION}.amazonaws.com` };
+        case "aws:lambda/function:Function":
+            return { arn: arn("lambda", `function:${inputs.name ?? name}`), name: inputs.name ?? name };
+        case "aws:iam/role:Role":
+            return { arn: `arn:aws:iam::${ACCOUNT}:role/${name}`, name };
+        case "aws:cloudwatch/logGroup:LogGroup":
+            return { arn: arn("logs", `log-group:${inputs.name ?? name}`) };
+        case "aws:apigatewayv2/api:Api":
+            return {
+                apiEndpoint: `https://${name}-id.execute-api.${REGION}.amazonaws.com`,
+                executionArn: arn("execute-api", `${name}-id`),
+            };
+        case "aws:ecr/repository:Repository":
+            return { arn: arn("ecr", `repository/${name}`), name, repositoryUrl: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${name}` };
+        case "awsx:ecr:Image":
+            return { imageUri: `${inputs.repositoryUrl}:${inputs.imageTag}@sha256:${"ab".repeat(32)}` };
+        case "aws:lb/loadBalancer:LoadBalancer":
+            return { arn: arn("elasticloadbalancing", `loadbalancer/app/${name}/1`), dnsName: `${name}-123.${REGION}.elb.amazonaws.com` };
+        case "aws:lb/targetGroup:TargetGroup":
+            return { arn: arn("elasticloadbalancing", `targetgroup/${name}/1`) };
+        case "aws:ecs/cluster:Cluster":
+            return { arn: arn("ecs", `cluster/${name}`), name };
+        case "aws:ecs/service:Service":
+            return { arn: arn("ecs", `service/${name}`), name };
+        case "aws:ecs/taskDefinition:TaskDefinition":
+            return { arn: arn("ecs", `task-definition/${inputs.family}:1`) };
+        case "aws:ec2/securityGroup:SecurityGroup":
+            return { arn: arn("ec2", `security-group/${name}`) };
+        case "aws:serverlessrepository/cloudFormationStack:CloudFormationStack":
+            return { outputs: { LambdaFunctionArn: arn("lambda", "function:fact-skill") } };
+        default:
+            return { arn: arn("mock", name) };
+    }
+}
+
+/** Makes a Pulumi Output's value awaitable in a test. */
+export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => output.apply(resolve));
+}
+
+/**
+ * Runs index.ts for `stack` with its Pulumi.<stack>.yaml config, plus `overrides` (keys without a namespace are
+ * the project's; a value of `undefined` removes the key). Rejects with the program's error, e.g. a ConfigError.
+ */
+export async function runProgram(
+    stack = "dev",
+    overrides: Record<string, unknown> = {},
+    /** Applied before options are captured, e.g. to prove a check catches a `protect`. */
+    transformations: pulumi.ResourceTransformation[] = [],
+): Promise<ProgramRun> {
+    const config = stackConfig(stack);
+    for (const [key, value] of Object.entries(overrides)) {
+        const full = key.includes(":") ? key : `${PROJECT}:${key}`;
+        if (value === undefined) delete config[full];
+        else config[full] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    const resources: MockedResource[] = [];
+    const options = new Map<string, pulumi.CustomResourceOptions>();
+    await pulumi.runtime.setMocks(
+        {
+            newResource(args) {
+                const state = { ...args.inputs, ...computedState(args.type, args.name, args.inputs) };
+                resources.push({
+                    type: args.type,
+                    name: args.name,
+                    inputs: args.inputs,
+                    provider: args.provider,
+                    state,
+                    options: options.get(`${args.type}::${args.name}`) ?? {},
+                });
+                return { id: `${args.name}-id`, state };
+            },
+            call(args) {
+                return mockCall(args.token, args.inputs);
+            },
+        },
+        PROJECT,
+        stack,
+        false,
+    );
+    pulumi.runtime.setAllConfig(config);
+    clearProgramModules();
+
+    const outputs = await pulumi.runtime.runInPulumiStack(async () => {
+        transformations.forEach((t) => pulumi.runtime.registerStackTransformation(t));
+        // Sees every resource's options as the program set them, before registration.
+        pulumi.runtime.registerStackTransformation((args) => {
+            options.set(`${args.type}::${args.name}`, args.opts);
+            return undefined;
+        });
+        return require(PROGRAM);
+    });
+    await waitForRegistrations();
+    return {
+        resources,
+        outputs: outputs ?? {},
+        ofType: (type) => resources.filter((r) => r.type === type),
+        named(name) {
+            const found = resources.filter((r) => r.name === name);
+            if (found.length !== 1) {
+                throw new Error(`expected one resource named ${name}, found ${found.length}; names: ${resources.map((r) => r.name).join(", ")}`);
+            }
+            return found[0];
+        },
+    };
+}
+
+/** Data sources the program calls, answered as a default account would. */
+function mockCall(token: string, inputs: Record<string, any>): Record<string, any> {
+    switch (token) {
+        case "aws:index/getCallerIdentity:getCallerIdentity":
+            return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/test`, userId: "test" };
+        case "aws:index/getRegion:getRegion":
+            return { name: REGION, region: REGION };
+        case "aws:ec2/getVpc:getVpc":
+            return { id: "vpc-0default0000000", cidrBlock: "172.31.0.0/16" };
+        case "aws:ec2/getSubnets:getSubnets":
+            return { ids: ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"] };
+        case "aws:index/getPartition:getPartition":
+            return { partition: "aws", dnsSuffix: "amazonaws.com" };
+        default:
+            return inputs;
+    }
+}
+
+/** The program's own modules (index.ts, stacks/) are loaded afresh for every run; everything else stays cached. */
+function clearProgramModules(): void {
+    const fresh = [PROGRAM, path.join(ROOT, "stacks") + path.sep];
+    for (const id of Object.keys(require.cache)) {
+        if (fresh.some((prefix) => id.startsWith(prefix))) delete require.cache[id];
+    }
+}
+
+/** Waits until every resource registration the program started has reached the mocks. */
+async function waitForRegistrations(): Promise<void> {
+    // waitForRPCs is what the real runtime awaits before it exits; it is internal, so it is looked up defensively.
+    const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs?: () => Promise<void> };
+    if (typeof settings.waitForRPCs !== "function") throw new Error("@pulumi/pulumi no longer exports waitForRPCs");
+    await settings.waitForRPCs();
+}
