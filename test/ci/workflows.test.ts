@@ -1,0 +1,80 @@
+/** The GitHub Actions workflows users get, checked with a real validator (@action-validator/cli). */
+import * as assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { parse } from "yaml";
+import { ROOT, shippedStacks } from "../helpers/program";
+
+const DIR = path.join(ROOT, ".github", "workflows");
+const VALIDATOR = path.join(ROOT, "node_modules", ".bin", "action-validator");
+const workflows = fs.readdirSync(DIR).filter((f) => f.endsWith(".yml")).sort();
+const load = (file: string) => parse(fs.readFileSync(path.join(DIR, file), "utf8"));
+
+async function validate(file: string): Promise<{ ok: boolean; output: string }> {
+    try {
+        const { stdout, stderr } = await promisify(execFile)(VALIDATOR, [file], { timeout: 30_000 });
+        return { ok: true, output: stdout + stderr };
+    } catch (error) {
+        const e = error as { stdout?: string; stderr?: string };
+        return { ok: false, output: `${e.stdout ?? ""}${e.stderr ?? ""}` };
+    }
+}
+
+describe("GitHub workflows", function () {
+    this.timeout(60_000);
+
+    it("has preview, deploy and teardown", () => {
+        assert.deepEqual(workflows, ["deploy.yml", "preview.yml", "teardown.yml"]);
+    });
+
+    for (const file of workflows) {
+        it(`${file} passes action-validator`, async () => {
+            const result = await validate(path.join(DIR, file));
+            assert.ok(result.ok, result.output);
+        });
+
+        it(`${file} assumes an AWS role through OIDC and uses no long-lived AWS keys`, () => {
+            const text = fs.readFileSync(path.join(DIR, file), "utf8");
+            assert.equal(load(file).permissions["id-token"], "write");
+            assert.match(text, /aws-actions\/configure-aws-credentials@v4[\s\S]*role-to-assume:/);
+            assert.doesNotMatch(text, /AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY/);
+        });
+    }
+
+    it("the validator rejects a broken workflow (so a broken file fails our CI)", async () => {
+        const broken = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "cloud-labs-wf-")), "broken.yml");
+        fs.writeFileSync(broken, fs.readFileSync(path.join(DIR, "preview.yml"), "utf8").replace("runs-on:", "runs-onn:"));
+        const result = await validate(broken);
+        assert.equal(result.ok, false);
+        assert.match(result.output, /runs-onn/);
+    });
+
+    it("previews every shipped stack on pull requests and comments on the PR", () => {
+        const wf = load("preview.yml");
+        assert.ok(wf.on.pull_request);
+        const job = wf.jobs.preview;
+        assert.deepEqual([...job.strategy.matrix.stack].sort(), shippedStacks());
+        const pulumi = job.steps.find((s: { uses?: string }) => s.uses?.startsWith("pulumi/actions@"));
+        assert.equal(pulumi.with.command, "preview");
+        assert.equal(pulumi.with["comment-on-pr"], true);
+    });
+
+    it("deploys on push to main only the stacks opted into with DEPLOY_STACKS", () => {
+        const wf = load("deploy.yml");
+        assert.deepEqual(wf.on.push.branches, ["main"]);
+        assert.match(wf.jobs.up.if, /vars\.DEPLOY_STACKS/);
+        assert.match(String(wf.jobs.up.strategy.matrix.stack), /fromJSON\(vars\.DEPLOY_STACKS/);
+        assert.equal(wf.jobs.up.steps.find((s: { uses?: string }) => s.uses?.startsWith("pulumi/actions@")).with.command, "up");
+    });
+
+    it("tears down a chosen stack by hand, then looks for leftovers", () => {
+        const wf = load("teardown.yml");
+        assert.deepEqual([...wf.on.workflow_dispatch.inputs.stack.options].sort(), shippedStacks());
+        const steps = wf.jobs.destroy.steps;
+        assert.equal(steps.find((s: { uses?: string }) => s.uses?.startsWith("pulumi/actions@")).with.command, "destroy");
+        assert.ok(steps.some((s: { run?: string }) => s.run?.includes("npm run leftovers -- --stack")));
+    });
+});
