@@ -1,0 +1,109 @@
+import * as assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { costReport, formatReport, parseArgs, UsageError } from "../../tools/cost/cli";
+import { DEFAULT_ASSUMPTIONS, estimate, type CostReport } from "../../tools/cost/estimate";
+import { PRICES } from "../../tools/cost/prices";
+import { ROOT, runProgram } from "../helpers/program";
+
+const item = (report: CostReport, lab: string, name: RegExp) => {
+    const found = report.labs.find((l) => l.lab === lab)!.items.filter((i) => name.test(i.item));
+    assert.equal(found.length, 1, `one ${name} item in ${lab}: ${JSON.stringify(report.labs.find((l) => l.lab === lab)?.items.map((i) => i.item))}`);
+    return found[0];
+};
+const cents = (n: number) => Math.round(n * 100) / 100;
+
+describe("npm run cost", function () {
+    this.timeout(120_000);
+
+    it("prices the serverless stack at lab usage at $0.00 within the free tier, and shows the gross separately", async () => {
+        const report = await costReport("serverless", DEFAULT_ASSUMPTIONS);
+        assert.deepEqual(report.labs.map((l) => l.lab), ["audio", "directory", "hello"]);
+        assert.ok(Math.abs(report.total.idleMonthly) < 0.005, `idle ${report.total.idleMonthly} prints as $0.00`);
+        assert.ok(Math.abs(report.total.usageMonthly) < 0.005, `usage ${report.total.usageMonthly} prints as $0.00`);
+        assert.match(formatReport(report), /^TOTAL\s+\$0\.00\s+\$0\.00$/m);
+        const polly = item(report, "audio", /^Polly \(standard\)$/);
+        assert.ok(polly.usageMonthly > 0, "the gross Polly cost is shown");
+        assert.equal(item(report, "audio", /^Polly \(standard\) \(free tier\)$/).usageMonthly, -polly.usageMonthly);
+    });
+
+    it("prices the serverless stack past its free tiers at heavy usage above zero", async () => {
+        const report = await costReport("serverless", { ...DEFAULT_ASSUMPTIONS, requestsPerMonth: 5e6, freeTier: false });
+        const api = item(report, "directory", /^API Gateway HTTP API$/);
+        assert.equal(cents(api.usageMonthly), 5.0, "5M requests × $1 per million");
+        assert.ok(report.total.usageMonthly > 5);
+    });
+
+    it("prices the container stack's idle month as ALB + task + public IPv4 (+ image storage), by hand", async () => {
+        const report = await costReport("containers", DEFAULT_ASSUMPTIONS);
+        const hours = 730;
+        const alb = 0.0225 * hours;
+        const task = (0.25 * 0.03238 + 0.5 * 0.00356) * hours; // one ARM64 task, 256 CPU / 512 MiB
+        const ipv4 = 3 * 0.005 * hours; // two for the ALB's subnets, one for the task
+        const ecr = (60 / 1024) * 0.1;
+        assert.ok(Math.abs(report.total.idleMonthly - (alb + task + ipv4 + ecr)) < 1e-5, `${report.total.idleMonthly} vs ${alb + task + ipv4 + ecr}`);
+        assert.equal(cents(report.total.idleMonthly), 34.59);
+        assert.ok(Math.abs(item(report, "webService", /^Application Load Balancer$/).idleMonthly - alb) < 1e-6);
+        assert.ok(Math.abs(item(report, "webService", /^Public IPv4/).idleMonthly - ipv4) < 1e-6);
+    });
+
+    it("Spot cuts the task cost by the stated 70%, and arm64 by the Fargate price ratio", async () => {
+        const price = async (overrides: Record<string, unknown>) =>
+            item(await estimate("containers", "us-east-1", (await runProgram("containers", overrides)).resources, DEFAULT_ASSUMPTIONS), "webService", /^Fargate tasks/)
+                .idleMonthly;
+        const x86 = await price({ webArchitecture: "X86_64" });
+        const arm = await price({ webArchitecture: "ARM64" });
+        const armSpot = await price({ webArchitecture: "ARM64", webSpot: true });
+        const expectedRatio = (0.25 * 0.03238 + 0.5 * 0.00356) / (0.25 * 0.04048 + 0.5 * 0.004445);
+        assert.ok(Math.abs(arm / x86 - expectedRatio) < 1e-4, `arm/x86 ${arm / x86} vs ${expectedRatio}`);
+        assert.ok(Math.abs(armSpot / arm - (1 - PRICES.fargate.spotDiscount)) < 1e-4, `spot/on-demand ${armSpot / arm}`);
+    });
+
+    it("scales with --hours: a one-hour container lab costs one hour of idle", async () => {
+        const report = await costReport("containers", { ...DEFAULT_ASSUMPTIONS, hours: 1 });
+        const oneHour = 0.0225 + (0.25 * 0.03238 + 0.5 * 0.00356) + 3 * 0.005;
+        const imageStorage = (60 / 1024) * 0.1; // billed per month, whatever the hours
+        assert.ok(Math.abs(report.total.idleMonthly - (oneHour + imageStorage)) < 1e-5, `${report.total.idleMonthly}`);
+    });
+
+    it("has the documented JSON shape, and a table per lab", async () => {
+        const report = await costReport("dev", DEFAULT_ASSUMPTIONS);
+        assert.deepEqual(Object.keys(report).sort(), ["assumptions", "labs", "stack", "total"]);
+        assert.equal(report.assumptions.pricesTaken, "2026-11-28");
+        assert.deepEqual(report.labs.map((l) => l.lab), ["audio", "directory", "hello", "webService"]);
+        for (const lab of report.labs) {
+            assert.deepEqual(Object.keys(lab).sort(), ["idleMonthly", "items", "lab", "usageMonthly"]);
+            for (const i of lab.items) assert.deepEqual(Object.keys(i).sort(), ["detail", "idleMonthly", "item", "usageMonthly"]);
+        }
+        assert.deepEqual(Object.keys(report.total).sort(), ["idleMonthly", "usageMonthly"]);
+        const text = formatReport(report);
+        assert.match(text, /^webService\s+idle\s+usage$/m);
+        assert.match(text, /^TOTAL\s+\$34\.59\s+\$0\.00$/m);
+        assert.doesNotMatch(text, /\$-/);
+    });
+
+    it("rejects an unknown stack, a missing --stack and bad numbers with usage errors", () => {
+        assert.throws(() => parseArgs(["--stack", "prod"]), (e: Error) => e instanceof UsageError && /unknown stack "prod": there is no Pulumi\.prod\.yaml \(stacks: containers, dev, serverless\)/.test(e.message));
+        assert.throws(() => parseArgs([]), /--stack is required/);
+        assert.throws(() => parseArgs(["--stack", "dev", "--hours", "-3"]), /--hours needs a number from 0 to 744; received "-3"/);
+        assert.throws(() => parseArgs(["--stack", "dev", "--requests-per-month", "lots"]), /--requests-per-month needs a number/);
+        assert.throws(() => parseArgs(["--stack", "dev", "--bogus"]), /unknown option --bogus/);
+        assert.equal(parseArgs(["--stack", "dev", "--requests-per-month", "5000", "--json"]).assumptions.requestsPerMonth, 5000);
+    });
+
+    it("the command exits 2 on a bad stack and prints JSON with --json", async () => {
+        const run = (args: string[]) =>
+            promisify(execFile)(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "tools", "cost", "cli.ts"), ...args], { cwd: ROOT })
+                .then((r) => ({ code: 0, out: r.stdout + r.stderr }))
+                .catch((e) => ({ code: e.code as number, out: `${e.stdout}${e.stderr}` }));
+        const bad = await run(["--stack", "nope"]);
+        assert.equal(bad.code, 2);
+        assert.match(bad.out, /unknown stack "nope"/);
+        const ok = await run(["--stack", "containers", "--json", "--hours", "10"]);
+        assert.equal(ok.code, 0, ok.out);
+        const report = JSON.parse(ok.out.slice(ok.out.indexOf("{")));
+        assert.equal(report.stack, "containers");
+        assert.equal(report.assumptions.hours, 10);
+    });
+});

@@ -1,0 +1,94 @@
+/**
+ * `npm run cost -- --stack NAME [--requests-per-month N] [--hours H] [--uploads-per-month N] [--no-free-tier] [--json]`
+ * Runs the program under mocks with that stack's config and prices what it would create.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ROOT, runProgram, shippedStacks, stackConfig } from "../../scripts/mock-program";
+import { DEFAULT_ASSUMPTIONS, estimate, type Assumptions, type CostReport } from "./estimate";
+import { PRICES_TAKEN } from "./prices";
+
+const USAGE = `Usage: npm run cost -- --stack NAME [--requests-per-month N] [--hours H] [--uploads-per-month N] [--no-free-tier] [--json]
+
+  --stack NAME              a stack with a Pulumi.NAME.yaml (${shippedStacks().join(", ")})
+  --requests-per-month N    requests to each HTTP route and to the web service (default ${DEFAULT_ASSUMPTIONS.requestsPerMonth})
+  --hours H                 hours a month the stack is up (default ${DEFAULT_ASSUMPTIONS.hours}, a whole month)
+  --uploads-per-month N     texts uploaded to the audio lab (default ${DEFAULT_ASSUMPTIONS.uploadsPerMonth})
+  --no-free-tier            price as an account past its free tiers
+  --json                    print the report as JSON`;
+
+export class UsageError extends Error {}
+
+export function parseArgs(argv: string[]): { stack: string; json: boolean; assumptions: Assumptions } {
+    const assumptions: Assumptions = { ...DEFAULT_ASSUMPTIONS, durationMs: { ...DEFAULT_ASSUMPTIONS.durationMs } };
+    let stack: string | undefined;
+    let json = false;
+    const number = (flag: string, value: string | undefined, max: number) => {
+        const n = Number(value);
+        if (value === undefined || value.trim() === "" || !Number.isFinite(n) || n < 0 || n > max) {
+            throw new UsageError(`${flag} needs a number from 0 to ${max.toLocaleString("en-US")}; received ${JSON.stringify(value ?? "")}`);
+        }
+        return n;
+    };
+    for (let i = 0; i < argv.length; i++) {
+        const flag = argv[i];
+        switch (flag) {
+            case "--stack": stack = argv[++i]; break;
+            case "--requests-per-month": assumptions.requestsPerMonth = number(flag, argv[++i], 1e12); break;
+            case "--hours": assumptions.hours = number(flag, argv[++i], 744); break;
+            case "--uploads-per-month": assumptions.uploadsPerMonth = number(flag, argv[++i], 1e9); break;
+            case "--no-free-tier": assumptions.freeTier = false; break;
+            case "--json": json = true; break;
+            default: throw new UsageError(`unknown option ${flag}`);
+        }
+    }
+    if (!stack) throw new UsageError("--stack is required");
+    if (!fs.existsSync(path.join(ROOT, `Pulumi.${stack}.yaml`))) {
+        throw new UsageError(`unknown stack ${JSON.stringify(stack)}: there is no Pulumi.${stack}.yaml (stacks: ${shippedStacks().join(", ")})`);
+    }
+    return { stack, json, assumptions };
+}
+
+export async function costReport(stack: string, assumptions: Assumptions): Promise<CostReport> {
+    const run = await runProgram(stack);
+    return estimate(stack, stackConfig(stack)["aws:region"] ?? "us-east-1", run.resources, assumptions);
+}
+
+/** Whole cents; a credit shows as -$0.01, and float dust as $0.00. */
+const usd = (n: number) => (Math.round(n * 100) === 0 ? "$0.00" : `${n < 0 ? "-" : ""}$${Math.abs(n).toFixed(2)}`);
+
+export function formatReport(report: CostReport): string {
+    const a = report.assumptions;
+    const lines = [
+        `Cost estimate for stack ${report.stack} (${a.region}, USD per month, list prices taken ${PRICES_TAKEN})`,
+        `Usage: ${a.requestsPerMonth.toLocaleString("en-US")} requests/month per route, ${a.uploadsPerMonth} uploads of ${a.charactersPerUpload} characters, ${a.hours} h up${a.freeTier ? ", free tiers counted" : ", no free tier"}`,
+        "",
+    ];
+    const width = Math.max(40, ...report.labs.flatMap((l) => l.items.map((i) => i.item.length + 2)));
+    for (const lab of report.labs) {
+        lines.push(`${lab.lab}`.padEnd(width) + "idle".padStart(10) + "usage".padStart(10));
+        for (const item of lab.items) lines.push(`  ${item.item}`.padEnd(width) + usd(item.idleMonthly).padStart(10) + usd(item.usageMonthly).padStart(10));
+        lines.push(`  total ${lab.lab}`.padEnd(width) + usd(lab.idleMonthly).padStart(10) + usd(lab.usageMonthly).padStart(10), "");
+    }
+    lines.push("TOTAL".padEnd(width) + usd(report.total.idleMonthly).padStart(10) + usd(report.total.usageMonthly).padStart(10));
+    lines.push(`Idle + usage: ${usd(report.total.idleMonthly + report.total.usageMonthly)} a month.`);
+    return lines.join("\n");
+}
+
+if (require.main === module) {
+    (async () => {
+        let args;
+        try {
+            args = parseArgs(process.argv.slice(2));
+        } catch (error) {
+            if (!(error instanceof UsageError)) throw error;
+            console.error(`${error.message}\n\n${USAGE}`);
+            process.exit(2);
+        }
+        const report = await costReport(args.stack, args.assumptions);
+        console.log(args.json ? JSON.stringify(report, null, 2) : formatReport(report));
+    })().catch((error) => {
+        console.error(`cost: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(2);
+    });
+}

@@ -1,0 +1,249 @@
+/**
+ * Prices what a stack would create: reads the resources the program registers under mocks and applies the
+ * dated list prices in prices.ts. Idle cost is what bills with no traffic; usage cost is what the assumed
+ * traffic adds. Free tiers are separate negative items, so the gross figures stay visible.
+ */
+import * as fs from "node:fs";
+import type { MockedResource } from "../../scripts/mock-program";
+import { HOURS_PER_MONTH, PRICES, PRICES_SOURCE, PRICES_TAKEN } from "./prices";
+
+export interface Assumptions {
+    /** Requests a month to each HTTP route and to the container service. */
+    requestsPerMonth: number;
+    /** Hours a month the stack is up. */
+    hours: number;
+    /** Texts uploaded to the audio lab a month, and their length. */
+    uploadsPerMonth: number;
+    charactersPerUpload: number;
+    /** Average run time of each function, by entry folder. */
+    durationMs: Record<string, number>;
+    /** CloudWatch Logs written per invocation or request. */
+    logBytesPerRequest: number;
+    /** Size of the web image in ECR. */
+    imageSizeMb: number;
+    /** Bytes the container service sends per request (for load balancer capacity units). */
+    responseBytes: number;
+    /** Count free tiers, including the 12-month ones of a new account. */
+    freeTier: boolean;
+}
+
+export const DEFAULT_ASSUMPTIONS: Assumptions = {
+    requestsPerMonth: 1000,
+    hours: HOURS_PER_MONTH,
+    uploadsPerMonth: 10,
+    charactersPerUpload: 200,
+    durationMs: { directory: 100, hello: 5, speech: 1500 },
+    logBytesPerRequest: 1024,
+    imageSizeMb: 60,
+    responseBytes: 5 * 1024,
+    freeTier: true,
+};
+
+export interface CostItem {
+    item: string;
+    /** What bills with no traffic, per month. */
+    idleMonthly: number;
+    /** What the assumed traffic adds, per month (negative for free-tier credits). */
+    usageMonthly: number;
+    detail: string;
+}
+
+export interface LabCost {
+    lab: string;
+    idleMonthly: number;
+    usageMonthly: number;
+    items: CostItem[];
+}
+
+export interface CostReport {
+    stack: string;
+    assumptions: Assumptions & { pricesTaken: string; source: string; region: string; currency: "USD" };
+    labs: LabCost[];
+    total: { idleMonthly: number; usageMonthly: number };
+}
+
+const GB = 1024 ** 3;
+
+/** The lab a resource belongs to: its provider is `<lab>-aws`. */
+export function labOf(resource: MockedResource, all: MockedResource[]): string | undefined {
+    const fromProvider = /::([^:]+)-aws::[^:]+$/.exec(resource.provider ?? "")?.[1];
+    if (fromProvider) return fromProvider;
+    // Remote components (awsx) have no AWS provider of their own: they belong to the component they sit in.
+    return resource.type.startsWith("awsx:") ? labOf(all.find((r) => r.type === "aws:ecr/repository:Repository") ?? resource, []) : undefined;
+}
+
+/** Shares an account-wide monthly allowance between labs, first come first served. */
+class Allowance {
+    constructor(private left: number) {}
+    take(amount: number): number {
+        const taken = Math.min(this.left, Math.max(0, amount));
+        this.left -= taken;
+        return taken;
+    }
+}
+
+export async function estimate(stack: string, region: string, resources: MockedResource[], a: Assumptions): Promise<CostReport> {
+    const P = PRICES;
+    const free = {
+        lambdaRequests: new Allowance(a.freeTier ? P.lambda.freeRequests : 0),
+        lambdaGbSeconds: new Allowance(a.freeTier ? P.lambda.freeGbSeconds : 0),
+        apiRequests: new Allowance(a.freeTier ? P.apiGatewayHttp.freeRequests : 0),
+        s3Gb: new Allowance(a.freeTier ? P.s3.freeGbMonth : 0),
+        s3Gets: new Allowance(a.freeTier ? P.s3.freeGets : 0),
+        s3Puts: new Allowance(a.freeTier ? P.s3.freePuts : 0),
+        logsGb: new Allowance(a.freeTier ? P.cloudwatchLogs.freeGb : 0),
+        traces: new Allowance(a.freeTier ? P.xray.freeTraces : 0),
+        pollyStandard: new Allowance(a.freeTier ? P.polly.freeCharacters.standard : 0),
+        pollyNeural: new Allowance(a.freeTier ? P.polly.freeCharacters.neural : 0),
+    };
+    const byLab = new Map<string, MockedResource[]>();
+    for (const r of resources) {
+        const lab = labOf(r, resources);
+        if (lab) byLab.set(lab, [...(byLab.get(lab) ?? []), r]);
+    }
+    const requests = a.requestsPerMonth * (a.hours / HOURS_PER_MONTH);
+    const uploads = a.uploadsPerMonth * (a.hours / HOURS_PER_MONTH);
+
+    const sizes = new Map<MockedResource, number>();
+    for (const o of resources.filter((r) => r.type === "aws:s3/bucketObjectv2:BucketObjectv2")) sizes.set(o, await objectBytes(o));
+
+    const labs: LabCost[] = [...byLab.keys()].sort().map((lab) => {
+        const rs = byLab.get(lab)!;
+        const of = (type: string) => rs.filter((r) => r.type === type);
+        const items: CostItem[] = [];
+        const usage = (item: string, usageMonthly: number, detail: string) => items.push({ item, idleMonthly: 0, usageMonthly, detail });
+        const idle = (item: string, idleMonthly: number, detail: string) => items.push({ item, idleMonthly, usageMonthly: 0, detail });
+        const credit = (item: string, amount: number, detail: string) => {
+            if (amount > 0) items.push({ item: `${item} (free tier)`, idleMonthly: 0, usageMonthly: -amount, detail });
+        };
+
+        // Lambda: requests and GB-seconds; X-Ray traces when tracing is on; CloudWatch Logs ingestion.
+        let logBytes = 0;
+        for (const fn of of("aws:lambda/function:Function")) {
+            const entry = /-(users|function|speech)Function$/.exec(fn.name)?.[1];
+            const kind = entry === "users" ? "directory" : entry === "function" ? "hello" : "speech";
+            const invocations = kind === "speech" ? uploads : requests;
+            const seconds = (a.durationMs[kind] ?? 100) / 1000;
+            const gbSeconds = invocations * seconds * (fn.inputs.memorySize / 1024);
+            const arch = (fn.inputs.architectures?.[0] ?? "x86_64") as "arm64" | "x86_64";
+            const requestCost = invocations * P.lambda.perRequest;
+            const computeCost = gbSeconds * P.lambda.perGbSecond[arch];
+            usage(`Lambda ${fn.inputs.name}`, requestCost + computeCost, `${fmt(invocations)} invocations × ${seconds * 1000} ms × ${fn.inputs.memorySize} MB ${arch}`);
+            credit(
+                `Lambda ${fn.inputs.name}`,
+                free.lambdaRequests.take(invocations) * P.lambda.perRequest + free.lambdaGbSeconds.take(gbSeconds) * P.lambda.perGbSecond[arch],
+                "1M requests and 400,000 GB-s a month, permanent",
+            );
+            if (fn.inputs.tracingConfig?.mode === "Active") {
+                usage(`X-Ray traces ${fn.inputs.name}`, invocations * P.xray.perTrace, `${fmt(invocations)} traces`);
+                credit(`X-Ray traces ${fn.inputs.name}`, free.traces.take(invocations) * P.xray.perTrace, "100,000 traces a month, permanent");
+            }
+            logBytes += invocations * a.logBytesPerRequest;
+        }
+
+        // API Gateway HTTP API: every route this lab owns.
+        const routes = of("aws:apigatewayv2/route:Route");
+        if (routes.length > 0) {
+            const calls = requests * routes.length;
+            usage("API Gateway HTTP API", calls * P.apiGatewayHttp.perRequest, `${fmt(calls)} requests to ${routes.map((r) => r.inputs.routeKey).join(", ")}`);
+            credit("API Gateway HTTP API", free.apiRequests.take(calls) * P.apiGatewayHttp.perRequest, "1M calls a month, first 12 months");
+            logBytes += calls * (a.logBytesPerRequest / 2);
+        }
+
+        // S3: stored objects (the seed and site files the stack uploads), and the requests the traffic makes.
+        const objects = of("aws:s3/bucketObjectv2:BucketObjectv2");
+        if (objects.length > 0) {
+            const bytes = objects.reduce((sum, o) => sum + (sizes.get(o) ?? 0), 0);
+            const gb = bytes / GB;
+            idle("S3 storage", gb * P.s3.perGbMonth, `${fmt(bytes / 1024)} KB in ${objects.length} objects`);
+            credit("S3 storage", free.s3Gb.take(gb) * P.s3.perGbMonth, "5 GB, first 12 months");
+            const siteFiles = objects.filter((o) => /-website-/.test(o.name)).length;
+            const gets = (lab === "directory" ? requests * siteFiles : 0) + uploads;
+            const puts = uploads * 2;
+            const lists = lab === "directory" ? requests : 0;
+            usage("S3 requests", gets * P.s3.perGet + (puts + lists) * P.s3.perPut, `${fmt(gets)} GET, ${fmt(puts + lists)} PUT/LIST`);
+            credit("S3 requests", free.s3Gets.take(gets) * P.s3.perGet + free.s3Puts.take(puts + lists) * P.s3.perPut, "20,000 GET and 2,000 PUT/LIST, first 12 months");
+        }
+
+        // Polly: characters of the uploaded texts, at the configured engine.
+        for (const fn of of("aws:lambda/function:Function").filter((f) => f.inputs.environment?.variables?.POLLY_ENGINE)) {
+            const engine = fn.inputs.environment.variables.POLLY_ENGINE as "standard" | "neural";
+            const characters = uploads * a.charactersPerUpload;
+            usage(`Polly (${engine})`, characters * P.polly.perCharacter[engine], `${fmt(characters)} characters`);
+            const pool = engine === "neural" ? free.pollyNeural : free.pollyStandard;
+            credit(`Polly (${engine})`, pool.take(characters) * P.polly.perCharacter[engine], `${engine === "neural" ? "1M" : "5M"} characters a month, first 12 months`);
+        }
+
+        // The container service: load balancer, tasks, public IPv4 addresses, image storage.
+        for (const service of of("aws:ecs/service:Service")) {
+            const task = of("aws:ecs/taskDefinition:TaskDefinition")[0];
+            const arch = (task.inputs.runtimePlatform?.cpuArchitecture ?? "X86_64") as "ARM64" | "X86_64";
+            const vcpu = Number(task.inputs.cpu) / 1024;
+            const memoryGb = Number(task.inputs.memory) / 1024;
+            const spot = service.inputs.capacityProviderStrategies?.[0]?.capacityProvider === "FARGATE_SPOT";
+            const tasks = service.inputs.desiredCount ?? 1;
+            const perTaskHour = (vcpu * P.fargate.perVcpuHour[arch] + memoryGb * P.fargate.perGbHour[arch]) * (spot ? 1 - P.fargate.spotDiscount : 1);
+            idle(
+                `Fargate tasks (${arch}${spot ? ", Spot" : ""})`,
+                tasks * perTaskHour * a.hours,
+                `${tasks} × ${vcpu} vCPU / ${memoryGb} GB × ${a.hours} h${spot ? ` at a ${P.fargate.spotDiscount * 100}% Spot discount` : ""}`,
+            );
+            for (const alb of of("aws:lb/loadBalancer:LoadBalancer")) {
+                idle("Application Load Balancer", P.alb.perHour * a.hours, `${a.hours} h`);
+                const gbPerHour = (requests * a.responseBytes) / GB / a.hours;
+                const newConnectionsPerSecond = requests / (a.hours * 3600);
+                const lcus = Math.max(gbPerHour / 1, newConnectionsPerSecond / 25);
+                usage("Load balancer capacity units", lcus * P.alb.perLcuHour * a.hours, `${lcus.toExponential(2)} LCU on average`);
+                const albAddresses = Array.isArray(alb.inputs.subnets) ? alb.inputs.subnets.length : 2;
+                const taskAddresses = service.inputs.networkConfiguration?.assignPublicIp ? tasks : 0;
+                const addresses = albAddresses + taskAddresses;
+                idle("Public IPv4 addresses", addresses * P.publicIpv4.perHour * a.hours, `${albAddresses} for the load balancer + ${taskAddresses} for tasks × ${a.hours} h`);
+            }
+            if (of("awsx:ecr:Image").length > 0) {
+                idle("ECR image storage", (a.imageSizeMb / 1024) * P.ecr.perGbMonth, `${a.imageSizeMb} MB`);
+            }
+            logBytes += requests * (a.logBytesPerRequest / 4);
+        }
+
+        if (logBytes > 0) {
+            const gb = logBytes / GB;
+            usage("CloudWatch Logs", gb * P.cloudwatchLogs.perGbIngested, `${fmt(logBytes / 1024)} KB ingested`);
+            credit("CloudWatch Logs", free.logsGb.take(gb) * P.cloudwatchLogs.perGbIngested, "5 GB a month, permanent");
+        }
+
+        return {
+            lab,
+            idleMonthly: round(items.reduce((s, i) => s + i.idleMonthly, 0)),
+            usageMonthly: round(items.reduce((s, i) => s + i.usageMonthly, 0)),
+            items: items.map((i) => ({ ...i, idleMonthly: round(i.idleMonthly), usageMonthly: round(i.usageMonthly) })),
+        };
+    });
+
+    return {
+        stack,
+        assumptions: { ...a, pricesTaken: PRICES_TAKEN, source: PRICES_SOURCE, region, currency: "USD" },
+        labs,
+        total: {
+            idleMonthly: round(labs.reduce((s, l) => s + l.idleMonthly, 0)),
+            usageMonthly: round(labs.reduce((s, l) => s + l.usageMonthly, 0)),
+        },
+    };
+}
+
+/** Bytes of an object the stack uploads: its file's size, or its inline content's. */
+async function objectBytes(o: MockedResource): Promise<number> {
+    const source = o.inputs.source as { path?: string | Promise<string> } | undefined;
+    const file = await source?.path;
+    if (file && fs.existsSync(file)) return fs.statSync(file).size;
+    return Buffer.byteLength(String(o.inputs.content ?? ""));
+}
+
+/** Dollars to a millionth, kept as numbers; tables print whole cents. */
+function round(value: number): number {
+    const rounded = Math.round(value * 1e6) / 1e6;
+    return rounded === 0 ? 0 : rounded; // no -0
+}
+
+function fmt(n: number): string {
+    return Math.round(n).toLocaleString("en-US");
+}
