@@ -1,6 +1,7 @@
 /**
  * `npm start [-- --port 3000] [--s3-port 0] [--reset]`: the employee-directory lab on this machine.
  */
+import { parseOrExit, UsageError } from "../scripts/cli-args";
 import { DEFAULT_LAB_DIR, readLabState, removeLabState, writeLabState } from "./lab-state";
 import { startLab } from "./lab-server";
 
@@ -20,8 +21,6 @@ interface Args {
     labDir: string;
     seedDir?: string;
 }
-
-class UsageError extends Error {}
 
 export function parseArgs(argv: string[]): Args | "help" {
     const args: Args = { port: 3000, s3Port: 0, reset: false, labDir: DEFAULT_LAB_DIR };
@@ -50,14 +49,7 @@ export function parseArgs(argv: string[]): Args | "help" {
 }
 
 async function main(): Promise<void> {
-    let args: Args | "help";
-    try {
-        args = parseArgs(process.argv.slice(2));
-    } catch (error) {
-        if (!(error instanceof UsageError)) throw error;
-        console.error(`${error.message}\n\n${USAGE}`);
-        process.exit(2);
-    }
+    const args = parseOrExit(parseArgs, USAGE);
     if (args === "help") {
         console.log(USAGE);
         return;

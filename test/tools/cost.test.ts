@@ -2,7 +2,8 @@ import * as assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { costReport, formatReport, parseArgs, UsageError } from "../../tools/cost/cli";
+import { UsageError } from "../../scripts/cli-args";
+import { costReport, formatReport, parseArgs } from "../../tools/cost/cli";
 import { DEFAULT_ASSUMPTIONS, estimate, type CostReport } from "../../tools/cost/estimate";
 import { PRICES } from "../../tools/cost/prices";
 import { ROOT, runProgram } from "../helpers/program";
@@ -105,5 +106,17 @@ describe("npm run cost", function () {
         const report = JSON.parse(ok.out.slice(ok.out.indexOf("{")));
         assert.equal(report.stack, "containers");
         assert.equal(report.assumptions.hours, 10);
+    });
+});
+
+describe("README cost samples", function () {
+    this.timeout(120_000);
+    it("show what npm run cost prints today for each stack", async () => {
+        const fs = await import("node:fs");
+        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+        for (const stack of ["containers", "serverless", "dev"]) {
+            const text = formatReport(await costReport(stack, DEFAULT_ASSUMPTIONS));
+            assert.ok(readme.includes(text), `README's sample for ${stack} is stale: paste the output of npm run cost -- --stack ${stack}`);
+        }
     });
 });

@@ -4,6 +4,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { parseOrExit, UsageError } from "../../scripts/cli-args";
 import { ROOT, runProgram, shippedStacks, stackConfig } from "../../scripts/mock-program";
 import { DEFAULT_ASSUMPTIONS, estimate, type Assumptions, type CostReport } from "./estimate";
 import { PRICES_TAKEN } from "./prices";
@@ -16,8 +17,6 @@ const USAGE = `Usage: npm run cost -- --stack NAME [--requests-per-month N] [--h
   --uploads-per-month N     texts uploaded to the audio lab (default ${DEFAULT_ASSUMPTIONS.uploadsPerMonth})
   --no-free-tier            price as an account past its free tiers
   --json                    print the report as JSON`;
-
-export class UsageError extends Error {}
 
 export function parseArgs(argv: string[]): { stack: string; json: boolean; assumptions: Assumptions } {
     const assumptions: Assumptions = { ...DEFAULT_ASSUMPTIONS, durationMs: { ...DEFAULT_ASSUMPTIONS.durationMs } };
@@ -77,14 +76,7 @@ export function formatReport(report: CostReport): string {
 
 if (require.main === module) {
     (async () => {
-        let args;
-        try {
-            args = parseArgs(process.argv.slice(2));
-        } catch (error) {
-            if (!(error instanceof UsageError)) throw error;
-            console.error(`${error.message}\n\n${USAGE}`);
-            process.exit(2);
-        }
+        const args = parseOrExit(parseArgs, USAGE);
         const report = await costReport(args.stack, args.assumptions);
         console.log(args.json ? JSON.stringify(report, null, 2) : formatReport(report));
     })().catch((error) => {
