@@ -73,7 +73,7 @@ export function createHandler(options: DirectoryOptions): HttpHandler {
             const { users, warnings } = await store.load();
             const matching = query.q ? users.filter((u) => matches(u, query.q!)) : users;
             const start = query.offset;
-            const end = query.limit !== undefined ? start + query.limit : start + fittingCount(matching, start, maxResponseBytes);
+            const end = query.limit !== undefined ? start + query.limit : start + fittingCount(matching, start, maxResponseBytes, store.sizeOf);
             const page = matching.slice(start, end);
             return jsonResponse(
                 200,
@@ -100,6 +100,8 @@ export function createHandler(options: DirectoryOptions): HttpHandler {
 /** Lists, fetches, parses and merges the data files; keeps parsed files by ETag between invocations. */
 export class UserStore {
     private readonly cache = new Map<string, CachedFile>();
+    /** Each record's JSON size, measured once when its file is parsed (auto paging sums them). */
+    private readonly sizes = new WeakMap<UserRecord, number>();
     private readonly prefix: string;
     private readonly concurrency: number;
     private readonly maxObjectBytes: number;
@@ -167,11 +169,16 @@ export class UserStore {
             throw toUpstreamError(error);
         }
         try {
-            this.cache.set(object.key, { etag, users: parseUsers(text) });
+            const users = parseUsers(text);
+            for (const u of users) this.sizes.set(u, Buffer.byteLength(JSON.stringify(u)));
+            this.cache.set(object.key, { etag, users });
         } catch (error) {
             this.skip(object.key, etag, (error as Error).message);
         }
     }
+
+    /** The JSON size of a record this store returned. */
+    readonly sizeOf = (user: UserRecord): number => this.sizes.get(user) ?? Buffer.byteLength(JSON.stringify(user));
 
     private skip(key: string, etag: string, reason: string): void {
         this.logger.error("users.file_skipped", { bucket: this.options.bucket, key, reason });
@@ -266,10 +273,10 @@ function matches(user: UserRecord, q: string): boolean {
 }
 
 /** How many records from `start` fit in `budget` bytes of JSON (at least one, so paging always advances). */
-function fittingCount(users: UserRecord[], start: number, budget: number): number {
+function fittingCount(users: UserRecord[], start: number, budget: number, sizeOf: (u: UserRecord) => number): number {
     let bytes = 200; // the envelope: counts, cursor, warnings
     for (let i = start; i < users.length; i++) {
-        bytes += Buffer.byteLength(JSON.stringify(users[i])) + 1;
+        bytes += sizeOf(users[i]) + 1;
         if (bytes > budget) return Math.max(1, i - start);
     }
     return users.length - start;

@@ -65,11 +65,8 @@ export interface CostReport {
 const GB = 1024 ** 3;
 
 /** The lab a resource belongs to: its provider is `<lab>-aws`. */
-export function labOf(resource: MockedResource, all: MockedResource[]): string | undefined {
-    const fromProvider = /::([^:]+)-aws::[^:]+$/.exec(resource.provider ?? "")?.[1];
-    if (fromProvider) return fromProvider;
-    // Remote components (awsx) have no AWS provider of their own: they belong to the component they sit in.
-    return resource.type.startsWith("awsx:") ? labOf(all.find((r) => r.type === "aws:ecr/repository:Repository") ?? resource, []) : undefined;
+export function labOf(resource: MockedResource): string | undefined {
+    return /::([^:]+)-aws::[^:]+$/.exec(resource.provider ?? "")?.[1];
 }
 
 /** Shares an account-wide monthly allowance between labs, first come first served. */
@@ -98,7 +95,7 @@ export async function estimate(stack: string, region: string, resources: MockedR
     };
     const byLab = new Map<string, MockedResource[]>();
     for (const r of resources) {
-        const lab = labOf(r, resources);
+        const lab = labOf(r);
         if (lab) byLab.set(lab, [...(byLab.get(lab) ?? []), r]);
     }
     const requests = a.requestsPerMonth * (a.hours / HOURS_PER_MONTH);
@@ -199,7 +196,8 @@ export async function estimate(stack: string, region: string, resources: MockedR
                 const addresses = albAddresses + taskAddresses;
                 idle("Public IPv4 addresses", addresses * P.publicIpv4.perHour * a.hours, `${albAddresses} for the load balancer + ${taskAddresses} for tasks × ${a.hours} h`);
             }
-            if (of("awsx:ecr:Image").length > 0) {
+            // The image is an awsx component (no AWS provider of its own); only the web service builds one.
+            if (resources.some((r) => r.type === "awsx:ecr:Image")) {
                 idle("ECR image storage", (a.imageSizeMb / 1024) * P.ecr.perGbMonth, `${a.imageSizeMb} MB`);
             }
             logBytes += requests * (a.logBytesPerRequest / 4);
