@@ -96,3 +96,20 @@ describe("NodeFunction, the shared Lambda block", () => {
         assert.ok(first.length / first.split("\n").length > 2000, "minified: long lines");
     });
 });
+
+describe("npm run build", function () {
+    this.timeout(60_000);
+    it("writes every function's deployable bundle to dist/functions/<name>/index.js", async () => {
+        const { execFile } = await import("node:child_process");
+        const { promisify } = await import("node:util");
+        const fs = await import("node:fs");
+        const path = await import("node:path");
+        const { ROOT } = await import("../helpers/program");
+        const { stdout } = await promisify(execFile)(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/build-functions.ts"], { cwd: ROOT });
+        for (const name of ["directory", "hello", "speech"]) {
+            const file = path.join(ROOT, "dist", "functions", name, "index.js");
+            assert.equal(fs.readFileSync(file, "utf8"), bundle(`functions/${name}/index.ts`).code, `${name} bundle`);
+            assert.match(stdout, new RegExp(`dist/functions/${name}/index\\.js\\s+[\\d.]+ KB`));
+        }
+    });
+});
