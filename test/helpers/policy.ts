@@ -22,3 +22,12 @@ export const list = (value: string | string[] | undefined): string[] => (value =
 export function grants(resource: MockedResource): Statement[] {
     return statementsOf(resource.inputs.policy);
 }
+
+/** Actions AWS offers no resource-level scoping for: the only ones that may use Resource "*". */
+export const ACTIONS_WITHOUT_RESOURCES = [
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "polly:SynthesizeSpeech",
+    "polly:StartSpeechSynthesisTask",
+    "ecr:GetAuthorizationToken",
+];

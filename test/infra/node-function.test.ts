@@ -1,9 +1,7 @@
 import * as assert from "node:assert/strict";
 import { bundle } from "../../stacks/bundle";
 import { runProgram, type ProgramRun } from "../helpers/program";
-import { list, statementsOf } from "../helpers/policy";
-
-import { ACTIONS_WITHOUT_RESOURCES } from "./stacks.test";
+import { ACTIONS_WITHOUT_RESOURCES, list, statementsOf } from "../helpers/policy";
 
 describe("NodeFunction, the shared Lambda block", () => {
     let run: ProgramRun;

@@ -4,16 +4,7 @@
  */
 import * as assert from "node:assert/strict";
 import { runProgram, shippedStacks, type ProgramRun } from "../helpers/program";
-import { list, statementsOf } from "../helpers/policy";
-
-/** Actions AWS offers no resource-level scoping for: the only ones that may use Resource "*". */
-export const ACTIONS_WITHOUT_RESOURCES = [
-    "xray:PutTraceSegments",
-    "xray:PutTelemetryRecords",
-    "polly:SynthesizeSpeech",
-    "polly:StartSpeechSynthesisTask",
-    "ecr:GetAuthorizationToken",
-];
+import { ACTIONS_WITHOUT_RESOURCES, list, statementsOf } from "../helpers/policy";
 
 const labOf = (run: ProgramRun, provider?: string) => /::([^:]+)-aws::[^:]+$/.exec(provider ?? "")?.[1];
 
