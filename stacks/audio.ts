@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { AUDIO_PREFIX, TEXT_PREFIX, audioKeyFor } from "../functions/speech/keys";
 import { TEXTS_DIR } from "./config";
 import type { FunctionDefaults } from "./function-defaults";
 import { LabBucket } from "./lab-bucket";
@@ -51,11 +52,11 @@ export class AudioLab extends pulumi.ComponentResource {
 
     constructor(name: string, args: AudioLabArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         super("cloud-labs:audio:AudioLab", name, {}, opts);
-        this.bucket = new LabBucket(`${name}-bucket`, { publicReadPaths: ["audio/*"] }, { parent: this });
+        this.bucket = new LabBucket(`${name}-bucket`, { publicReadPaths: [`${AUDIO_PREFIX}*`] }, { parent: this });
         this.speechFunction = this.createSpeechFunction(name, args);
         this.notification = this.createTrigger(name);
         this.seedKeys = (args.seedTexts ?? ["welcome.txt"]).map((file) => {
-            const key = `text/${file}`;
+            const key = `${TEXT_PREFIX}${file}`;
             this.bucket.putObject({ key, file: path.join(TEXTS_DIR, file) }, [this.notification]);
             return key;
         });
@@ -75,9 +76,9 @@ export class AudioLab extends pulumi.ComponentResource {
                 ...args.functionDefaults,
                 environment: { POLLY_VOICE: args.voice ?? "Joanna", POLLY_ENGINE: args.engine ?? "standard" },
                 statements: [
-                    { Sid: "ReadTexts", Effect: "Allow", Action: ["s3:GetObject"], Resource: [pulumi.interpolate`${arn}/text/*`] },
+                    { Sid: "ReadTexts", Effect: "Allow", Action: ["s3:GetObject"], Resource: [pulumi.interpolate`${arn}/${TEXT_PREFIX}*`] },
                     // Also what a StartSpeechSynthesisTask needs: Polly writes the task's MP3 with the caller's rights.
-                    { Sid: "WriteAudio", Effect: "Allow", Action: ["s3:PutObject"], Resource: [pulumi.interpolate`${arn}/audio/*`] },
+                    { Sid: "WriteAudio", Effect: "Allow", Action: ["s3:PutObject"], Resource: [pulumi.interpolate`${arn}/${AUDIO_PREFIX}*`] },
                     // Polly's synthesis actions have no resource to name (only lexicons are resources).
                     { Sid: "Speak", Effect: "Allow", Action: ["polly:SynthesizeSpeech", "polly:StartSpeechSynthesisTask"], Resource: ["*"] },
                 ],
@@ -107,7 +108,7 @@ export class AudioLab extends pulumi.ComponentResource {
                     {
                         lambdaFunctionArn: this.speechFunction.arn,
                         events: ["s3:ObjectCreated:*"],
-                        filterPrefix: "text/",
+                        filterPrefix: TEXT_PREFIX,
                         filterSuffix: ".txt",
                     },
                 ],
@@ -133,12 +134,12 @@ export class AudioLab extends pulumi.ComponentResource {
 
     /** `https://<bucket regional domain>/audio/<name>.mp3`: where an MP3 of `text/<name>.txt` can be fetched. */
     get audioUrlPattern(): pulumi.Output<string> {
-        return pulumi.interpolate`https://${this.bucket.bucket.bucketRegionalDomainName}/audio/<name>.mp3`;
+        return pulumi.interpolate`https://${this.bucket.bucket.bucketRegionalDomainName}/${AUDIO_PREFIX}<name>.mp3`;
     }
 
     /** The public URL of the MP3 made from a `text/` key. */
     audioUrl(textKey: string): pulumi.Output<string> {
-        const audioKey = "audio/" + textKey.replace(/^text\//, "").replace(/\.txt$/, "") + ".mp3";
+        const audioKey = audioKeyFor(textKey);
         return pulumi.interpolate`https://${this.bucket.bucket.bucketRegionalDomainName}/${audioKey.split("/").map(encodeURIComponent).join("/")}`;
     }
 }

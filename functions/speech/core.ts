@@ -2,12 +2,13 @@ import { StartSpeechSynthesisTaskCommand, SynthesizeSpeechCommand, type Engine, 
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { S3Event, S3EventRecord } from "aws-lambda";
 import { consoleLogger, type Logger } from "../shared/log";
+import { AUDIO_PREFIX, TEXT_PREFIX, audioKeyFor } from "./keys";
+
+export { audioKeyFor } from "./keys";
 
 /** Polly's limits on billed characters: SynthesizeSpeech answers synchronously up to 3,000; a task takes 100,000. */
 export const SYNC_CHAR_LIMIT = 3000;
 export const TASK_CHAR_LIMIT = 100_000;
-export const TEXT_PREFIX = "text/";
-export const AUDIO_PREFIX = "audio/";
 
 export interface SpeechOptions {
     s3: S3Client;
@@ -51,11 +52,6 @@ export function createHandler(options: SpeechOptions): (event: S3Event) => Promi
 /** S3 event keys are URL-encoded with `+` for spaces. */
 export function decodeKey(raw: string): string {
     return decodeURIComponent(raw.replace(/\+/g, " "));
-}
-
-/** `text/a/b c.txt` → `audio/a/b c.mp3` */
-export function audioKeyFor(textKey: string): string {
-    return AUDIO_PREFIX + textKey.slice(TEXT_PREFIX.length).replace(/\.txt$/i, "") + ".mp3";
 }
 
 async function speak(record: S3EventRecord, options: SpeechOptions, logger: Logger): Promise<SpeechOutcome> {
