@@ -3,14 +3,12 @@
  * would run it, and returns every registered resource with its inputs and options, and the stack outputs.
  * The tests (through ts-node with type checking: see .mocharc.json) and `npm run cost` use it.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse } from "yaml";
+import { PROJECT, ROOT, stackConfig } from "./stack-files";
 
-export const ROOT = path.resolve(__dirname, "..");
+export { labOf, PROJECT, ROOT, shippedStacks, stackConfig } from "./stack-files";
 const PROGRAM = path.join(ROOT, "index.ts");
-export const PROJECT = "cloud-labs";
 export const ACCOUNT = "123456789012";
 export const REGION = "us-east-1";
 
@@ -33,31 +31,6 @@ export interface ProgramRun {
     ofType(type: string): MockedResource[];
     /** The one resource with this logical name; fails naming the known names when absent. */
     named(name: string): MockedResource;
-}
-
-/** The stacks the repository ships: every `Pulumi.<stack>.yaml` at the root. */
-export function shippedStacks(): string[] {
-    return fs
-        .readdirSync(ROOT)
-        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
-        .filter((s): s is string => Boolean(s))
-        .sort();
-}
-
-/** A stack's config as the Pulumi CLI hands it to the program: `ns:key` → string (JSON for non-strings). */
-export function stackConfig(stack: string): Record<string, string> {
-    const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
-    const doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-    return toConfigStrings(doc.config ?? {});
-}
-
-function toConfigStrings(config: Record<string, unknown>): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const [key, value] of Object.entries(config)) {
-        const full = key.includes(":") ? key : `${PROJECT}:${key}`;
-        out[full] = typeof value === "string" ? value : JSON.stringify(value);
-    }
-    return out;
 }
 
 /** What AWS computes for a resource, so outputs like ARNs and endpoints have realistic values. */

@@ -3,10 +3,9 @@
  * `pulumi destroy` could remove all of it.
  */
 import * as assert from "node:assert/strict";
-import { runProgram, shippedStacks, type ProgramRun } from "../helpers/program";
+import { labOf, runProgram, shippedStacks, type ProgramRun } from "../helpers/program";
 import { ACTIONS_WITHOUT_RESOURCES, list, statementsOf } from "../helpers/policy";
 
-const labOf = (run: ProgramRun, provider?: string) => /::([^:]+)-aws::[^:]+$/.exec(provider ?? "")?.[1];
 
 describe("shipped stacks under mocks", () => {
     const runs = new Map<string, ProgramRun>();
@@ -20,7 +19,7 @@ describe("shipped stacks under mocks", () => {
 
     it("serverless creates the directory, hello and audio labs and no container resources", () => {
         const run = runs.get("serverless")!;
-        const labs = new Set(run.resources.map((r) => labOf(run, r.provider)).filter(Boolean));
+        const labs = new Set(run.resources.map((r) => labOf(r)).filter(Boolean));
         assert.deepEqual([...labs].sort(), ["audio", "directory", "hello"]);
         assert.ok(!run.resources.some((r) => /^aws:(ecs|ecr|lb|appautoscaling|vpc)\//.test(r.type) || r.type.startsWith("awsx:")));
         assert.ok(run.ofType("aws:lambda/function:Function").length === 3);
@@ -28,7 +27,7 @@ describe("shipped stacks under mocks", () => {
 
     it("containers creates only the web service: no functions, buckets or APIs", () => {
         const run = runs.get("containers")!;
-        const labs = new Set(run.resources.map((r) => labOf(run, r.provider)).filter(Boolean));
+        const labs = new Set(run.resources.map((r) => labOf(r)).filter(Boolean));
         assert.deepEqual([...labs], ["webService"]);
         assert.ok(!run.resources.some((r) => /^aws:(lambda|s3|apigatewayv2)\//.test(r.type)));
         assert.equal(run.ofType("aws:ecs/service:Service").length, 1);
@@ -37,7 +36,7 @@ describe("shipped stacks under mocks", () => {
 
     it("dev creates every lab", () => {
         const run = runs.get("dev")!;
-        const labs = new Set(run.resources.map((r) => labOf(run, r.provider)).filter(Boolean));
+        const labs = new Set(run.resources.map((r) => labOf(r)).filter(Boolean));
         assert.deepEqual([...labs].sort(), ["audio", "directory", "hello", "webService"]);
     });
 
@@ -48,7 +47,7 @@ describe("shipped stacks under mocks", () => {
             it("tags every AWS resource with project, stack and lab through its lab's provider", () => {
                 const providers = new Map(run().ofType("pulumi:providers:aws").map((p) => [p.name, JSON.parse(p.inputs.defaultTags).tags]));
                 for (const r of run().resources.filter((r) => r.type.startsWith("aws:"))) {
-                    const lab = labOf(run(), r.provider);
+                    const lab = labOf(r);
                     assert.ok(lab, `${r.type} ${r.name} has a lab provider`);
                     assert.deepEqual(providers.get(`${lab}-aws`), { "cloud-labs:project": "cloud-labs", "cloud-labs:stack": stack, "cloud-labs:lab": lab });
                 }

@@ -5,6 +5,7 @@
  */
 import * as fs from "node:fs";
 import type { MockedResource } from "../../scripts/mock-program";
+import { labOf } from "../../scripts/stack-files";
 import { HOURS_PER_MONTH, PRICES, PRICES_SOURCE, PRICES_TAKEN } from "./prices";
 
 export interface Assumptions {
@@ -63,11 +64,6 @@ export interface CostReport {
 }
 
 const GB = 1024 ** 3;
-
-/** The lab a resource belongs to: its provider is `<lab>-aws`. */
-export function labOf(resource: MockedResource): string | undefined {
-    return /::([^:]+)-aws::[^:]+$/.exec(resource.provider ?? "")?.[1];
-}
 
 /** Shares an account-wide monthly allowance between labs, first come first served. */
 class Allowance {

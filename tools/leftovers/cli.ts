@@ -6,11 +6,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
-import { parse } from "yaml";
+import { PROJECT, ROOT, stackConfig } from "../../scripts/stack-files";
 import { findLeftovers } from "./core";
 
-const ROOT = path.resolve(__dirname, "..", "..");
-const PROJECT = "cloud-labs";
 const USAGE = "Usage: npm run leftovers -- --stack NAME [--region REGION]";
 
 export interface Clients {
@@ -33,9 +31,8 @@ export async function leftoversMain(argv: string[], makeClients: (region: string
         print(`--stack is required\n${USAGE}`);
         return 2;
     }
-    const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
-    const configured = fs.existsSync(file) ? (parse(fs.readFileSync(file, "utf8"))?.config?.["aws:region"] as string | undefined) : undefined;
-    region ??= configured ?? process.env.AWS_REGION;
+    const known = fs.existsSync(path.join(ROOT, `Pulumi.${stack}.yaml`));
+    region ??= (known ? stackConfig(stack)["aws:region"] : undefined) ?? process.env.AWS_REGION;
     if (!region) {
         print(`no region: Pulumi.${stack}.yaml sets no aws:region; pass --region\n${USAGE}`);
         return 2;
