@@ -12,7 +12,7 @@ import { createHandler as createHelloHandler } from "../functions/hello/core";
 import type { HttpHandler } from "../functions/shared/http";
 import { consoleLogger, type Logger } from "../functions/shared/log";
 import { contentTypeOf } from "../stacks/content-type";
-import { SEED_DIR, SITE_DIR, siteConfigScript } from "../stacks/directory";
+import { SEED_DIR, SITE_DIR, seedFiles, siteConfigScript } from "../stacks/directory-files";
 import { toEvent, writeResult } from "./api-gateway";
 import { startLocalS3, type LocalS3 } from "./s3-server";
 
@@ -60,7 +60,7 @@ export class SeedError extends Error {
 export function readSeedFiles(seedDir: string): { key: string; body: string }[] {
     let names: string[];
     try {
-        names = fs.readdirSync(seedDir).filter((f) => /^users_.*\.json$/.test(f)).sort();
+        names = seedFiles(seedDir);
     } catch (error) {
         throw new SeedError(seedDir, `cannot be read: ${(error as Error).message}`);
     }

@@ -1,7 +1,6 @@
-import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT_ROOT } from "./bundle";
+import { SEED_DIR, SITE_DIR, seedFiles, siteConfigScript } from "./directory-files";
 import type { FunctionDefaults } from "./function-defaults";
 import { HttpApi } from "./http-api";
 import { LabBucket } from "./lab-bucket";
@@ -34,22 +33,6 @@ export interface EmployeeDirectoryArgs {
      * @default { burst: 50, rate: 20 }
      */
     throttle?: { burst: number; rate: number };
-}
-
-/** The seed files: data/users_*.json, 500 placeholder employees each. */
-export const SEED_DIR = path.join(PROJECT_ROOT, "data");
-export const SITE_DIR = path.join(PROJECT_ROOT, "site");
-
-export function seedFiles(): string[] {
-    return fs
-        .readdirSync(SEED_DIR)
-        .filter((f) => /^users_.*\.json$/.test(f))
-        .sort();
-}
-
-/** The `config.js` the page loads: it carries the API URL so the page hard-codes no endpoint. */
-export function siteConfigScript(apiUrl: string): string {
-    return `window.LAB_CONFIG = ${JSON.stringify({ apiUrl })};\n`;
 }
 
 /**

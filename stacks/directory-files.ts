@@ -1,0 +1,24 @@
+/**
+ * The directory lab's files, shared by the Pulumi component and the local lab. No Pulumi imports, so
+ * `npm start` does not load the AWS provider SDK just to find a folder.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+/** The seed files: data/users_*.json, 500 placeholder employees each. */
+export const SEED_DIR = path.resolve(__dirname, "..", "data");
+/** The web page: site/. */
+export const SITE_DIR = path.resolve(__dirname, "..", "site");
+
+/** The users_*.json file names in a folder, sorted. */
+export function seedFiles(dir = SEED_DIR): string[] {
+    return fs
+        .readdirSync(dir)
+        .filter((f) => /^users_.*\.json$/.test(f))
+        .sort();
+}
+
+/** The `config.js` the page loads: it carries the API URL so the page hard-codes no endpoint. */
+export function siteConfigScript(apiUrl: string): string {
+    return `window.LAB_CONFIG = ${JSON.stringify({ apiUrl })};\n`;
+}
