@@ -116,3 +116,21 @@ describe("npm start: the local lab", function () {
         }
     });
 });
+
+describe("local lab seed files", () => {
+    it("stop start-up naming an unreadable file, an empty folder, or a malformed file, with the reason", async () => {
+        const { readSeedFiles, SeedError } = await import("../../local/lab-server");
+        const dir = tmp();
+        try {
+            assert.throws(() => readSeedFiles(dir), (e: Error) => e instanceof SeedError && /holds no users_\*\.json file/.test(e.message));
+            fs.mkdirSync(path.join(dir, "users_1.json")); // a folder where a file should be: unreadable
+            assert.throws(() => readSeedFiles(dir), (e: Error) => e instanceof SeedError && /users_1\.json cannot be read: EISDIR/.test(e.message));
+            fs.rmSync(path.join(dir, "users_1.json"), { recursive: true });
+            fs.writeFileSync(path.join(dir, "users_1.json"), "[{");
+            assert.throws(() => readSeedFiles(dir), /users_1\.json is not valid JSON/);
+            assert.throws(() => readSeedFiles(path.join(dir, "missing")), /cannot be read: ENOENT/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
