@@ -178,7 +178,7 @@ async function moveFileStep(out: DirectoryOutputs, ctx: VerifyContext, results: 
     let moved = false;
     let restored = false;
     try {
-        await run(`lab step: move ${file.key} aside`, "the API sees a deleted data file at once", async () => {
+        const dropped = await run(`lab step: move ${file.key} aside`, "the API sees a deleted data file at once", async () => {
             moved = true; // from the first request on: an interrupted copy may still have been made
             await s3call(ctx, (s3, o) => s3.send(new CopyObjectCommand({ Bucket, Key: aside, CopySource: copySource(Bucket, file.key) }), o));
             await s3call(ctx, (s3, o) => s3.send(new DeleteObjectCommand({ Bucket, Key: file.key }), o));
@@ -187,6 +187,7 @@ async function moveFileStep(out: DirectoryOutputs, ctx: VerifyContext, results: 
             expect(total === expected, `total ${total} after moving ${file.key} (${file.records} records) aside; expected ${expected}`);
             return `total ${data.total} → ${total}`;
         });
+        if (!dropped) return; // the finally below puts the file back
         await run(`lab step: put ${file.key} back`, "the API sees a restored data file at once", async () => {
             await move(aside, file.key, false);
             restored = true;
