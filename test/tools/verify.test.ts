@@ -74,8 +74,19 @@ type ProxyMode = "pass" | "wrong-total" | "hold-while-moved" | "wrong-total-whil
 async function startProxy(target: string, s3: S3Client, bucket: string) {
     let mode: ProxyMode = "pass";
     let onHeld = () => {};
+    /** When set, answers CORS preflights as API Gateway does with these allowed origins. */
+    let corsOrigins: string[] | undefined;
+    /** When set, the Host header sent on (the lab's config.js names the API at the Host it was asked on). */
+    let host: string | undefined;
     const moved = async () => !(await snapshot(s3, bucket))["users_1.json"];
     const server = http.createServer(async (req, res) => {
+        if (corsOrigins && req.method === "OPTIONS") {
+            const origin = req.headers.origin ?? "";
+            const allowed = corsOrigins.includes("*") ? "*" : corsOrigins.includes(origin) ? origin : undefined;
+            res.writeHead(204, allowed ? { "access-control-allow-origin": allowed, "access-control-allow-methods": "GET,OPTIONS" } : {});
+            res.end();
+            return;
+        }
         if (req.url?.startsWith("/users") && mode !== "pass") {
             if (mode === "wrong-total" || (mode === "wrong-total-while-moved" && (await moved()))) {
                 res.writeHead(200, { "content-type": "application/json" });
@@ -87,7 +98,8 @@ async function startProxy(target: string, s3: S3Client, bucket: string) {
                 return; // never answers: an API that stopped
             }
         }
-        const upstream = http.request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
+        const headers = host ? { ...req.headers, host } : req.headers;
+        const upstream = http.request(`${target}${req.url}`, { method: req.method, headers }, (answer) => {
             res.writeHead(answer.statusCode ?? 502, answer.headers);
             answer.pipe(res);
         });
@@ -99,6 +111,12 @@ async function startProxy(target: string, s3: S3Client, bucket: string) {
         url,
         set(next: ProxyMode) {
             mode = next;
+        },
+        cors(origins: string[]) {
+            corsOrigins = origins;
+        },
+        forwardAs(nextHost: string) {
+            host = nextHost;
         },
         /** Resolves when a request is being held. */
         held: () => new Promise<void>((resolve) => (onHeld = resolve)),
@@ -214,6 +232,30 @@ describe("npm run verify against the local lab", function () {
             assert.match(run.stdout, /✔ directory · config\.js/, "the proxy is a faithful stand-in otherwise");
         } finally {
             await proxy.close();
+        }
+    });
+
+    it("CORS from a website on another origin: allowed for it, refused for others (answered as API Gateway does)", async () => {
+        const api = await startProxy(outputs.apiUrl!, s3, outputs.dataBucket!);
+        const site = await startProxy(outputs.websiteUrl!, s3, outputs.dataBucket!);
+        try {
+            site.forwardAs(new URL(api.url).host); // so the site's config.js names the API's URL, as on AWS
+            const file = outputsFile({ ...outputs, websiteUrl: site.url, apiUrl: api.url, helloWorldApi: `${api.url}/hello` });
+            const cases: [string[], RegExp, RegExp][] = [
+                [[site.url], new RegExp(`✔ directory · CORS from the website: .*allowed ${site.url}`), /✔ directory · CORS from another origin: .*not allowed from https:\/\/verify\.example\.invalid/],
+                [["*"], /✔ directory · CORS from the website: .*allowed \*/, /✖ directory · CORS from another origin: .*preflight from https:\/\/verify\.example\.invalid was allowed \(\*\)/],
+                [[], new RegExp(`✖ directory · CORS from the website: .*preflight from ${site.url} was not allowed`), /✔ directory · CORS from another origin/],
+            ];
+            for (const [origins, fromSite, fromOther] of cases) {
+                api.cors(origins);
+                const run = await runVerify(["--outputs", file]);
+                assert.match(run.stdout, /✔ directory · config\.js/);
+                assert.match(run.stdout, fromSite, origins.join());
+                assert.match(run.stdout, fromOther, origins.join());
+                assert.equal(run.code, origins.length === 1 && origins[0] === site.url ? 0 : 1);
+            }
+        } finally {
+            await Promise.all([api.close(), site.close()]);
         }
     });
 
