@@ -276,7 +276,8 @@ describe("npm run verify against the local lab", function () {
 
     for (const [how, mode, args, expected] of [
         ["a failed check", "wrong-total-while-moved", [], /✖ directory · lab step: move users_1\.json aside: .*total 1500 after moving users_1\.json \(500 records\) aside; expected 1000/],
-        ["a timeout", "hold-while-moved", ["--timeout", "1"], /✖ directory · lab step: move users_1\.json aside: .*no answer within 1 s \(--timeout\)/],
+        // 5 s: long enough for every honest request on a busy machine, so only the held one times out.
+        ["a timeout", "hold-while-moved", ["--timeout", "5"], /✖ directory · lab step: move users_1\.json aside: .*no answer within 5 s \(--timeout\)/],
     ] as const) {
         it(`--lab-steps puts users_1.json back after ${how}`, async () => {
             const proxy = await startProxy(outputs.apiUrl!, s3, outputs.dataBucket!);
@@ -300,7 +301,7 @@ describe("npm run verify against the local lab", function () {
             proxy.set("hold-while-moved");
             const held = proxy.held();
             const file = outputsFile({ ...outputs, websiteUrl: proxy.url, apiUrl: proxy.url, helloWorldApi: `${proxy.url}/hello` });
-            const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "tools", "verify", "cli.ts"), "--outputs", file, "--lab-steps"], {
+            const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "tools", "verify", "cli.ts"), "--outputs", file, "--lab-steps", "--timeout", "600"], {
                 cwd: ROOT,
                 stdio: ["ignore", "pipe", "pipe"],
             });
