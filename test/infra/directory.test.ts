@@ -118,13 +118,13 @@ describe("employee directory under mocks (dev stack)", () => {
             assert.equal(integration.inputs.payloadFormatVersion, "2.0");
         }
         const users = run.named("directory-api-GET-usersIntegration").inputs;
-        assert.equal(users.integrationUri, "arn:aws:lambda:us-east-1:123456789012:function:cloud-labs-dev-directory-users");
+        assert.equal(users.integrationUri, run.named("directory-usersFunction").state.arn);
     });
 
     it("lets API Gateway invoke each function on its own route only", () => {
         const permission = run.named("directory-api-GET-usersPermission").inputs;
         assert.equal(permission.principal, "apigateway.amazonaws.com");
-        assert.equal(permission.function, "cloud-labs-dev-directory-users");
+        assert.equal(permission.function, run.named("directory-usersFunction").state.name);
         assert.equal(permission.sourceArn, "arn:aws:execute-api:us-east-1:123456789012:directory-apiApi-id/*/GET/users");
     });
 
