@@ -25,7 +25,7 @@ describe("physical names of two deployments of one stack name", () => {
     let first: ProgramRun;
     let second: ProgramRun;
     before(async () => {
-        const everything = { alexaFactSkill: "sar", alexaFactSkillVersion: "1.0.7" };
+        const everything = { alexaFactSkill: "true", alexaFactSkillVersion: "1.0.7" };
         first = await runProgram("dev", everything);
         second = await runProgram("dev", everything);
     });
