@@ -56,6 +56,23 @@ describe("physical names of two deployments of one stack name", () => {
         }
     });
 
+    it("leave room in every auto-name (logical name, a hyphen, 7 random characters) within the service's limit", () => {
+        const limits: Record<string, number> = {
+            "aws:lambda/function:Function": 64,
+            "aws:iam/role:Role": 64,
+            "aws:lb/loadBalancer:LoadBalancer": 32,
+            "aws:lb/targetGroup:TargetGroup": 32,
+            // SAR prefixes the CloudFormation stack name with "serverlessrepo-".
+            "aws:serverlessrepository/cloudFormationStack:CloudFormationStack": 128 - "serverlessrepo-".length,
+        };
+        for (const [type, limit] of Object.entries(limits)) {
+            for (const r of first.ofType(type)) assert.ok(`${r.name}-abcdef1`.length <= limit, `${r.name}: ${limit} characters at most`);
+        }
+        for (const r of first.ofType("aws:serverlessrepository/cloudFormationStack:CloudFormationStack")) {
+            assert.match(r.name, /^[A-Za-z][A-Za-z0-9-]*$/, "CloudFormation stack names hold letters, digits and hyphens");
+        }
+    });
+
     it("keep the one required name readable and within ECS's limit", () => {
         const family = first.named("web-task").inputs.family as string;
         assert.match(family, /^cloud-labs-dev-web-[a-z0-9]{6}$/);
