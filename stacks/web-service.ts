@@ -143,15 +143,14 @@ export class WebService extends pulumi.ComponentResource {
             });
             return { vpcId: pulumi.output(s.vpcId), subnetIds };
         }
-        // getVpcs (not getVpc) answers an empty list instead of a raw "no matching VPC" error.
-        const vpcIds = aws.ec2.getVpcsOutput({ filters: [{ name: "is-default", values: ["true"] }] }, { parent: this }).ids;
-        const vpcId = vpcIds.apply((ids) => {
-            if (ids.length === 0) throw new NoDefaultVpcError();
-            return ids[0];
-        });
-        const subnetIds = aws.ec2
-            .getSubnetsOutput({ filters: [{ name: "vpc-id", values: vpcIds }, { name: "default-for-az", values: ["true"] }] }, { parent: this })
-            .ids.apply((ids) => {
+        // getVpcs (not getVpc) answers an empty list instead of a raw "no matching VPC" error; the subnets are looked
+        // up only once there is a VPC, so a missing one gives exactly one error.
+        const network = aws.ec2
+            .getVpcsOutput({ filters: [{ name: "is-default", values: ["true"] }] }, { parent: this })
+            .ids.apply(async (vpcIds) => {
+                if (vpcIds.length === 0) throw new NoDefaultVpcError();
+                const filters = [{ name: "vpc-id", values: [vpcIds[0]] }, { name: "default-for-az", values: ["true"] }];
+                const { ids } = await aws.ec2.getSubnets({ filters }, { parent: this });
                 // Default subnets are one per zone, so their count is the number of zones.
                 if (ids.length < 2) {
                     throw new Error(
@@ -160,9 +159,9 @@ export class WebService extends pulumi.ComponentResource {
                             "cloud-labs:webVpcId and cloud-labs:webSubnetIds (`aws ec2 describe-vpcs`, `aws ec2 describe-subnets`).",
                     );
                 }
-                return ids;
+                return { vpcId: vpcIds[0], subnetIds: ids };
             });
-        return { vpcId, subnetIds };
+        return { vpcId: network.vpcId, subnetIds: network.subnetIds };
     }
 
     private createRepository(name: string, s: WebServiceConfig): aws.ecr.Repository {
