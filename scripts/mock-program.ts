@@ -124,6 +124,10 @@ export async function runProgram(
     );
     pulumi.runtime.setAllConfig(config);
     clearProgramModules();
+    // A config error is thrown here, once, as `pulumi preview` reports it: thrown inside the stack below, it
+    // would also escape as unhandled rejections of the stack's outputs.
+    const { loadConfig } = require(path.join(ROOT, "stacks", "config")) as typeof import("../stacks/config");
+    loadConfig((key) => config[`${PROJECT}:${key}`], { keys: Object.keys(config) });
 
     const outputs = await pulumi.runtime.runInPulumiStack(async () => {
         transformations.forEach((t) => pulumi.runtime.registerStackTransformation(t));
