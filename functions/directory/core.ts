@@ -79,7 +79,7 @@ export function createHandler(options: DirectoryOptions): HttpHandler {
         try {
             const query = parseQuery(event.queryStringParameters ?? {});
             const { files, warnings } = await store.load();
-            const { matching, positions, start, dataChanged } = select(files, query);
+            const { matching, positionAt, start, dataChanged } = select(files, query);
             let end: number;
             if (query.limit !== undefined) {
                 end = Math.min(matching.length, start + query.limit);
@@ -95,7 +95,7 @@ export function createHandler(options: DirectoryOptions): HttpHandler {
                     users: page,
                     count: page.length,
                     total: matching.length,
-                    ...(end < matching.length ? { nextCursor: encodeCursor(positions[end]) } : {}),
+                    ...(end < matching.length ? { nextCursor: encodeCursor(positionAt(end)) } : {}),
                     warnings,
                     ...(dataChanged ? { dataChanged } : {}),
                 },
@@ -133,9 +133,11 @@ export interface Position {
  * file and an index in it, so deleting or adding other files moves no page boundary. When the cursor's own file
  * changed or disappeared since it was issued, paging resumes at the nearest position and `dataChanged` says so.
  */
-function select(files: LoadedFile[], query: Query): { matching: UserRecord[]; positions: Position[]; start: number; dataChanged: boolean } {
+function select(files: LoadedFile[], query: Query): { matching: UserRecord[]; positionAt: (n: number) => Position; start: number; dataChanged: boolean } {
     const matching: UserRecord[] = [];
-    const positions: Position[] = [];
+    // Where each matching record is: its file (an index into files) and its index in that file.
+    const fileOf: number[] = [];
+    const indexOf: number[] = [];
     const cursor = query.cursor;
     let start = 0;
     let dataChanged = false;
@@ -146,17 +148,19 @@ function select(files: LoadedFile[], query: Query): { matching: UserRecord[]; po
             throw new HttpError(400, `cursor points past the end of ${cursor.key} (${file.users.length} records): it is not a value this API returned as nextCursor`);
         }
     }
-    for (const file of files) {
+    files.forEach((file, f) => {
         const before = cursor ? compareKeys(file.key, cursor.key) : 1;
         for (let index = 0; index < file.users.length; index++) {
             const user = file.users[index];
             if (query.q !== undefined && !matches(user, query.q)) continue;
             if (before < 0 || (before === 0 && index < cursor!.index)) start++;
             matching.push(user);
-            positions.push({ key: file.key, index, etag: file.etag });
+            fileOf.push(f);
+            indexOf.push(index);
         }
-    }
-    return { matching, positions, start, dataChanged };
+    });
+    const positionAt = (n: number): Position => ({ key: files[fileOf[n]].key, index: indexOf[n], etag: files[fileOf[n]].etag });
+    return { matching, positionAt, start, dataChanged };
 }
 
 function compareKeys(a: string, b: string): number {
@@ -186,7 +190,7 @@ export class UserStore {
         this.logger = options.logger ?? consoleLogger;
     }
 
-    async load(): Promise<{ users: UserRecord[]; files: LoadedFile[]; warnings: FileWarning[] }> {
+    async load(): Promise<{ files: LoadedFile[]; warnings: FileWarning[] }> {
         const objects = await this.list();
         const listed = new Set(objects.map((o) => o.key));
         for (const key of this.cache.keys()) if (!listed.has(key)) this.cache.delete(key);
@@ -194,19 +198,15 @@ export class UserStore {
         const stale = objects.filter((o) => this.cache.get(o.key)?.etag !== o.etag);
         await mapLimit(stale, this.concurrency, (o) => this.refresh(o));
 
-        const users: UserRecord[] = [];
         const files: LoadedFile[] = [];
         const warnings: FileWarning[] = [];
         for (const { key } of objects) {
             const file = this.cache.get(key);
             if (!file) continue; // deleted between the list and the get
             if (file.warning) warnings.push({ key, reason: file.warning });
-            else {
-                users.push(...file.users);
-                files.push({ key, etag: file.etag, users: file.users });
-            }
+            else files.push({ key, etag: file.etag, users: file.users });
         }
-        return { users, files, warnings };
+        return { files, warnings };
     }
 
     private async list(): Promise<ListedObject[]> {
