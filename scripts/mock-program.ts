@@ -154,6 +154,10 @@ export async function runProgram(
     );
     pulumi.runtime.setAllConfig(config);
     clearProgramModules();
+    // A config error is thrown here, once, as `pulumi preview` reports it: thrown inside the stack below, it
+    // would also escape as unhandled rejections of the stack's outputs.
+    const { loadConfig } = require(path.join(ROOT, "stacks", "config")) as typeof import("../stacks/config");
+    loadConfig((key) => config[`${PROJECT}:${key}`], { keys: Object.keys(config) });
 
     // An error thrown in an apply (e.g. a look-up's check) is an unhandled rejection, which the Pulumi language
     // host reports as the program's failure, stopping it; here it rejects the run the same way. (The resources

@@ -18,11 +18,63 @@ export function shippedStacks(): string[] {
         .sort();
 }
 
+/** A stack file that cannot be read as Pulumi reads it; the message names the file and the problem. */
+export class StackFileError extends Error {
+    constructor(
+        readonly file: string,
+        problem: string,
+    ) {
+        super(`${path.relative(ROOT, file) || file} ${problem}`);
+        this.name = "StackFileError";
+    }
+}
+
+/** The path of a stack's file, `Pulumi.<stack>.yaml` at the root. */
+export function stackFile(stack: string): string {
+    return path.join(ROOT, `Pulumi.${stack}.yaml`);
+}
+
 /** A stack's config as the Pulumi CLI hands it to the program: `ns:key` → string (JSON for non-strings). */
 export function stackConfig(stack: string): Record<string, string> {
-    const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
-    const doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-    return toConfigStrings(doc.config ?? {});
+    return readStackConfig(stackFile(stack));
+}
+
+/**
+ * The config of one stack file. A file that is missing, not YAML, empty, or whose `config` is not a mapping is a
+ * StackFileError naming the file, never silently the defaults.
+ */
+export function readStackConfig(file: string): Record<string, string> {
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        throw new StackFileError(file, code === "ENOENT" ? "does not exist" : `cannot be read (${code ?? (error as Error).message})`);
+    }
+    let doc: unknown;
+    try {
+        doc = parse(text);
+    } catch (error) {
+        throw new StackFileError(file, `is not valid YAML: ${(error as Error).message.split("\n")[0]}`);
+    }
+    if (doc === null || doc === undefined) throw new StackFileError(file, "is empty: it needs a config: mapping with at least aws:region");
+    if (!isMapping(doc)) {
+        throw new StackFileError(file, `must be a YAML mapping with a config: section; it holds ${describeYaml(doc)}`);
+    }
+    const config = doc.config ?? {};
+    if (!isMapping(config)) {
+        throw new StackFileError(file, `has config: ${describeYaml(config)}; config must be a mapping of keys to values (e.g. aws:region: us-east-1)`);
+    }
+    return toConfigStrings(config);
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function describeYaml(value: unknown): string {
+    if (Array.isArray(value)) return `a list (${JSON.stringify(value).slice(0, 60)})`;
+    return `a ${typeof value} (${JSON.stringify(value).slice(0, 60)})`;
 }
 
 function toConfigStrings(config: Record<string, unknown>): Record<string, string> {

@@ -279,27 +279,42 @@ export class ConfigError extends Error {
 /** Where raw values come from: Pulumi's config in a program, a plain map in tests and scripts. */
 export type ConfigSource = (key: string) => string | undefined;
 
+/** What loadConfig checks besides the values. */
+export interface LoadConfigOptions {
+    /**
+     * Every config key the stack sets, namespaced (`cloud-labs:labs`, `aws:region`): keys of the project's
+     * namespace that CONFIG_SCHEMA does not declare are errors, namespaces one typo away from it are warnings.
+     * @default the Pulumi program's config when no source is given, else none (no key check)
+     */
+    keys?: readonly string[];
+    /** Where warnings go. @default pulumi.log.warn when no source is given, else nowhere */
+    warn?: (message: string) => void;
+}
+
 const PROJECT = "cloud-labs";
 
 /**
- * Reads and validates every key once. All problems are reported together so a user fixes them in one go.
+ * Reads and validates every key once. All problems are reported together so a user fixes them in one go, one
+ * message per key (the first thing wrong with it).
  */
-export function loadConfig(source: ConfigSource = pulumiSource()): LabConfig {
+export function loadConfig(source?: ConfigSource, options: LoadConfigOptions = {}): LabConfig {
+    const fromPulumi = source === undefined;
     const problems: string[] = [];
-    const r = new RawReader(source, problems);
+    const r = new RawReader(source ?? pulumiSource(), problems);
+    const keys = options.keys ?? (fromPulumi ? Object.keys(pulumi.runtime.allConfig()) : []);
+    checkKeys(keys, problems, options.warn ?? (fromPulumi ? (message) => pulumi.log.warn(message) : () => undefined));
 
     const labs = r.array("labs");
     const unknown = labs.filter((l) => !(LAB_NAMES as readonly string[]).includes(l));
     if (unknown.length > 0) {
         problems.push(describe("labs", JSON.stringify(unknown), `each lab must be one of ${LAB_NAMES.join(", ")}`));
+    } else if (labs.length === 0 && r.isSet("labs")) {
+        problems.push(describe("labs", "[]", `must name at least one lab (${LAB_NAMES.join(", ")}); to remove every lab, run pulumi destroy`));
     }
 
     const lambdaArchitecture = r.oneOf("lambdaArchitecture", LAMBDA_ARCHITECTURES);
     const lambdaMemoryMb = r.integer("lambdaMemoryMb", 128, 10240);
-    const logRetentionDays = r.integer("logRetentionDays", 1, 3653);
-    if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays) && Number.isInteger(logRetentionDays)) {
-        problems.push(describe("logRetentionDays", logRetentionDays, `must be one of ${LOG_RETENTION_DAYS.join(", ")}`));
-    }
+    const logRetentionDays = r.integerOneOf("logRetentionDays", LOG_RETENTION_DAYS);
     const tracing = r.boolean("tracing");
 
     const directoryDataPrefix = r.string("directoryDataPrefix");
@@ -324,7 +339,7 @@ export function loadConfig(source: ConfigSource = pulumiSource()): LabConfig {
     const voiceEngines = POLLY_VOICES[audioVoice];
     if (!voiceEngines) {
         problems.push(describe("audioVoice", audioVoice, `must be one of ${Object.keys(POLLY_VOICES).join(", ")}`));
-    } else if (!voiceEngines.includes(audioEngine)) {
+    } else if ((POLLY_ENGINES as readonly string[]).includes(audioEngine) && !voiceEngines.includes(audioEngine)) {
         problems.push(
             describe("audioVoice", audioVoice, `supports only the ${voiceEngines.join(" and ")} engine, not cloud-labs:audioEngine = ${audioEngine}`),
         );
@@ -356,9 +371,13 @@ export function loadConfig(source: ConfigSource = pulumiSource()): LabConfig {
         );
     }
 
+    if (alexaFactSkill !== "off" && !labs.includes("audio")) {
+        problems.push(describe("alexaFactSkill", skillSwitch ?? alexaFactSkill, "deploys with the audio lab only: add audio to cloud-labs:labs, or remove alexaFactSkill"));
+    }
+
     const web = readWebConfig(r, problems);
 
-    if (problems.length > 0) throw new ConfigError(problems);
+    if (problems.length > 0) throw new ConfigError(onePerKey(problems));
     return {
         labs: new Set(labs as LabName[]),
         lambdaArchitecture,
@@ -381,6 +400,9 @@ export function loadConfig(source: ConfigSource = pulumiSource()): LabConfig {
 
 function readWebConfig(r: RawReader, problems: string[]): WebServiceConfig {
     const image = r.string("webImage") || undefined;
+    if (image && !isImageReference(image)) {
+        problems.push(describe("webImage", image, "must be an image reference like httpd:2.4 or public.ecr.aws/docker/library/httpd:2.4 (registry/name:tag or @sha256:digest, name in lower case)"));
+    }
     const architecture = r.oneOf("webArchitecture", FARGATE_ARCHITECTURES);
     const cpu = r.integer("webCpu", 256, 16384);
     const memoryMb = r.integer("webMemoryMb", 512, 122880);
@@ -439,6 +461,80 @@ function readWebConfig(r: RawReader, problems: string[]): WebServiceConfig {
     };
 }
 
+/**
+ * A container image reference as Docker and ECS read it: `[registry[:port]/]path[:tag][@digest]`, the path in lower
+ * case (github.com/distribution/reference's grammar).
+ */
+export function isImageReference(ref: string): boolean {
+    const match = /^([^@]+?)(?::([\w][\w.-]{0,127}))?(?:@([A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}))?$/.exec(ref);
+    if (!match || match[1].length > 255) return false;
+    const parts = match[1].split("/");
+    const first = parts[0];
+    const hasRegistry = parts.length > 1 && (first.includes(".") || first.includes(":") || first === "localhost");
+    if (hasRegistry && !/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::\d{1,5})?$/.test(first)) return false;
+    const path = hasRegistry ? parts.slice(1) : parts;
+    return path.length > 0 && path.every((component) => /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/.test(component));
+}
+
+/**
+ * Every key the stack sets in the project's namespace must be declared in CONFIG_SCHEMA (a typo would otherwise
+ * deploy as if unset); a namespace one or two typos away from the project's (`cloudlabs:labs`) is warned about.
+ */
+function checkKeys(keys: readonly string[], problems: string[], warn: (message: string) => void): void {
+    const known = Object.keys(CONFIG_SCHEMA);
+    for (const full of keys) {
+        const colon = full.indexOf(":");
+        if (colon < 0) continue;
+        const namespace = full.slice(0, colon);
+        const key = full.slice(colon + 1);
+        if (namespace === PROJECT) {
+            if (!Object.hasOwn(CONFIG_SCHEMA, key)) {
+                const near = nearest(key, known);
+                problems.push(`${PROJECT}:${key} is not a ${PROJECT} setting${near ? ` (did you mean ${near}?)` : ""}; the settings are listed in Pulumi.yaml.`);
+            }
+        } else if (editDistance(namespace.toLowerCase(), PROJECT) <= 2) {
+            const near = Object.hasOwn(CONFIG_SCHEMA, key) ? key : nearest(key, known);
+            warn(`${full} is ignored: ${namespace} is not this project's namespace${near ? ` (did you mean ${PROJECT}:${near}?)` : ` (it is ${PROJECT})`}`);
+        }
+    }
+}
+
+/** The known key closest to `key`, if it is close enough to be a typo of it. */
+function nearest(key: string, known: string[]): string | undefined {
+    let best: string | undefined;
+    let bestDistance = Infinity;
+    for (const candidate of known) {
+        const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+        if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+    }
+    return bestDistance <= Math.max(2, Math.floor(key.length / 4)) ? best : undefined;
+}
+
+/** Levenshtein distance. */
+function editDistance(a: string, b: string): number {
+    let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const current = [i];
+        for (let j = 1; j <= b.length; j++) {
+            current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        }
+        previous = current;
+    }
+    return previous[b.length];
+}
+
+/** The first problem of each key: a value that fails its own check is not reported again by checks built on it. */
+function onePerKey(problems: string[]): string[] {
+    const seen = new Set<string>();
+    return problems.filter((problem) => {
+        const key = new RegExp(`^${PROJECT}:([\\w-]+)`).exec(problem)?.[1];
+        if (key === undefined) return true;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+    });
+}
+
 function pulumiSource(): ConfigSource {
     const config = new pulumi.Config(PROJECT);
     return (key) => config.get(key);
@@ -461,6 +557,11 @@ class RawReader {
         return value === undefined || value === "" ? undefined : value;
     }
 
+    /** Whether the stack sets the key (to anything but an empty string). */
+    isSet(key: ConfigKey): boolean {
+        return this.raw(key) !== undefined;
+    }
+
     string(key: ConfigKey): string {
         return this.raw(key) ?? (CONFIG_SCHEMA[key].default as string);
     }
@@ -475,10 +576,24 @@ class RawReader {
 
     integer(key: ConfigKey, min: number, max: number): number {
         const raw = this.raw(key);
-        const value = raw === undefined ? (CONFIG_SCHEMA[key].default as number) : Number(raw);
+        const value = this.wholeNumber(key, raw);
         if (!Number.isInteger(value) || value < min || value > max) {
             this.problems.push(describe(key, raw, `must be a whole number from ${min} to ${max}`));
         }
+        return value;
+    }
+
+    /** The raw value as a plain decimal integer (NaN if it is not one), or the default when unset. */
+    private wholeNumber(key: ConfigKey, raw: string | undefined): number {
+        // Plain digits only: Number() would also read "0x100", "1e3" and " 256 ".
+        return raw === undefined ? (CONFIG_SCHEMA[key].default as number) : /^-?\d+$/.test(raw) ? Number(raw) : NaN;
+    }
+
+    /** A plain integer from a fixed list; one message for anything else. */
+    integerOneOf(key: ConfigKey, allowed: readonly number[]): number {
+        const raw = this.raw(key);
+        const value = this.wholeNumber(key, raw);
+        if (!allowed.includes(value)) this.problems.push(describe(key, raw, `must be one of ${allowed.join(", ")}`));
         return value;
     }
 

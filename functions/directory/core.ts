@@ -33,9 +33,10 @@ export interface DirectoryOptions {
      */
     maxObjectBytes?: number;
     /**
-     * Without a `limit`, responses are paged automatically above this many body bytes (Lambda's synchronous
-     * response limit is 6 MB).
-     * @default 5.5 MB
+     * Without a `limit`, responses are paged automatically so that the Lambda result, serialized as the runtime
+     * sends it (the JSON body escaped a second time inside it), stays under this many bytes. Lambda refuses
+     * results over 6,291,456 bytes (API Gateway then answers 502); the default leaves about 290 KB of headroom.
+     * @default 6,000,000
      */
     maxResponseBytes?: number;
     /** Where structured logs go. @default console, one JSON object a line */
@@ -44,6 +45,13 @@ export interface DirectoryOptions {
 
 export const MAX_LIMIT = 1000;
 const MAX_QUERY_LENGTH = 200;
+
+/** One data file as `load()` returns it: its records in file order, and the ETag they were read at. */
+export interface LoadedFile {
+    key: string;
+    etag: string;
+    users: UserRecord[];
+}
 
 interface CachedFile {
     etag: string;
@@ -65,15 +73,21 @@ interface ListedObject {
 export function createHandler(options: DirectoryOptions): HttpHandler {
     const store = new UserStore(options);
     const logger = options.logger ?? consoleLogger;
-    const maxResponseBytes = options.maxResponseBytes ?? 5.5 * 1024 * 1024;
+    const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
 
     return async (event: HttpEvent): Promise<HttpResult> => {
         try {
             const query = parseQuery(event.queryStringParameters ?? {});
-            const { users, warnings } = await store.load();
-            const matching = query.q ? users.filter((u) => matches(u, query.q!)) : users;
-            const start = query.offset;
-            const end = query.limit !== undefined ? start + query.limit : start + fittingCount(matching, start, maxResponseBytes, store.sizeOf);
+            const { files, warnings } = await store.load();
+            const { matching, positionAt, start, dataChanged } = select(files, query);
+            let end: number;
+            if (query.limit !== undefined) {
+                end = Math.min(matching.length, start + query.limit);
+            } else {
+                const envelope = { users: [], count: matching.length, total: matching.length, nextCursor: longestCursor(files), warnings, ...(dataChanged ? { dataChanged } : {}) };
+                const overhead = resultBytes(jsonResponse(200, envelope));
+                end = start + fittingCount(matching, start, maxResponseBytes - overhead, store.sizeOf);
+            }
             const page = matching.slice(start, end);
             return jsonResponse(
                 200,
@@ -81,8 +95,9 @@ export function createHandler(options: DirectoryOptions): HttpHandler {
                     users: page,
                     count: page.length,
                     total: matching.length,
-                    ...(end < matching.length ? { nextCursor: encodeCursor(end) } : {}),
+                    ...(end < matching.length ? { nextCursor: encodeCursor(positionAt(end)) } : {}),
                     warnings,
+                    ...(dataChanged ? { dataChanged } : {}),
                 },
                 event,
             );
@@ -97,10 +112,71 @@ export function createHandler(options: DirectoryOptions): HttpHandler {
     };
 }
 
+/** Lambda's limit on a synchronous invocation's serialized result. */
+export const LAMBDA_RESULT_LIMIT = 6_291_456;
+const DEFAULT_MAX_RESPONSE_BYTES = 6_000_000;
+
+/** Bytes of a handler result as the Lambda runtime serializes it (JSON, so the body is escaped again). */
+export function resultBytes(result: HttpResult): number {
+    return Buffer.byteLength(JSON.stringify(result));
+}
+
+/** Where paging resumes: the record at `index` in the data file `key`, as read at ETag `etag`. */
+export interface Position {
+    key: string;
+    index: number;
+    etag: string;
+}
+
+/**
+ * The records that match `q`, each one's position, and where the cursor resumes among them. A cursor names a
+ * file and an index in it, so deleting or adding other files moves no page boundary. When the cursor's own file
+ * changed or disappeared since it was issued, paging resumes at the nearest position and `dataChanged` says so.
+ */
+function select(files: LoadedFile[], query: Query): { matching: UserRecord[]; positionAt: (n: number) => Position; start: number; dataChanged: boolean } {
+    const matching: UserRecord[] = [];
+    // Where each matching record is: its file (an index into files) and its index in that file.
+    const fileOf: number[] = [];
+    const indexOf: number[] = [];
+    const cursor = query.cursor;
+    let start = 0;
+    let dataChanged = false;
+    if (cursor) {
+        const file = files.find((f) => f.key === cursor.key);
+        if (!file || file.etag !== cursor.etag) dataChanged = true;
+        else if (cursor.index >= file.users.length) {
+            throw new HttpError(400, `cursor points past the end of ${cursor.key} (${file.users.length} records): it is not a value this API returned as nextCursor`);
+        }
+    }
+    files.forEach((file, f) => {
+        const before = cursor ? compareKeys(file.key, cursor.key) : 1;
+        for (let index = 0; index < file.users.length; index++) {
+            const user = file.users[index];
+            if (query.q !== undefined && !matches(user, query.q)) continue;
+            if (before < 0 || (before === 0 && index < cursor!.index)) start++;
+            matching.push(user);
+            fileOf.push(f);
+            indexOf.push(index);
+        }
+    });
+    const positionAt = (n: number): Position => ({ key: files[fileOf[n]].key, index: indexOf[n], etag: files[fileOf[n]].etag });
+    return { matching, positionAt, start, dataChanged };
+}
+
+function compareKeys(a: string, b: string): number {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A cursor at least as long as any this response could carry (to budget the envelope). */
+function longestCursor(files: LoadedFile[]): string {
+    const longest = files.reduce((a, f) => (f.key.length + f.etag.length > a.key.length + a.etag.length ? f : a), { key: "", etag: "", users: [] });
+    return encodeCursor({ key: longest.key, etag: longest.etag, index: Number.MAX_SAFE_INTEGER });
+}
+
 /** Lists, fetches, parses and merges the data files; keeps parsed files by ETag between invocations. */
 export class UserStore {
     private readonly cache = new Map<string, CachedFile>();
-    /** Each record's JSON size, measured once when its file is parsed (auto paging sums them). */
+    /** Each record's size in a serialized Lambda result, measured once when first paged over (auto paging sums them). */
     private readonly sizes = new WeakMap<UserRecord, number>();
     private readonly prefix: string;
     private readonly concurrency: number;
@@ -114,7 +190,7 @@ export class UserStore {
         this.logger = options.logger ?? consoleLogger;
     }
 
-    async load(): Promise<{ users: UserRecord[]; warnings: FileWarning[] }> {
+    async load(): Promise<{ files: LoadedFile[]; warnings: FileWarning[] }> {
         const objects = await this.list();
         const listed = new Set(objects.map((o) => o.key));
         for (const key of this.cache.keys()) if (!listed.has(key)) this.cache.delete(key);
@@ -122,15 +198,15 @@ export class UserStore {
         const stale = objects.filter((o) => this.cache.get(o.key)?.etag !== o.etag);
         await mapLimit(stale, this.concurrency, (o) => this.refresh(o));
 
-        const users: UserRecord[] = [];
+        const files: LoadedFile[] = [];
         const warnings: FileWarning[] = [];
         for (const { key } of objects) {
             const file = this.cache.get(key);
             if (!file) continue; // deleted between the list and the get
             if (file.warning) warnings.push({ key, reason: file.warning });
-            else users.push(...file.users);
+            else files.push({ key, etag: file.etag, users: file.users });
         }
-        return { users, warnings };
+        return { files, warnings };
     }
 
     private async list(): Promise<ListedObject[]> {
@@ -155,11 +231,11 @@ export class UserStore {
             this.skip(object.key, object.etag, `is ${object.size} bytes, more than the ${this.maxObjectBytes}-byte limit`);
             return;
         }
-        let text: string;
+        let bytes: Uint8Array;
         let etag: string;
         try {
             const res = await this.options.s3.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: object.key }));
-            text = (await res.Body?.transformToString("utf-8")) ?? "";
+            bytes = (await res.Body?.transformToByteArray()) ?? new Uint8Array();
             etag = res.ETag ?? object.etag;
         } catch (error) {
             if (error instanceof S3ServiceException && error.name === "NoSuchKey") {
@@ -169,16 +245,22 @@ export class UserStore {
             throw toUpstreamError(error);
         }
         try {
-            const users = parseUsers(text);
-            for (const u of users) this.sizes.set(u, Buffer.byteLength(JSON.stringify(u)));
+            const users = parseUsers(bytes);
             this.cache.set(object.key, { etag, users });
         } catch (error) {
             this.skip(object.key, etag, (error as Error).message);
         }
     }
 
-    /** The JSON size of a record this store returned. */
-    readonly sizeOf = (user: UserRecord): number => this.sizes.get(user) ?? Buffer.byteLength(JSON.stringify(user));
+    /** The bytes a record this store returned takes in a serialized Lambda result (its JSON, escaped again). */
+    readonly sizeOf = (user: UserRecord): number => {
+        let size = this.sizes.get(user);
+        if (size === undefined) {
+            size = escapedJsonBytes(user);
+            this.sizes.set(user, size);
+        }
+        return size;
+    };
 
     private skip(key: string, etag: string, reason: string): void {
         this.logger.error("users.file_skipped", { bucket: this.options.bucket, key, reason });
@@ -194,11 +276,16 @@ export class UserStore {
     }
 }
 
-/** Accepts a JSON array of objects or a randomuser.me `{ "results": [...] }` document. */
-export function parseUsers(text: string): UserRecord[] {
+/**
+ * Accepts a JSON array of objects or a randomuser.me `{ "results": [...] }` document, in UTF-8 with or without a
+ * byte-order mark (some Windows editors write one). Bytes that are not UTF-8 (a file saved as Latin-1) are refused
+ * rather than shown as U+FFFD.
+ */
+export function parseUsers(content: string | Uint8Array): UserRecord[] {
+    const text = typeof content === "string" ? content : decodeUtf8(content);
     let data: unknown;
     try {
-        data = JSON.parse(text);
+        data = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
     } catch (error) {
         throw new Error(`is not valid JSON (${(error as Error).message})`);
     }
@@ -207,6 +294,31 @@ export function parseUsers(text: string): UserRecord[] {
     const bad = list.findIndex((u) => !isObject(u));
     if (bad >= 0) throw new Error(`element ${bad} is not a user object`);
     return list as UserRecord[];
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+function decodeUtf8(bytes: Uint8Array): string {
+    try {
+        return utf8.decode(bytes);
+    } catch {
+        const at = Math.max(0, firstInvalidUtf8(bytes));
+        throw new Error(`is not valid UTF-8 (byte ${at} is 0x${(bytes[at] ?? 0).toString(16).padStart(2, "0")}): save it as UTF-8, not Latin-1 or Windows-1252`);
+    }
+}
+
+/** The offset of the first byte that does not begin a well-formed UTF-8 sequence (RFC 3629), or -1. */
+function firstInvalidUtf8(b: Uint8Array): number {
+    for (let i = 0; i < b.length; ) {
+        const c = b[i];
+        const n = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
+        if (n < 0) return i;
+        const [lo, hi] = c === 0xe0 ? [0xa0, 0xbf] : c === 0xed ? [0x80, 0x9f] : c === 0xf0 ? [0x90, 0xbf] : c === 0xf4 ? [0x80, 0x8f] : [0x80, 0xbf];
+        if (n > 0 && !(b[i + 1] >= lo && b[i + 1] <= hi)) return i;
+        for (let j = 2; j <= n; j++) if (!(b[i + j] >= 0x80 && b[i + j] <= 0xbf)) return i;
+        i += n + 1;
+    }
+    return -1;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -223,15 +335,18 @@ function toUpstreamError(error: unknown): HttpError {
 }
 
 interface Query {
+    /** The search text, trimmed, lower-cased and in Unicode NFC. */
     q?: string;
     limit?: number;
-    offset: number;
+    cursor?: Position;
 }
 
 /** Validates `q`, `limit` and `cursor`; a bad value is a 400 naming the parameter. */
 export function parseQuery(params: Record<string, string | undefined>): Query {
-    const q = params.q?.trim().toLowerCase() || undefined;
-    if (q && q.length > MAX_QUERY_LENGTH) throw new HttpError(400, `q must be at most ${MAX_QUERY_LENGTH} characters`);
+    const sent = params.q?.trim() || undefined;
+    // The limit applies to what the user sent: lower-casing can lengthen a string ("İ" becomes "i̇").
+    if (sent && [...sent].length > MAX_QUERY_LENGTH) throw new HttpError(400, `q must be at most ${MAX_QUERY_LENGTH} characters`);
+    const q = sent === undefined ? undefined : searchForm(sent);
     let limit: number | undefined;
     if (params.limit !== undefined) {
         limit = Number(params.limit);
@@ -239,22 +354,30 @@ export function parseQuery(params: Record<string, string | undefined>): Query {
             throw new HttpError(400, `limit must be a whole number from 1 to ${MAX_LIMIT}; received ${JSON.stringify(params.limit)}`);
         }
     }
-    const offset = params.cursor === undefined ? 0 : decodeCursor(params.cursor);
-    return { q, limit, offset };
+    const cursor = params.cursor === undefined ? undefined : decodeCursor(params.cursor);
+    return { q, limit, cursor };
 }
 
-export function encodeCursor(offset: number): string {
-    return Buffer.from(JSON.stringify({ o: offset })).toString("base64url");
+/** An opaque cursor naming the position of the next page's first record. */
+export function encodeCursor(position: Position): string {
+    return Buffer.from(JSON.stringify({ k: position.key, i: position.index, e: position.etag })).toString("base64url");
 }
 
-function decodeCursor(cursor: string): number {
+function decodeCursor(cursor: string): Position {
     try {
-        const { o } = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as { o: unknown };
-        if (typeof o === "number" && Number.isInteger(o) && o >= 0) return o;
+        const { k, i, e } = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as Record<string, unknown>;
+        if (typeof k === "string" && k.length > 0 && typeof e === "string" && typeof i === "number" && Number.isSafeInteger(i) && i >= 0) {
+            return { key: k, index: i, etag: e };
+        }
     } catch {
         // fall through to the error below
     }
-    throw new HttpError(400, "cursor is not a value this API returned as nextCursor");
+    throw new HttpError(400, "cursor is not a value this API returned as nextCursor; start again without it");
+}
+
+/** How search compares text: lower case, composed (NFC), so "Léa" typed decomposed finds "Léa" stored composed. */
+function searchForm(text: string): string {
+    return text.toLowerCase().normalize("NFC");
 }
 
 const SEARCHED: ((u: any) => unknown)[] = [
@@ -265,21 +388,37 @@ const SEARCHED: ((u: any) => unknown)[] = [
     (u) => u.location?.country,
 ];
 
+/** Each record's searched fields in search form, computed once per record. */
+const searchable = new WeakMap<UserRecord, string[]>();
+
 function matches(user: UserRecord, q: string): boolean {
-    return SEARCHED.some((field) => {
-        const value = field(user);
-        return typeof value === "string" && value.toLowerCase().includes(q);
-    });
+    let fields = searchable.get(user);
+    if (!fields) {
+        fields = SEARCHED.map((field) => field(user)).filter((v): v is string => typeof v === "string").map(searchForm);
+        searchable.set(user, fields);
+    }
+    return fields.some((value) => value.includes(q));
 }
 
-/** How many records from `start` fit in `budget` bytes of JSON (at least one, so paging always advances). */
+/** How many records from `start` fit in `budget` bytes (at least one, so paging always advances). */
 function fittingCount(users: UserRecord[], start: number, budget: number, sizeOf: (u: UserRecord) => number): number {
-    let bytes = 200; // the envelope: counts, cursor, warnings
+    let bytes = 0;
     for (let i = start; i < users.length; i++) {
-        bytes += sizeOf(users[i]) + 1;
+        bytes += sizeOf(users[i]) + 1; // the record and its comma
         if (bytes > budget) return Math.max(1, i - start);
     }
     return users.length - start;
+}
+
+/** Bytes a value's JSON takes once escaped into a JSON string (as the body inside a Lambda result). */
+function escapedJsonBytes(value: unknown): number {
+    const json = JSON.stringify(value);
+    let extra = 0;
+    for (let i = 0; i < json.length; i++) {
+        const c = json.charCodeAt(i);
+        if (c === 0x22 || c === 0x5c) extra++; // " and \ gain a backslash; JSON text has no raw control characters
+    }
+    return Buffer.byteLength(json) + extra;
 }
 
 /** Runs `fn` over `items` with at most `limit` calls in flight. */

@@ -19,14 +19,22 @@ export class HttpError extends Error {
     }
 }
 
-/** True when the request's Accept-Encoding allows gzip (and does not give it q=0). */
+/**
+ * True when the request's Accept-Encoding allows gzip: listed with a q above 0, or covered by `*` with a q above
+ * 0 and not listed itself. An explicit `gzip;q=0` wins over `*` (RFC 9110 §12.5.3).
+ */
 export function acceptsGzip(event: Pick<HttpEvent, "headers">): boolean {
     const header = Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === "accept-encoding")?.[1] ?? "";
-    return header.split(",").some((part) => {
-        const [coding, ...params] = part.trim().toLowerCase().split(";");
-        const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
-        return (coding === "gzip" || coding === "*") && (q === undefined || Number(q.slice(2)) > 0);
-    });
+    const weights = new Map<string, number>();
+    for (const part of header.split(",")) {
+        const [coding, ...params] = part.trim().toLowerCase().split(";").map((p) => p.trim());
+        if (!coding) continue;
+        const q = params.find((p) => p.startsWith("q="));
+        const weight = q === undefined ? 1 : Number(q.slice(2));
+        weights.set(coding, Number.isNaN(weight) ? 0 : weight);
+    }
+    const gzip = weights.get("gzip") ?? weights.get("x-gzip") ?? weights.get("*");
+    return gzip !== undefined && gzip > 0;
 }
 
 /**

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { createHandler, mapLimit } from "../../functions/directory/core";
+import { createHandler, LAMBDA_RESULT_LIMIT, mapLimit, resultBytes } from "../../functions/directory/core";
 import { memoryLogger } from "../../functions/shared/log";
 import { localS3Client } from "../../local/s3-server";
 import { getEvent, jsonBody } from "../helpers/events";
@@ -224,6 +224,140 @@ describe("directory function against s3rver", function () {
         assert.ok(Buffer.from(zipped.body!, "base64").length * 4 < Buffer.byteLength(plain.body!), "gzip is under a quarter");
         const refused = await handler(getEvent("/users", {}, { "Accept-Encoding": "gzip;q=0" }));
         assert.equal(refused.isBase64Encoded, false);
+    });
+
+    describe("hostile but realistic input (issue 18)", () => {
+        /** A record whose JSON doubles once escaped into the Lambda result: quotes and backslashes throughout. */
+        const quoted = (first: string, padChars: number) => person(first, { note: '"\\'.repeat(padChars / 2) });
+        const ids = (body: any) => body.users.map((u: any) => u.name.first);
+
+        it("budgets the serialized Lambda result, escaping included, not only the body", async () => {
+            await put(s3.client, s3.bucket, "users_q.json", JSON.stringify(Array.from({ length: 300 }, (_, i) => quoted(`Q${i}`, 1000))));
+            const handler = handlerFor({ maxResponseBytes: 200_000 });
+            const seen: string[] = [];
+            let cursor: string | undefined;
+            do {
+                const result = await handler(getEvent("/users", cursor ? { cursor } : {}));
+                assert.ok(resultBytes(result) <= 200_000, `the serialized result is ${resultBytes(result)} bytes`);
+                const body = jsonBody(result);
+                assert.ok(body.count > 0);
+                seen.push(...ids(body));
+                cursor = body.nextCursor;
+            } while (cursor);
+            assert.deepEqual(seen, Array.from({ length: 300 }, (_, i) => `Q${i}`));
+        });
+
+        it("keeps an unzipped page of quote-heavy records under Lambda's 6 MB result limit by default", async () => {
+            // 2 files of about 3 MB each: 6 MB of body, which escapes to about 11 MB of result.
+            for (const file of ["users_a.json", "users_b.json"]) {
+                await put(s3.client, s3.bucket, file, JSON.stringify(Array.from({ length: 1400 }, (_, i) => quoted(`${file}-${i}`, 1000))));
+            }
+            const result = await handlerFor()(getEvent("/users"));
+            assert.equal(result.isBase64Encoded, false);
+            assert.ok(resultBytes(result) <= LAMBDA_RESULT_LIMIT, `the serialized result is ${resultBytes(result)} bytes`);
+            assert.ok(resultBytes(result) <= 6_000_000, "with headroom");
+            const body = jsonBody(result);
+            assert.ok(body.nextCursor, "the rest comes on the next page");
+            assert.equal(body.total, 2800);
+        });
+
+        it("does not gzip when gzip has q=0, whatever * allows", async () => {
+            await seed();
+            const handler = handlerFor();
+            for (const header of ["gzip;q=0, *", "*, gzip;q=0", "*;q=1, GZIP; q=0.000"]) {
+                const result = await handler(getEvent("/users", { limit: "200" }, { "accept-encoding": header }));
+                assert.equal(result.isBase64Encoded, false, header);
+                assert.equal(result.headers?.["content-encoding"], undefined, header);
+            }
+            for (const header of ["*", "gzip;q=0.5, *;q=0", "identity, *;q=0.1"]) {
+                assert.equal((await handler(getEvent("/users", { limit: "200" }, { "accept-encoding": header }))).isBase64Encoded, true, header);
+            }
+        });
+
+        it("reads a data file that starts with a UTF-8 byte-order mark", async () => {
+            await put(s3.client, s3.bucket, "users_bom.json", Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify([person("Zoë")]))]));
+            const body = jsonBody(await handlerFor()(getEvent("/users")));
+            assert.deepEqual(body.warnings, []);
+            assert.deepEqual(ids(body), ["Zoë"]);
+        });
+
+        it("names a file that is not valid UTF-8 (saved as Latin-1) in warnings instead of showing U+FFFD", async () => {
+            await put(s3.client, s3.bucket, "users_a.json", JSON.stringify([person("Ann")]));
+            await put(s3.client, s3.bucket, "users_latin1.json", Buffer.from(JSON.stringify([person("José")]), "latin1"));
+            const body = jsonBody(await handlerFor()(getEvent("/users")));
+            assert.deepEqual(ids(body), ["Ann"]);
+            assert.equal(body.warnings.length, 1);
+            assert.equal(body.warnings[0].key, "users_latin1.json");
+            assert.match(body.warnings[0].reason, /is not valid UTF-8 \(byte \d+ is 0xe9\): save it as UTF-8/);
+            assert.doesNotMatch(JSON.stringify(body), /\uFFFD/);
+        });
+
+        it("searches in NFC: a decomposed query finds composed data and the other way round", async () => {
+            await seed();
+            const handler = handlerFor();
+            const decomposed = "le\u0301a";
+            assert.equal(jsonBody(await handler(getEvent("/users", { q: decomposed }))).total, 25, "the seed's 25 Léa");
+            assert.equal(jsonBody(await handler(getEvent("/users", { q: "Léa" }))).total, 25);
+            await put(s3.client, s3.bucket, "users_nfd.json", JSON.stringify([person("Zoe\u0308")]));
+            assert.deepEqual(ids(jsonBody(await handler(getEvent("/users", { q: "zoë" })))), ["Zoe\u0308"]);
+        });
+
+        it("limits q to 200 characters as sent, not as lower-cased", async () => {
+            const handler = handlerFor();
+            const dotted = await handler(getEvent("/users", { q: "İ".repeat(150) }));
+            assert.equal(dotted.statusCode, 200, dotted.body);
+            assert.equal((await handler(getEvent("/users", { q: "é".repeat(200) }))).statusCode, 200);
+            assert.equal((await handler(getEvent("/users", { q: "é".repeat(201) }))).statusCode, 400);
+        });
+
+        it("refuses a forged cursor with an absurd offset, instead of starting over", async () => {
+            await seed();
+            const handler = handlerFor();
+            const forge = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+            const absurd = await handler(getEvent("/users", { cursor: forge({ o: 1e21 }) }));
+            assert.equal(absurd.statusCode, 400);
+            assert.match(jsonBody(absurd).message, /^cursor /);
+            const real = jsonBody(await handler(getEvent("/users", { limit: "10" }))).nextCursor;
+            const decoded = JSON.parse(Buffer.from(real, "base64url").toString("utf8"));
+            for (const index of [500, 1e21, -1, 2.5]) {
+                const result = await handler(getEvent("/users", { cursor: forge({ ...decoded, i: index }) }));
+                assert.equal(result.statusCode, 400, `index ${index}`);
+                assert.match(jsonBody(result).message, /^cursor /);
+            }
+        });
+
+        it("a cursor survives the deletion of another file: no record of the remaining files is skipped", async () => {
+            await seed();
+            const handler = handlerFor();
+            const all = jsonBody(await handler(getEvent("/users", { limit: "1000" })));
+            const page = jsonBody(await handler(getEvent("/users", { limit: "600" })));
+            await remove(s3.client, s3.bucket, "users_1.json");
+            const rest: string[] = [];
+            let cursor: string | undefined = page.nextCursor;
+            while (cursor) {
+                const body = jsonBody(await handler(getEvent("/users", { limit: "1000", cursor })));
+                assert.equal(body.dataChanged, undefined, "the cursor's own file did not change");
+                rest.push(...body.users.map((u: any) => u.id.value));
+                cursor = body.nextCursor;
+            }
+            const everyId = (await Promise.all(seedFiles.map(async (f) => JSON.parse(fs.readFileSync(path.join(SEED_DIR, f), "utf8"))))).map((list: any[]) =>
+                list.map((u) => u.id.value),
+            );
+            // The first page ended 100 records into users_2.json: the rest is users_2 from there on, then users_3.
+            assert.deepEqual(rest, [...everyId[1].slice(100), ...everyId[2]]);
+            assert.equal(all.users.length, 1000);
+        });
+
+        it("says dataChanged when the cursor's own file changed since, and resumes at the next file", async () => {
+            await put(s3.client, s3.bucket, "users_a.json", JSON.stringify([person("A1"), person("A2"), person("A3")]));
+            await put(s3.client, s3.bucket, "users_b.json", JSON.stringify([person("B1")]));
+            const handler = handlerFor();
+            const first = jsonBody(await handler(getEvent("/users", { limit: "1" })));
+            await remove(s3.client, s3.bucket, "users_a.json");
+            const next = jsonBody(await handler(getEvent("/users", { limit: "5", cursor: first.nextCursor })));
+            assert.equal(next.dataChanged, true);
+            assert.deepEqual(ids(next), ["B1"]);
+        });
     });
 
     it("answers 502 with a clear message when the bucket is missing, without a stack trace", async () => {

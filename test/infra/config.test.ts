@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { CONFIG_SCHEMA, ConfigError, loadConfig } from "../../stacks/config";
+import { CONFIG_SCHEMA, ConfigError, isImageReference, loadConfig } from "../../stacks/config";
 import { pulumiConfigBlock, CONFIGURATION_PAGE, configurationPage } from "../../scripts/config-reference";
 import { ROOT, runProgram, shippedStacks, stackConfig } from "../helpers/program";
 
@@ -132,23 +132,23 @@ describe("config: audio lab", () => {
     it("requires a pinned fact skill version when the skill is on, saying how to list them", () => {
         rejects({ alexaFactSkill: "true" }, /cloud-labs:alexaFactSkillVersion = "": must be the semantic version.*list-application-versions/);
         rejects({ alexaFactSkill: "true", alexaFactSkillVersion: "latest" }, /alexaFactSkillVersion = "latest"/);
-        assert.equal(load({ alexaFactSkill: "true", alexaFactSkillVersion: "1.0.7" }).alexaFactSkillVersion, "1.0.7");
+        assert.equal(load({ labs: '["audio"]', alexaFactSkill: "true", alexaFactSkillVersion: "1.0.7" }).alexaFactSkillVersion, "1.0.7");
     });
     it("reads alexaFactSkill as off, sar (true) or function, and rejects anything else listing the choices", () => {
         assert.equal(load({}).alexaFactSkill, "off");
-        assert.equal(load({ alexaFactSkill: "false" }).alexaFactSkill, "off");
-        assert.equal(load({ alexaFactSkill: "true", alexaFactSkillVersion: "1.0.7" }).alexaFactSkill, "sar");
-        assert.equal(load({ alexaFactSkill: "sar", alexaFactSkillVersion: "1.0.7" }).alexaFactSkill, "sar");
-        rejects({ alexaFactSkill: "sar" }, /cloud-labs:alexaFactSkillVersion = "": must be the semantic version/);
-        rejects({ alexaFactSkill: "lambda" }, /cloud-labs:alexaFactSkill = "lambda": must be one of false, true, sar, function/);
+        assert.equal(load({ labs: '["audio"]', alexaFactSkill: "false" }).alexaFactSkill, "off");
+        assert.equal(load({ labs: '["audio"]', alexaFactSkill: "true", alexaFactSkillVersion: "1.0.7" }).alexaFactSkill, "sar");
+        assert.equal(load({ labs: '["audio"]', alexaFactSkill: "sar", alexaFactSkillVersion: "1.0.7" }).alexaFactSkill, "sar");
+        rejects({ labs: '["audio"]', alexaFactSkill: "sar" }, /cloud-labs:alexaFactSkillVersion = "": must be the semantic version/);
+        rejects({ labs: '["audio"]', alexaFactSkill: "lambda" }, /cloud-labs:alexaFactSkill = "lambda": must be one of false, true, sar, function/);
     });
     it("needs the skill ID for alexaFactSkill: function, as amzn1.ask.skill.<uuid>, and no SAR version", () => {
         const skillId = "amzn1.ask.skill.0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
-        const config = load({ alexaFactSkill: "function", alexaSkillId: skillId });
+        const config = load({ labs: '["audio"]', alexaFactSkill: "function", alexaSkillId: skillId });
         assert.deepEqual([config.alexaFactSkill, config.alexaSkillId], ["function", skillId]);
-        rejects({ alexaFactSkill: "function" }, /cloud-labs:alexaSkillId = "": must be the skill's ID, amzn1\.ask\.skill\.<uuid>/);
-        rejects({ alexaFactSkill: "function", alexaSkillId: "amzn1.ask.skill.nope" }, /cloud-labs:alexaSkillId = "amzn1\.ask\.skill\.nope"/);
-        rejects({ alexaFactSkill: "function", alexaSkillId: "amzn1.echo-sdk-ams.app.0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0" }, /cloud-labs:alexaSkillId/);
+        rejects({ labs: '["audio"]', alexaFactSkill: "function" }, /cloud-labs:alexaSkillId = "": must be the skill's ID, amzn1\.ask\.skill\.<uuid>/);
+        rejects({ labs: '["audio"]', alexaFactSkill: "function", alexaSkillId: "amzn1.ask.skill.nope" }, /cloud-labs:alexaSkillId = "amzn1\.ask\.skill\.nope"/);
+        rejects({ labs: '["audio"]', alexaFactSkill: "function", alexaSkillId: "amzn1.echo-sdk-ams.app.0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0" }, /cloud-labs:alexaSkillId/);
     });
 });
 
@@ -196,5 +196,110 @@ describe("config: web service", () => {
     it("rejects a CPU target outside 10..90 and a health check path without a leading /", () => {
         rejects({ webCpuTargetPercent: "95" }, /cloud-labs:webCpuTargetPercent/);
         rejects({ webHealthCheckPath: "health" }, /cloud-labs:webHealthCheckPath = "health": must be a path starting with \//);
+    });
+});
+
+describe("config: hostile input (issue 18)", function () {
+    this.timeout(120_000);
+    /** Loads with the stack's keys as Pulumi hands them over (namespaced), collecting warnings. */
+    const loadKeys = (values: Record<string, string>, warnings: string[] = []) =>
+        loadConfig((key) => values[`cloud-labs:${key}`], { keys: Object.keys(values), warn: (m) => warnings.push(m) });
+    const problemsOf = (values: Record<string, string>) => {
+        try {
+            load(values);
+        } catch (error) {
+            assert.ok(error instanceof ConfigError, String(error));
+            return error.problems;
+        }
+        assert.fail(`${JSON.stringify(values)} was accepted`);
+    };
+
+    it("refuses an unknown key of the project's namespace, naming the nearest known key", () => {
+        assert.throws(() => loadKeys({ "aws:region": "us-east-1", "cloud-labs:webMaxCont": "0" }), /cloud-labs:webMaxCont is not a cloud-labs setting \(did you mean webMaxCount\?\)/);
+        assert.throws(() => loadKeys({ "cloud-labs:LABS": '["hello"]' }), /did you mean labs\?/);
+        assert.throws(() => loadKeys({ "cloud-labs:somethingElseEntirely": "1" }), (e: Error) => /is not a cloud-labs setting;/.test(e.message) && !/did you mean/.test(e.message));
+    });
+
+    it("knows every key CONFIG_SCHEMA declares, so new keys need no second list", () => {
+        const every = Object.fromEntries(Object.keys(CONFIG_SCHEMA).map((k) => [`cloud-labs:${k}`, ""]));
+        loadKeys({ ...every, "aws:region": "eu-west-1", "pulumi:tags": "{}" });
+    });
+
+    it("fails the program run under mocks on a misspelt key", async () => {
+        await assert.rejects(runProgram("serverless", { webMaxCont: 0 }), /cloud-labs:webMaxCont is not a cloud-labs setting \(did you mean webMaxCount\?\)/);
+    });
+
+    it("warns about a namespace one typo away from cloud-labs, and is silent about others", () => {
+        const warnings: string[] = [];
+        const config = loadKeys({ "cloudlabs:labs": '["audio"]', "Cloud_Labs:tracing": "true", "aws:region": "us-east-1", "random:x": "1" }, warnings);
+        assert.deepEqual([...config.labs], ["directory", "hello"], "the near miss is not read");
+        assert.equal(warnings.length, 2, warnings.join("\n"));
+        assert.match(warnings[0], /^cloudlabs:labs is ignored: cloudlabs is not this project's namespace \(did you mean cloud-labs:labs\?\)/);
+        assert.match(warnings[1], /^Cloud_Labs:tracing is ignored/);
+    });
+
+    it("refuses an empty labs list", () => {
+        rejects({ labs: "[]" }, /cloud-labs:labs = "\[\]": must name at least one lab \(directory, hello, audio, webService\); to remove every lab, run pulumi destroy/);
+    });
+
+    it("refuses alexaFactSkill without the audio lab", () => {
+        rejects({ alexaFactSkill: "true", alexaFactSkillVersion: "1.0.7" }, /cloud-labs:alexaFactSkill = "true": deploys with the audio lab only: add audio to cloud-labs:labs/);
+        assert.equal(load({ labs: '["hello","audio"]', alexaFactSkill: "true", alexaFactSkillVersion: "1.0.7" }).alexaFactSkill, "sar");
+    });
+
+    it("validates webImage as an image reference", () => {
+        rejects({ webImage: "not an image" }, /cloud-labs:webImage = "not an image": must be an image reference like httpd:2.4/);
+        for (const bad of ["Httpd:2.4", "httpd:", "httpd:2.4:3", "https://public.ecr.aws/httpd", "MyRegistry/httpd", "httpd@sha256:abc", "/httpd"]) {
+            assert.equal(isImageReference(bad), false, bad);
+        }
+        for (const good of [
+            "httpd",
+            "httpd:2.4",
+            "public.ecr.aws/docker/library/httpd:2.4",
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/web:latest",
+            "localhost:5000/my_app/web-server:v1.2.3",
+            `ghcr.io/org/web@sha256:${"ab".repeat(32)}`,
+            `httpd:2.4@sha256:${"0".repeat(64)}`,
+        ]) {
+            assert.equal(isImageReference(good), true, good);
+        }
+        assert.equal(load({ webImage: "httpd:2.4", webContainerPort: "80" }).web.image, "httpd:2.4");
+    });
+
+    for (const notPlain of ["0x100", "1e3", " 256", "256 ", "+256", "0b100000000", "256.0"]) {
+        it(`refuses lambdaMemoryMb ${JSON.stringify(notPlain)}: not a plain integer`, () => {
+            rejects({ lambdaMemoryMb: notPlain }, /cloud-labs:lambdaMemoryMb = ".*": must be a whole number from 128 to 10240/);
+        });
+    }
+
+    for (const [values, key] of [
+        [{ webCpu: "abc" }, "webCpu"],
+        [{ logRetentionDays: "-7" }, "logRetentionDays"],
+        [{ webMemoryMb: "0" }, "webMemoryMb"],
+        [{ webDesiredCount: "-1" }, "webDesiredCount"],
+        [{ audioEngine: "generative" }, "audioEngine"],
+    ] as const) {
+        it(`prints one message for ${JSON.stringify(values)}`, () => {
+            const problems = problemsOf(values);
+            assert.equal(problems.length, 1, problems.join("\n"));
+            assert.match(problems[0], new RegExp(`^cloud-labs:${key} = "${Object.values(values)[0]}": `));
+            assert.doesNotMatch(problems[0], /NaN/);
+        });
+    }
+
+    it("a config error under mocks is one rejection, not also unhandled rejections", async () => {
+        const { execFile } = await import("node:child_process");
+        const { promisify } = await import("node:util");
+        // A fresh process, so every rejection the run leaves behind has surfaced by the time it exits.
+        const script = `
+            let unhandled = 0;
+            process.on("unhandledRejection", () => unhandled++);
+            process.on("exit", () => console.log(JSON.stringify({ unhandled })));
+            require(${JSON.stringify(path.join(ROOT, "scripts", "mock-program.ts"))})
+                .runProgram("dev", { webCpu: "abc" })
+                .then(() => console.log("accepted"), (e) => console.log("rejected: " + e.name));`;
+        const { stdout } = await promisify(execFile)(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], { cwd: ROOT, timeout: 100_000 });
+        assert.match(stdout, /^rejected: ConfigError$/m);
+        assert.match(stdout, /^\{"unhandled":0\}$/m);
     });
 });

@@ -140,3 +140,31 @@ describe("docs/cost.md samples", function () {
         }
     });
 });
+
+describe("npm run cost: bad input (issue 18)", function () {
+    this.timeout(120_000);
+
+    it("prices zero hours up without NaN or null: only the per-month image storage remains", async () => {
+        const report = await costReport("containers", { ...DEFAULT_ASSUMPTIONS, hours: 0 });
+        const json = JSON.stringify(report);
+        assert.doesNotMatch(json, /null|NaN/);
+        for (const lab of report.labs) for (const i of lab.items) assert.ok(Number.isFinite(i.idleMonthly) && Number.isFinite(i.usageMonthly), i.item);
+        assert.ok(Math.abs(report.total.idleMonthly - (60 / 1024) * 0.1) < 1e-6, `${report.total.idleMonthly}`);
+        assert.equal(report.total.usageMonthly, 0);
+        assert.doesNotMatch(formatReport(report), /NaN/);
+        assert.equal(parseArgs(["--stack", "containers", "--hours", "0"]).assumptions.hours, 0);
+    });
+
+    it("says in the heading and the JSON that a stack outside us-east-1 is priced at us-east-1 list prices", async () => {
+        const run = await runProgram("serverless");
+        const report = await estimate("serverless", "ap-south-1", run.resources, DEFAULT_ASSUMPTIONS);
+        assert.equal(report.assumptions.region, "ap-south-1");
+        assert.equal(report.assumptions.pricesRegion, "us-east-1");
+        assert.match(report.assumptions.pricesNote, /us-east-1 list prices, not ap-south-1's/);
+        const heading = formatReport(report).split("\n")[0];
+        assert.match(heading, /^Cost estimate for stack serverless \(ap-south-1, USD per month, us-east-1 list prices, not ap-south-1's: prices in ap-south-1 may differ; taken 2026-11-28\)$/);
+        const home = await estimate("serverless", "us-east-1", run.resources, DEFAULT_ASSUMPTIONS);
+        assert.equal(home.assumptions.pricesRegion, "us-east-1");
+        assert.match(formatReport(home).split("\n")[0], /\(us-east-1, USD per month, list prices taken 2026-11-28\)$/);
+    });
+});

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import { mockClient } from "aws-sdk-client-mock";
-import { leftoversMain } from "../../tools/leftovers/cli";
+import { EXIT, leftoversMain } from "../../tools/leftovers/cli";
 import { findLeftovers, logGroupPrefixes } from "../../tools/leftovers/core";
 
 describe("npm run leftovers (AWS clients mocked)", () => {
@@ -71,5 +71,50 @@ describe("npm run leftovers (AWS clients mocked)", () => {
             if (saved !== undefined) process.env.AWS_REGION = saved;
         }
         assert.equal(await leftoversMain(["--stack", "not-a-stack", "--region", "eu-west-1"], clients, quiet), 0);
+    });
+
+    describe("bad input (issue 18)", () => {
+        const run = async (argv: string[]) => {
+            const lines: string[] = [];
+            const code = await leftoversMain(argv, clients, (l) => lines.push(l));
+            return { code, out: lines.join("\n") };
+        };
+
+        it("says the stack file is missing, not that it sets no region, even with AWS_REGION set", async () => {
+            const saved = process.env.AWS_REGION;
+            process.env.AWS_REGION = "eu-west-1";
+            try {
+                const { code, out } = await run(["--stack", "nosuch"]);
+                assert.equal(code, EXIT.usage);
+                assert.match(out, /unknown stack "nosuch": there is no Pulumi\.nosuch\.yaml \(stacks: containers, dev, serverless\); for a stack whose file is gone, pass --region/);
+                assert.doesNotMatch(out, /sets no aws:region/);
+                assert.equal(tagging.commandCalls(GetResourcesCommand).length, 0, "AWS is not asked about a typo");
+            } finally {
+                if (saved === undefined) delete process.env.AWS_REGION;
+                else process.env.AWS_REGION = saved;
+            }
+        });
+
+        it("refuses --region or --stack without a value, and a region that is not one", async () => {
+            for (const argv of [["--stack", "dev", "--region"], ["--stack", "dev", "--region", ""], ["--region", "--stack", "dev"], ["--stack"]]) {
+                const { code, out } = await run(argv);
+                assert.equal(code, EXIT.usage, argv.join(" "));
+                assert.match(out, /^--(region|stack) needs a value/, argv.join(" "));
+            }
+            const bad = await run(["--stack", "dev", "--region", "Frankfurt"]);
+            assert.equal(bad.code, EXIT.usage);
+            assert.match(bad.out, /--region "Frankfurt" is not an AWS region name/);
+            assert.equal(tagging.commandCalls(GetResourcesCommand).length, 0);
+        });
+
+        it("exits 3, not 2, when AWS fails, and says nothing is known", async () => {
+            const denied = Object.assign(new Error("User is not authorized to perform: tag:GetResources"), { name: "AccessDeniedException" });
+            tagging.on(GetResourcesCommand).rejects(denied);
+            const { code, out } = await run(["--stack", "dev"]);
+            assert.equal(code, 3);
+            assert.equal(EXIT.aws, 3);
+            assert.notEqual(EXIT.aws, EXIT.usage);
+            assert.match(out, /asking AWS in us-east-1 failed, so nothing is known about what is left: AccessDeniedException: User is not authorized/);
+        });
     });
 });

@@ -59,7 +59,9 @@ const usd = (n: number) => (Math.round(n * 100) === 0 ? "$0.00" : `${n < 0 ? "-"
 export function formatReport(report: CostReport): string {
     const a = report.assumptions;
     const lines = [
-        `Cost estimate for stack ${report.stack} (${a.region}, USD per month, list prices taken ${PRICES_TAKEN})`,
+        a.region === a.pricesRegion
+            ? `Cost estimate for stack ${report.stack} (${a.region}, USD per month, list prices taken ${PRICES_TAKEN})`
+            : `Cost estimate for stack ${report.stack} (${a.region}, USD per month, ${a.pricesNote}; taken ${PRICES_TAKEN})`,
         `Usage: ${a.requestsPerMonth.toLocaleString("en-US")} requests/month per route, ${a.uploadsPerMonth} uploads of ${a.charactersPerUpload} characters, ${a.hours} h up${a.freeTier ? ", free tiers counted" : ", no free tier"}`,
         "",
     ];

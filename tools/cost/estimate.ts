@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import type { MockedResource } from "../../scripts/mock-program";
 import { labOf } from "../../scripts/stack-files";
-import { HOURS_PER_MONTH, PRICES, PRICES_SOURCE, PRICES_TAKEN } from "./prices";
+import { HOURS_PER_MONTH, PRICES, PRICES_REGION, PRICES_SOURCE, PRICES_TAKEN } from "./prices";
 
 export interface Assumptions {
     /** Requests a month to each HTTP route and to the container service. */
@@ -58,7 +58,17 @@ export interface LabCost {
 
 export interface CostReport {
     stack: string;
-    assumptions: Assumptions & { pricesTaken: string; source: string; region: string; currency: "USD" };
+    assumptions: Assumptions & {
+        pricesTaken: string;
+        source: string;
+        /** The region the stack deploys to. */
+        region: string;
+        /** The region whose list prices the estimate uses (always us-east-1). */
+        pricesRegion: typeof PRICES_REGION;
+        /** Says when the stack's region is not the one priced. */
+        pricesNote: string;
+        currency: "USD";
+    };
     labs: LabCost[];
     total: { idleMonthly: number; usageMonthly: number };
 }
@@ -186,8 +196,9 @@ export async function estimate(stack: string, region: string, resources: MockedR
             );
             for (const alb of of("aws:lb/loadBalancer:LoadBalancer")) {
                 idle("Application Load Balancer", P.alb.perHour * a.hours, `${a.hours} h`);
-                const gbPerHour = (requests * a.responseBytes) / GB / a.hours;
-                const newConnectionsPerSecond = requests / (a.hours * 3600);
+                // Zero hours up: no traffic, no capacity units (and no division by zero).
+                const gbPerHour = a.hours > 0 ? (requests * a.responseBytes) / GB / a.hours : 0;
+                const newConnectionsPerSecond = a.hours > 0 ? requests / (a.hours * 3600) : 0;
                 const lcus = Math.max(gbPerHour / 1, newConnectionsPerSecond / 25);
                 usage("Load balancer capacity units", lcus * P.alb.perLcuHour * a.hours, `${lcus.toExponential(2)} LCU on average`);
                 const albAddresses = Array.isArray(alb.inputs.subnets) ? alb.inputs.subnets.length : 2;
@@ -218,13 +229,20 @@ export async function estimate(stack: string, region: string, resources: MockedR
 
     return {
         stack,
-        assumptions: { ...a, pricesTaken: PRICES_TAKEN, source: PRICES_SOURCE, region, currency: "USD" },
+        assumptions: { ...a, pricesTaken: PRICES_TAKEN, source: PRICES_SOURCE, region, pricesRegion: PRICES_REGION, pricesNote: pricesNote(region), currency: "USD" },
         labs,
         total: {
             idleMonthly: round(labs.reduce((s, l) => s + l.idleMonthly, 0)),
             usageMonthly: round(labs.reduce((s, l) => s + l.usageMonthly, 0)),
         },
     };
+}
+
+/** What the estimate's prices are worth in `region`: they are us-east-1 list prices wherever the stack runs. */
+export function pricesNote(region: string): string {
+    return region === PRICES_REGION
+        ? `${PRICES_REGION} list prices`
+        : `${PRICES_REGION} list prices, not ${region}'s: prices in ${region} may differ`;
 }
 
 /** Bytes of an object the stack uploads: its file's size, or its inline content's. */

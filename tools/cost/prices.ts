@@ -3,6 +3,8 @@
  * 2026-11 from the AWS pricing pages); check against the AWS Price List API before quoting a figure.
  */
 export const PRICES_TAKEN = "2026-11-28";
+/** The region every price below is for; stacks in other regions are priced as if they ran here. */
+export const PRICES_REGION = "us-east-1";
 export const PRICES_SOURCE = "AWS pricing pages, us-east-1 list prices (via shared/reference/aws-prices.md, 2026-11)";
 export const HOURS_PER_MONTH = 730;
 
