@@ -9,6 +9,7 @@ import { EmployeeDirectory } from "./stacks/directory";
 import { functionDefaults } from "./stacks/function-defaults";
 import { HelloWorld } from "./stacks/hello";
 import { labProvider } from "./stacks/lab-provider";
+import { StackBudget } from "./stacks/stack-budget";
 import { WebService } from "./stacks/web-service";
 
 const config = loadConfig();
@@ -49,6 +50,9 @@ const audio = config.labs.has("audio")
 const web = config.labs.has("webService")
     ? new WebService("web", { settings: config.web, logRetentionDays: config.logRetentionDays }, { providers: [labProvider("webService")] })
     : undefined;
+
+// Stack-wide, not a lab: the default provider, tagged with the stack explicitly.
+if (config.budget) new StackBudget("stack", config.budget);
 
 /** Stack outputs: only those of the labs this stack switches on. */
 const outputs: Record<string, pulumi.Output<unknown>> = {};
