@@ -2,22 +2,10 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { CONFIG_SCHEMA, ConfigError, loadConfig } from "../../stacks/config";
+import { CONFIG_SCHEMA } from "../../stacks/config";
+import { load, rejects } from "../helpers/config";
 import { pulumiConfigBlock, readmeConfigTable } from "../../scripts/config-reference";
 import { ROOT, runProgram, shippedStacks, stackConfig } from "../helpers/program";
-
-const load = (values: Record<string, string>) => loadConfig((key) => values[key]);
-
-function rejects(values: Record<string, string>, ...patterns: RegExp[]): void {
-    assert.throws(
-        () => load(values),
-        (error: unknown) => {
-            assert.ok(error instanceof ConfigError, String(error));
-            for (const p of patterns) assert.match(error.message, p);
-            return true;
-        },
-    );
-}
 
 describe("config", () => {
     it("defaults to the schema's defaults", () => {
