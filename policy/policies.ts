@@ -187,7 +187,8 @@ const idleCostCap: StackValidationPolicy = {
         },
     },
     validateStack: async (args, report: ReportViolation) => {
-        const { maxIdleMonthlyUsd } = args.getConfig<{ maxIdleMonthlyUsd: number }>();
+        // The CLI fills in the schema's default; the analyzer alone (no config sent) gives {}.
+        const maxIdleMonthlyUsd = args.getConfig<{ maxIdleMonthlyUsd?: number }>().maxIdleMonthlyUsd ?? DEFAULT_MAX_IDLE_MONTHLY_USD;
         const stack = /^urn:pulumi:([^:]+)::/.exec(args.resources[0]?.urn ?? "")?.[1] ?? "stack";
         // Prices are us-east-1 list prices, as for `npm run cost`.
         const cost = await estimate(stack, "us-east-1", args.resources.map(pricedResource), DEFAULT_ASSUMPTIONS);
