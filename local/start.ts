@@ -56,12 +56,19 @@ async function main(): Promise<void> {
     }
     const running = readLabState(args.labDir);
     if (running && running.pid !== process.pid) {
-        console.error(`A lab is already running (pid ${running.pid}) at ${running.url}: stop it first (Ctrl-C in its terminal).`);
+        console.error(`A lab is already running (pid ${running.pid}) at ${running.websiteUrl}: stop it first (Ctrl-C in its terminal).`);
         process.exit(1);
     }
 
     const lab = await startLab({ labDir: args.labDir, port: args.port, s3Port: args.s3Port, reset: args.reset, seedDir: args.seedDir });
-    writeLabState(args.labDir, { pid: process.pid, url: lab.url, s3Endpoint: lab.s3Endpoint, bucket: lab.bucket });
+    writeLabState(args.labDir, {
+        pid: process.pid,
+        websiteUrl: lab.url,
+        apiUrl: lab.apiUrl,
+        helloWorldApi: `${lab.apiUrl}/hello`,
+        dataBucket: lab.bucket,
+        s3Endpoint: lab.s3Endpoint,
+    });
     console.log(`
 Employee directory lab is running${lab.seeded ? " (seeded with data/users_*.json)" : ""}.
 
