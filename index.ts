@@ -10,6 +10,7 @@ import { functionDefaults } from "./stacks/function-defaults";
 import { HelloWorld } from "./stacks/hello";
 import { labProvider } from "./stacks/lab-provider";
 import { stackNameSuffix } from "./stacks/physical-name";
+import { StackBudget } from "./stacks/stack-budget";
 import { WebService } from "./stacks/web-service";
 
 const config = loadConfig();
@@ -59,6 +60,9 @@ const web = config.labs.has("webService")
           { providers: [labProvider("webService")] },
       )
     : undefined;
+
+// Stack-wide, not a lab: the default provider, tagged with the stack explicitly.
+if (config.budget) new StackBudget("stack", config.budget);
 
 /** Stack outputs: only those of the labs this stack switches on. */
 const outputs: Record<string, pulumi.Output<unknown>> = {};

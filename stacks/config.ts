@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { CronError, parseCron } from "./cron";
 import { POLLY_ENGINES, POLLY_VOICES, type PollyEngine } from "./polly-voices";
 
 /** Where the audio lab's seed texts are; `audioSeedTexts` names files in it. */
@@ -196,6 +197,26 @@ export const CONFIG_SCHEMA = {
         description: "Images the ECR lifecycle policy keeps (older ones expire).",
         default: 5,
     },
+    webStopSchedule: {
+        type: "string",
+        description: "When to stop every task, as cron(Minutes Hours Day-of-month Month Day-of-week Year) in UTC, e.g. cron(0 19 ? * MON-FRI *); set with webStartSchedule.",
+        default: "",
+    },
+    webStartSchedule: {
+        type: "string",
+        description: "When to bring webMinCount..webMaxCount back, e.g. cron(0 7 ? * MON-FRI *); set with webStopSchedule.",
+        default: "",
+    },
+    budgetMonthlyUsd: {
+        type: "integer",
+        description: "Monthly AWS Budget in USD for the resources tagged with this stack (0: none); set with budgetEmail.",
+        default: 0,
+    },
+    budgetEmail: {
+        type: "string",
+        description: "Address the budget emails at 80% of the forecast and 100% of the actual spend; set with budgetMonthlyUsd.",
+        default: "",
+    },
 } satisfies Record<string, ConfigKeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_SCHEMA;
@@ -218,6 +239,8 @@ export interface LabConfig {
     alexaFactSkillVersion: string;
     alexaSkillId: string;
     web: WebServiceConfig;
+    /** The stack's AWS Budget, when budgetMonthlyUsd and budgetEmail are set. */
+    budget?: { monthlyUsd: number; email: string };
 }
 
 export const FARGATE_ARCHITECTURES = ["ARM64", "X86_64"] as const;
@@ -242,6 +265,8 @@ export interface WebServiceConfig {
     vpcId?: string;
     subnetIds: string[];
     keepImages: number;
+    /** Scales to zero at `stop` and back to min..max at `start` (validated cron(...) expressions, UTC). */
+    schedule?: { stop: string; start: string };
 }
 
 /** Memory (MiB) Fargate allows for each CPU value. */
@@ -376,6 +401,7 @@ export function loadConfig(source?: ConfigSource, options: LoadConfigOptions = {
     }
 
     const web = readWebConfig(r, problems);
+    const budget = readBudget(r, problems);
 
     if (problems.length > 0) throw new ConfigError(onePerKey(problems));
     return {
@@ -395,7 +421,41 @@ export function loadConfig(source?: ConfigSource, options: LoadConfigOptions = {
         alexaFactSkillVersion,
         alexaSkillId,
         web,
+        budget,
     };
+}
+
+function readBudget(r: RawReader, problems: string[]): LabConfig["budget"] {
+    const monthlyUsd = r.integer("budgetMonthlyUsd", 0, 1_000_000);
+    const email = r.string("budgetEmail");
+    if (email && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) problems.push(describe("budgetEmail", email, "must be an email address like you@example.com"));
+    if ((monthlyUsd > 0) !== (email !== "")) {
+        problems.push(
+            describe(email ? "budgetMonthlyUsd" : "budgetEmail", email ? monthlyUsd : "", "budgetMonthlyUsd and budgetEmail go together: set both (a whole number of dollars above 0 and an address), or neither"),
+        );
+    }
+    return monthlyUsd > 0 && email ? { monthlyUsd, email } : undefined;
+}
+
+/** The stop/start pair: both or neither, each a cron(...) expression Application Auto Scaling takes. */
+function readSchedule(r: RawReader, problems: string[]): WebServiceConfig["schedule"] {
+    const stop = r.string("webStopSchedule");
+    const start = r.string("webStartSchedule");
+    for (const [key, value] of [["webStopSchedule", stop], ["webStartSchedule", start]] as const) {
+        if (!value) continue;
+        try {
+            parseCron(value);
+        } catch (error) {
+            if (!(error instanceof CronError)) throw error;
+            problems.push(describe(key, value, error.message));
+        }
+    }
+    if (Boolean(stop) !== Boolean(start)) {
+        problems.push(describe(stop ? "webStartSchedule" : "webStopSchedule", "", "webStopSchedule and webStartSchedule go together: set both, or neither"));
+    } else if (stop && stop === start) {
+        problems.push(describe("webStartSchedule", start, "must differ from webStopSchedule"));
+    }
+    return stop && start ? { stop, start } : undefined;
 }
 
 function readWebConfig(r: RawReader, problems: string[]): WebServiceConfig {
@@ -457,7 +517,7 @@ function readWebConfig(r: RawReader, problems: string[]): WebServiceConfig {
     return {
         image, architecture, cpu, memoryMb, desiredCount, minCount, maxCount, cpuTargetPercent, containerPort,
         healthCheckPath, spot: r.boolean("webSpot"), containerInsights: r.boolean("webContainerInsights"),
-        certificateArn, domainName, vpcId, subnetIds, keepImages,
+        certificateArn, domainName, vpcId, subnetIds, keepImages, schedule: readSchedule(r, problems),
     };
 }
 

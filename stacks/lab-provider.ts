@@ -13,6 +13,14 @@ export function labProvider(lab: LabName): aws.Provider {
     });
 }
 
+/** The tag that names the stack: budgets filter on it and leftovers are found by it. */
+export const STACK_TAG = "cloud-labs:stack";
+
 export function labTags(lab: LabName): Record<string, string> {
-    return { "cloud-labs:project": pulumi.getProject(), "cloud-labs:stack": pulumi.getStack(), "cloud-labs:lab": lab };
+    return { ...stackTags(), "cloud-labs:lab": lab };
+}
+
+/** The tags every resource of the stack carries, whatever its lab. */
+export function stackTags(): Record<string, string> {
+    return { "cloud-labs:project": pulumi.getProject(), [STACK_TAG]: pulumi.getStack() };
 }

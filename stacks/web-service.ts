@@ -398,6 +398,30 @@ export class WebService extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        this.createSchedule(name, s, target);
+    }
+
+    /** Scales to zero at the stop time and back to min..max at the start time, so idle hours bill no tasks. */
+    private createSchedule(name: string, s: WebServiceConfig, target: aws.appautoscaling.Target): void {
+        if (!s.schedule) return;
+        const actions = [
+            ["stop", s.schedule.stop, { minCapacity: 0, maxCapacity: 0 }],
+            ["start", s.schedule.start, { minCapacity: s.minCount, maxCapacity: s.maxCount }],
+        ] as const;
+        for (const [action, schedule, capacity] of actions) {
+            new aws.appautoscaling.ScheduledAction(
+                `${name}-${action}`,
+                {
+                    serviceNamespace: target.serviceNamespace,
+                    scalableDimension: target.scalableDimension,
+                    resourceId: target.resourceId,
+                    schedule,
+                    timezone: "UTC",
+                    scalableTargetAction: capacity,
+                },
+                { parent: this },
+            );
+        }
     }
 
     /** `https://<webDomainName>` with a certificate, else `http://<load balancer DNS name>`. */

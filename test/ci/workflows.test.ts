@@ -62,6 +62,15 @@ describe("GitHub workflows", function () {
         assert.equal(pulumi.with["comment-on-pr"], true);
     });
 
+    it("runs the policy pack in every preview (--policy-pack policy), after npm ci installed its dependencies", () => {
+        const steps: { uses?: string; run?: string; with?: Record<string, unknown> }[] = load("preview.yml").jobs.preview.steps;
+        const pulumi = steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@"));
+        assert.equal(steps[pulumi].with?.policyPacks, "policy");
+        assert.ok(fs.existsSync(path.join(ROOT, "policy", "PulumiPolicy.yaml")));
+        const install = steps.findIndex((s) => s.run === "npm ci");
+        assert.ok(install >= 0 && install < pulumi, "npm ci (which installs @pulumi/policy for policy/) runs before the preview");
+    });
+
     it("deploys on push to main only the stacks opted into with DEPLOY_STACKS", () => {
         const wf = load("deploy.yml");
         assert.deepEqual(wf.on.push.branches, ["main"]);

@@ -3,21 +3,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { CONFIG_SCHEMA, ConfigError, isImageReference, loadConfig } from "../../stacks/config";
+import { load, rejects } from "../helpers/config";
 import { pulumiConfigBlock, CONFIGURATION_PAGE, configurationPage } from "../../scripts/config-reference";
 import { ROOT, runProgram, shippedStacks, stackConfig } from "../helpers/program";
-
-const load = (values: Record<string, string>) => loadConfig((key) => values[key]);
-
-function rejects(values: Record<string, string>, ...patterns: RegExp[]): void {
-    assert.throws(
-        () => load(values),
-        (error: unknown) => {
-            assert.ok(error instanceof ConfigError, String(error));
-            for (const p of patterns) assert.match(error.message, p);
-            return true;
-        },
-    );
-}
 
 describe("config", () => {
     it("defaults to the schema's defaults", () => {

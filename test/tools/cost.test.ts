@@ -69,6 +69,22 @@ describe("npm run cost", function () {
         assert.ok(Math.abs(item(report, "webService", /^Public IPv4/).idleMonthly - ipv4) < 1e-6);
     });
 
+    it("prices the container stack with a weekday 07:00-19:00 schedule: tasks and their address bill 261 of 730 h, by hand", async () => {
+        const run = await runProgram("containers", { webStopSchedule: "cron(0 19 ? * MON-FRI *)", webStartSchedule: "cron(0 7 ? * MON-FRI *)" });
+        const report = await estimate("containers", "us-east-1", run.resources, DEFAULT_ASSUMPTIONS);
+        const running = (261 * 12) / 12; // 2026's 261 weekdays × 12 h, a twelfth of the year
+        const task = (0.25 * 0.03238 + 0.5 * 0.00356) * running;
+        const ipv4 = 2 * 0.005 * 730 + 1 * 0.005 * running; // the ALB's two stay up, the task's goes with it
+        const alb = 0.0225 * 730;
+        const ecr = (60 / 1024) * 0.1;
+        const tasks = item(report, "webService", /^Fargate tasks \(ARM64, scheduled 261 h\/month\)$/);
+        assert.ok(Math.abs(tasks.idleMonthly - task) < 1e-6, `${tasks.idleMonthly} vs ${task}`);
+        assert.ok(Math.abs(item(report, "webService", /^Public IPv4/).idleMonthly - ipv4) < 1e-6);
+        assert.ok(Math.abs(report.total.idleMonthly - (alb + task + ipv4 + ecr)) < 1e-5, `${report.total.idleMonthly} vs ${alb + task + ipv4 + ecr}`);
+        assert.equal(cents(report.total.idleMonthly), 27.61);
+        assert.match(formatReport(report), /^ {2}Fargate tasks \(ARM64, scheduled 261 h\/month\)\s+\$2\.58\s/m);
+    });
+
     it("Spot cuts the task cost by the stated 70%, and arm64 by the Fargate price ratio", async () => {
         const price = async (overrides: Record<string, unknown>) =>
             item(await estimate("containers", "us-east-1", (await runProgram("containers", overrides)).resources, DEFAULT_ASSUMPTIONS), "webService", /^Fargate tasks/)

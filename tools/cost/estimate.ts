@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import type { MockedResource } from "../../scripts/mock-program";
 import { labOf } from "../../scripts/stack-files";
+import { parseCron, runningHoursPerMonth } from "../../stacks/cron";
 import { HOURS_PER_MONTH, PRICES, PRICES_REGION, PRICES_SOURCE, PRICES_TAKEN } from "./prices";
 
 export interface Assumptions {
@@ -85,7 +86,10 @@ class Allowance {
     }
 }
 
-export async function estimate(stack: string, region: string, resources: MockedResource[], a: Assumptions): Promise<CostReport> {
+/** What the estimate reads of a resource: the mocks runner's records, or the resources a policy pack sees. */
+export type PricedResource = Pick<MockedResource, "type" | "name" | "inputs" | "provider">;
+
+export async function estimate(stack: string, region: string, resources: PricedResource[], a: Assumptions): Promise<CostReport> {
     const P = PRICES;
     const free = {
         lambdaRequests: new Allowance(a.freeTier ? P.lambda.freeRequests : 0),
@@ -99,7 +103,7 @@ export async function estimate(stack: string, region: string, resources: MockedR
         pollyStandard: new Allowance(a.freeTier ? P.polly.freeCharacters.standard : 0),
         pollyNeural: new Allowance(a.freeTier ? P.polly.freeCharacters.neural : 0),
     };
-    const byLab = new Map<string, MockedResource[]>();
+    const byLab = new Map<string, PricedResource[]>();
     for (const r of resources) {
         const lab = labOf(r);
         if (lab) byLab.set(lab, [...(byLab.get(lab) ?? []), r]);
@@ -107,7 +111,7 @@ export async function estimate(stack: string, region: string, resources: MockedR
     const requests = a.requestsPerMonth * (a.hours / HOURS_PER_MONTH);
     const uploads = a.uploadsPerMonth * (a.hours / HOURS_PER_MONTH);
 
-    const sizes = new Map<MockedResource, number>();
+    const sizes = new Map<PricedResource, number>();
     for (const o of resources.filter((r) => r.type === "aws:s3/bucketObjectv2:BucketObjectv2")) sizes.set(o, await objectBytes(o));
 
     const labs: LabCost[] = [...byLab.keys()].sort().map((lab) => {
@@ -189,10 +193,14 @@ export async function estimate(stack: string, region: string, resources: MockedR
             const spot = service.inputs.capacityProviderStrategies?.[0]?.capacityProvider === "FARGATE_SPOT";
             const tasks = service.inputs.desiredCount ?? 1;
             const perTaskHour = (vcpu * P.fargate.perVcpuHour[arch] + memoryGb * P.fargate.perGbHour[arch]) * (spot ? 1 - P.fargate.spotDiscount : 1);
+            const schedule = scheduleOf(of("aws:appautoscaling/scheduledAction:ScheduledAction"));
+            // Tasks (and their public addresses) bill only while the stop/start schedule has them running.
+            const taskHours = a.hours * (schedule ? schedule.hoursPerMonth / HOURS_PER_MONTH : 1);
+            const scheduled = schedule ? ` (running ${fmt(schedule.hoursPerMonth)} of ${HOURS_PER_MONTH} h a month: stop ${schedule.stop}, start ${schedule.start})` : "";
             idle(
-                `Fargate tasks (${arch}${spot ? ", Spot" : ""})`,
-                tasks * perTaskHour * a.hours,
-                `${tasks} × ${vcpu} vCPU / ${memoryGb} GB × ${a.hours} h${spot ? ` at a ${P.fargate.spotDiscount * 100}% Spot discount` : ""}`,
+                `Fargate tasks (${arch}${spot ? ", Spot" : ""}${schedule ? `, scheduled ${fmt(schedule.hoursPerMonth)} h/month` : ""})`,
+                tasks * perTaskHour * taskHours,
+                `${tasks} × ${vcpu} vCPU / ${memoryGb} GB × ${round(taskHours)} h${spot ? ` at a ${P.fargate.spotDiscount * 100}% Spot discount` : ""}${scheduled}`,
             );
             for (const alb of of("aws:lb/loadBalancer:LoadBalancer")) {
                 idle("Application Load Balancer", P.alb.perHour * a.hours, `${a.hours} h`);
@@ -203,8 +211,11 @@ export async function estimate(stack: string, region: string, resources: MockedR
                 usage("Load balancer capacity units", lcus * P.alb.perLcuHour * a.hours, `${lcus.toExponential(2)} LCU on average`);
                 const albAddresses = Array.isArray(alb.inputs.subnets) ? alb.inputs.subnets.length : 2;
                 const taskAddresses = service.inputs.networkConfiguration?.assignPublicIp ? tasks : 0;
-                const addresses = albAddresses + taskAddresses;
-                idle("Public IPv4 addresses", addresses * P.publicIpv4.perHour * a.hours, `${albAddresses} for the load balancer + ${taskAddresses} for tasks × ${a.hours} h`);
+                idle(
+                    "Public IPv4 addresses",
+                    (albAddresses * a.hours + taskAddresses * taskHours) * P.publicIpv4.perHour,
+                    `${albAddresses} for the load balancer × ${a.hours} h + ${taskAddresses} for tasks × ${round(taskHours)} h`,
+                );
             }
             // The image is an awsx component (no AWS provider of its own); only the web service builds one.
             if (resources.some((r) => r.type === "awsx:ecr:Image")) {
@@ -245,8 +256,16 @@ export function pricesNote(region: string): string {
         : `${PRICES_REGION} list prices, not ${region}'s: prices in ${region} may differ`;
 }
 
+/** The web service's stop/start scheduled actions (stop sets max to 0), and the hours a month they leave it running. */
+function scheduleOf(actions: PricedResource[]): { stop: string; start: string; hoursPerMonth: number } | undefined {
+    const stop = actions.find((s) => s.inputs.scalableTargetAction?.maxCapacity === 0)?.inputs.schedule as string | undefined;
+    const start = actions.find((s) => s.inputs.scalableTargetAction?.maxCapacity > 0)?.inputs.schedule as string | undefined;
+    if (!stop || !start) return undefined;
+    return { stop, start, hoursPerMonth: runningHoursPerMonth(parseCron(stop), parseCron(start)) };
+}
+
 /** Bytes of an object the stack uploads: its file's size, or its inline content's. */
-async function objectBytes(o: MockedResource): Promise<number> {
+async function objectBytes(o: PricedResource): Promise<number> {
     const source = o.inputs.source as { path?: string | Promise<string> } | undefined;
     const file = await source?.path;
     if (file && fs.existsSync(file)) return fs.statSync(file).size;

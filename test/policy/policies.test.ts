@@ -1,0 +1,177 @@
+/**
+ * The policy pack (policy/policies.ts) over every shipped stack, and over stacks broken on purpose: each policy
+ * flags the resource that breaks it and nothing else. Runs through tools/policy, as `npm run policy` does.
+ */
+import * as assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import type * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+import { DEFAULT_MAX_IDLE_MONTHLY_USD, policies } from "../../policy/policies";
+import { evaluatePolicies, type Violation } from "../../tools/policy/evaluate";
+import { ROOT, runProgram, shippedStacks, type ProgramRun } from "../helpers/program";
+
+/** Changes one resource's props or options as the program registers it. */
+function breaking(name: string, props: Record<string, unknown>, opts: pulumi.CustomResourceOptions = {}): pulumi.ResourceTransformation {
+    return (args) => (args.name === name ? { props: { ...args.props, ...props }, opts: { ...args.opts, ...opts } } : undefined);
+}
+
+const anonymousRead = (...resources: string[]) =>
+    JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "PublicRead", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: resources }] });
+
+/** `policy resource` pairs, sorted, for exact comparisons. */
+const flagged = (violations: Violation[]) => violations.map((v) => `${v.policy} ${v.resource ?? "(stack)"}`).sort();
+const messageOf = (violations: Violation[], policy: string, resource?: string) => violations.find((v) => v.policy === policy && v.resource === resource)?.message ?? "";
+
+describe("policy pack", function () {
+    this.timeout(300_000);
+
+    it("has uniquely named, mandatory policies, and an index that only constructs the pack", () => {
+        assert.equal(new Set(policies.map((p) => p.name)).size, policies.length);
+        assert.deepEqual(policies.map((p) => p.enforcementLevel), policies.map(() => "mandatory"));
+        const index = fs.readFileSync(path.join(ROOT, "policy", "index.ts"), "utf8");
+        assert.match(index, /new PolicyPack\("cloud-labs", \{ policies, enforcementLevel: "mandatory" \}\)/);
+        assert.equal(parse(fs.readFileSync(path.join(ROOT, "policy", "PulumiPolicy.yaml"), "utf8")).runtime.name, "nodejs");
+        assert.equal(JSON.parse(fs.readFileSync(path.join(ROOT, "policy", "package.json"), "utf8")).main, "index.ts");
+    });
+
+    for (const stack of shippedStacks()) {
+        it(`${stack}: every shipped resource passes`, async () => {
+            const run = await runProgram(stack);
+            assert.deepEqual(await evaluatePolicies(stack, run.resources), []);
+        });
+    }
+
+    describe("serverless, broken on purpose", () => {
+        let violations: Violation[];
+        before(async () => {
+            const run: ProgramRun = await runProgram("serverless", {}, [
+                // An anonymous read on the private data bucket, and its access block opened for it.
+                breaking("directory-dataPolicy", { policy: anonymousRead("arn:aws:s3:::directory-databucket-abc123/*") }),
+                breaking("directory-dataPublicAccessBlock", { blockPublicPolicy: false, restrictPublicBuckets: false }),
+                // The audio bucket made public beyond audio/*.
+                breaking("audio-bucketPolicy", { policy: anonymousRead("arn:aws:s3:::audio-bucketbucket-abc123/audio/*", "arn:aws:s3:::audio-bucketbucket-abc123/text/*") }),
+                breaking("directory-websiteBucket", { forceDestroy: false }),
+                breaking("directory-dataBucket", {}, { protect: true, retainOnDelete: true }),
+                breaking("hello-functionLogGroup", { retentionInDays: undefined }),
+                breaking("directory-usersFunction", { loggingConfig: { logFormat: "JSON", logGroup: "/aws/lambda/somewhere-else" } }),
+                breaking("audio-speechPolicy", {
+                    policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "Everything", Effect: "Allow", Action: "*", Resource: "*" }] }),
+                }),
+                breaking("hello-functionPolicy", {
+                    policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "AllOfS3", Effect: "Allow", Action: ["s3:*"], Resource: ["arn:aws:s3:::x/*"] }] }),
+                }),
+            ]);
+            violations = await evaluatePolicies("serverless", run.resources);
+        });
+
+        it("flags exactly the broken resources (the compliant website and audio buckets, other groups and roles pass)", () => {
+            assert.deepEqual(flagged(violations), [
+                "iam-least-privilege audio-speechPolicy",
+                "iam-least-privilege audio-speechPolicy",
+                "iam-least-privilege hello-functionPolicy",
+                "lambdas-log-to-own-group directory-usersFunction",
+                "log-groups-have-retention hello-functionLogGroup",
+                "nothing-survives-destroy directory-dataBucket",
+                "nothing-survives-destroy directory-dataBucket",
+                "nothing-survives-destroy directory-websiteBucket",
+                "public-only-where-declared audio-bucketPolicy",
+                "public-only-where-declared directory-dataPolicy",
+                "public-only-where-declared directory-dataPublicAccessBlock",
+            ]);
+        });
+
+        it("names the resource and the fix in every message", () => {
+            assert.match(messageOf(violations, "public-only-where-declared", "directory-dataPolicy"), /^directory-dataPolicy: statement PublicRead allows anyone .* not declared public\. Fix: /);
+            assert.match(messageOf(violations, "public-only-where-declared", "audio-bucketPolicy"), /text\/\*; audio-bucket is public only for audio\/\*\. Fix: /);
+            assert.match(messageOf(violations, "public-only-where-declared", "directory-dataPublicAccessBlock"), /blockPublicPolicy, restrictPublicBuckets off on a bucket not declared public/);
+            assert.match(messageOf(violations, "nothing-survives-destroy", "directory-websiteBucket"), /bucket without forceDestroy.*Fix: set forceDestroy: true/);
+            const teardown = violations.filter((v) => v.resource === "directory-dataBucket").map((v) => v.message);
+            assert.ok(teardown.some((m) => /is protected.*Fix: drop the protect option/.test(m)), teardown.join("\n"));
+            assert.ok(teardown.some((m) => /has retainOnDelete.*Fix: drop the retainOnDelete option/.test(m)), teardown.join("\n"));
+            assert.match(messageOf(violations, "log-groups-have-retention", "hello-functionLogGroup"), /without retention.*Fix: set retentionInDays/);
+            assert.match(messageOf(violations, "lambdas-log-to-own-group", "directory-usersFunction"), /\/aws\/lambda\/somewhere-else, a log group this stack does not create/);
+            const iam = violations.filter((v) => v.policy === "iam-least-privilege").map((v) => v.message);
+            assert.ok(iam.includes('audio-speechPolicy: statement Everything allows *. Fix: list the actions it needs.'), iam.join("\n"));
+            assert.ok(iam.some((m) => /^audio-speechPolicy: statement Everything allows \* on Resource "\*"/.test(m)), iam.join("\n"));
+            assert.ok(iam.includes("hello-functionPolicy: statement AllOfS3 allows s3:*. Fix: list the actions it needs."), iam.join("\n"));
+        });
+    });
+
+    describe("containers, broken on purpose", () => {
+        let run: ProgramRun;
+        before(async () => {
+            run = await runProgram("containers", {}, [breaking("web-repo", { forceDelete: false })]);
+        });
+
+        it("flags an ECR repository without forceDelete, and only it", async () => {
+            const violations = await evaluatePolicies("containers", run.resources);
+            assert.deepEqual(flagged(violations), ["nothing-survives-destroy web-repo"]);
+            assert.match(violations[0].message, /^web-repo: ECR repository without forceDelete.*Fix: set forceDelete: true/);
+        });
+
+        it(`caps the idle cost (default $${DEFAULT_MAX_IDLE_MONTHLY_USD}): the $34.59 stack passes it and fails a $30 cap, with the breakdown`, async () => {
+            const capped = await evaluatePolicies("containers", run.resources, { "idle-cost-cap": { maxIdleMonthlyUsd: 30 } });
+            const cap = capped.filter((v) => v.policy === "idle-cost-cap");
+            assert.equal(cap.length, 1);
+            assert.equal(cap[0].resource, undefined, "a violation of the whole stack");
+            assert.match(cap[0].message, /^Stack containers idles at \$34\.59 a month, above maxIdleMonthlyUsd = \$30 \(/);
+            assert.match(cap[0].message, /webService Application Load Balancer \$16\.43; webService Public IPv4 addresses \$10\.95/);
+            assert.match(cap[0].message, /Fix: .*webStopSchedule/);
+            const advisory = await evaluatePolicies("containers", run.resources, { "idle-cost-cap": { enforcementLevel: "advisory", maxIdleMonthlyUsd: 30 } });
+            assert.equal(advisory.find((v) => v.policy === "idle-cost-cap")?.enforcementLevel, "advisory");
+        });
+
+        it("counts the schedule in the cap: a bigger task over $60 idle passes once it stops nights and weekends", async () => {
+            const big = { webCpu: 2048, webMemoryMb: 4096 };
+            const always = await evaluatePolicies("containers", (await runProgram("containers", big)).resources);
+            assert.deepEqual(flagged(always), ["idle-cost-cap (stack)"]);
+            const scheduled = await runProgram("containers", { ...big, webStopSchedule: "cron(0 19 ? * MON-FRI *)", webStartSchedule: "cron(0 7 ? * MON-FRI *)" });
+            assert.deepEqual(await evaluatePolicies("containers", scheduled.resources), []);
+        });
+    });
+});
+
+describe("npm run policy", function () {
+    this.timeout(300_000);
+    const cli = (args: string[]) =>
+        promisify(execFile)(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "tools", "policy", "cli.ts"), ...args], { cwd: ROOT })
+            .then((r) => ({ code: 0, out: r.stdout + r.stderr }))
+            .catch((e) => ({ code: e.code as number, out: `${e.stdout}${e.stderr}` }));
+
+    it("exits 0 for a stack that passes, 1 on a mandatory violation, 2 on usage errors", async () => {
+        const ok = await cli(["--stack", "containers"]);
+        assert.equal(ok.code, 0, ok.out);
+        assert.match(ok.out, /Stack containers passes all 6 policies\./);
+
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cloud-labs-policy-"));
+        try {
+            const config = path.join(dir, "policy-config.json");
+            fs.writeFileSync(config, JSON.stringify({ "idle-cost-cap": { maxIdleMonthlyUsd: 30 } }));
+            const over = await cli(["--stack", "containers", "--config", config]);
+            assert.equal(over.code, 1, over.out);
+            assert.match(over.out, /\[mandatory\] idle-cost-cap: Stack containers idles at \$34\.59/);
+            assert.match(over.out, /Stack containers: 1 mandatory and 0 advisory violation\(s\)\./);
+
+            fs.writeFileSync(config, "{ not json");
+            const badConfig = await cli(["--stack", "containers", "--config", config]);
+            assert.equal(badConfig.code, 2, badConfig.out);
+            assert.match(badConfig.out, /--config .*policy-config\.json: /);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+
+        const unknown = await cli(["--stack", "prod"]);
+        assert.equal(unknown.code, 2);
+        assert.match(unknown.out, /unknown stack "prod": there is no Pulumi\.prod\.yaml/);
+        const missing = await cli([]);
+        assert.equal(missing.code, 2);
+        assert.match(missing.out, /--stack is required[\s\S]*Usage: npm run policy -- --stack NAME/);
+        const bogus = await cli(["--stack", "dev", "--bogus"]);
+        assert.equal(bogus.code, 2);
+        assert.match(bogus.out, /unknown option --bogus/);
+    });
+});
