@@ -40,7 +40,7 @@ export async function labCli(argv: string[]): Promise<number> {
         return 1;
     }
     const s3 = localS3Client(state.s3Endpoint);
-    const Bucket = state.bucket;
+    const Bucket = state.dataBucket;
     try {
         if (command === "ls") {
             let token: string | undefined;

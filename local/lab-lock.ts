@@ -7,8 +7,7 @@
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { readLabState } from "./lab-state";
-import { processAlive } from "./processes";
+import { isRunning, readLabState } from "./lab-state";
 
 /** How long a live owner may take to start before its lock counts as stale (ts-node on a busy machine is slow). */
 const STARTUP_GRACE_MS = 60_000;
@@ -83,9 +82,10 @@ function readOwner(file: string): LockOwner | undefined {
     }
 }
 
-async function answers(url: string): Promise<boolean> {
+/** True when the recorded lab answers its hello endpoint. */
+async function answers(helloUrl: string): Promise<boolean> {
     try {
-        const res = await fetch(`${url}/hello`, { signal: AbortSignal.timeout(3000) });
+        const res = await fetch(helloUrl, { signal: AbortSignal.timeout(3000) });
         await res.arrayBuffer();
         return res.ok;
     } catch {
@@ -96,10 +96,10 @@ async function answers(url: string): Promise<boolean> {
 /** Why the folder is taken, or undefined when the lock is stale. */
 async function busyReason(labDir: string, file: string, owner: LockOwner | undefined): Promise<string | undefined> {
     const state = readLabState(labDir);
-    if (state && (await answers(state.url))) {
-        return `A lab is already running in ${labDir} (pid ${state.pid}) at ${state.url}: stop it first (Ctrl-C in its terminal, or kill ${state.pid}).`;
+    if (state && (await answers(state.helloWorldApi))) {
+        return `A lab is already running in ${labDir} (pid ${state.pid}) at ${state.websiteUrl}: stop it first (Ctrl-C in its terminal, or kill ${state.pid}).`;
     }
-    if (owner && owner.pid !== process.pid && processAlive(owner.pid) && Date.now() - owner.since < STARTUP_GRACE_MS) {
+    if (owner && owner.pid !== process.pid && isRunning(owner.pid) && Date.now() - owner.since < STARTUP_GRACE_MS) {
         return (
             `Another lab is starting in ${labDir} (pid ${owner.pid}): wait for it, or stop it first. ` +
             `If no lab is running there, remove ${file} and start again.`

@@ -7,7 +7,7 @@ import { SEED_DIR } from "../stacks/directory-files";
 import { acquireLabLock, LabBusyError } from "./lab-lock";
 import { DEFAULT_LAB_DIR, removeLabState, writeLabState } from "./lab-state";
 import { startLab } from "./lab-server";
-import { watchParent } from "./processes";
+import { watchParent } from "./parent-watch";
 
 const USAGE = `Usage: npm start -- [--port <n>] [--s3-port <n>] [--reset] [--lab-dir <dir>] [--seed-dir <dir>]
 
@@ -90,7 +90,14 @@ async function main(): Promise<void> {
     const seedDir = args.seedDir ?? SEED_DIR;
     lab = await startLab({ labDir: args.labDir, port: args.port, s3Port: args.s3Port, reset: args.reset, seedDir });
     if (stopping) return;
-    writeLabState(args.labDir, { pid: process.pid, url: lab.url, s3Endpoint: lab.s3Endpoint, bucket: lab.bucket });
+    writeLabState(args.labDir, {
+        pid: process.pid,
+        websiteUrl: lab.url,
+        apiUrl: lab.apiUrl,
+        helloWorldApi: `${lab.apiUrl}/hello`,
+        dataBucket: lab.bucket,
+        s3Endpoint: lab.s3Endpoint,
+    });
     const seedFiles = path.join(args.seedDir ?? "data", "users_*.json");
     const labCmd = args.labDir === DEFAULT_LAB_DIR ? "npm run lab --" : `npm run lab -- --lab-dir ${quote(args.labDir)}`;
     if (args.seedDir && !lab.seeded) {

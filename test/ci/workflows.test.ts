@@ -70,6 +70,18 @@ describe("GitHub workflows", function () {
         assert.equal(wf.jobs.up.steps.find((s: { uses?: string }) => s.uses?.startsWith("pulumi/actions@")).with.command, "up");
     });
 
+    it("verifies the deployed stack right after pulumi up, failing the job when a check fails", () => {
+        const steps = load("deploy.yml").jobs.up.steps as { uses?: string; run?: string; with?: Record<string, string>; env?: Record<string, string> }[];
+        const up = steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command === "up");
+        const verify = steps.findIndex((s) => /^npm run verify -- --stack "\$STACK"$/.test(s.run ?? ""));
+        assert.ok(up >= 0 && verify === up + 1, "the verify step comes right after pulumi up");
+        assert.equal(steps[verify].env?.STACK, steps[up].with?.["stack-name"], "it checks the stack that was deployed");
+        for (const name of ["PULUMI_ACCESS_TOKEN", "PULUMI_BACKEND_URL"]) {
+            assert.equal(steps[verify].env?.[name], steps[up].env?.[name], `it reaches the same Pulumi backend (${name})`);
+        }
+        assert.ok(!("continue-on-error" in steps[verify]), "a failed check fails the job");
+    });
+
     it("tears down a chosen stack by hand, then looks for leftovers", () => {
         const wf = load("teardown.yml");
         assert.deepEqual([...wf.on.workflow_dispatch.inputs.stack.options].sort(), shippedStacks());

@@ -5,8 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { spawn } from "node:child_process";
-import { readLabState, writeLabState } from "../../local/lab-state";
-import { processAlive } from "../../local/processes";
+import { isRunning, readLabState, writeLabState } from "../../local/lab-state";
 import { localS3Client } from "../../local/s3-server";
 import { portIsFree, runLabCli, spawnLab, spawnNpmStart, waitFor, type LabProcess } from "../helpers/lab-process";
 import { ROOT } from "../helpers/program";
@@ -112,7 +111,7 @@ describe("the local lab under bad input and faults", function () {
         const labDir = tmp();
         const lab = start(["--port", "0", "--lab-dir", labDir]);
         const url = await lab.ready;
-        const { s3Endpoint, bucket } = readLabState(labDir)!;
+        const { s3Endpoint, dataBucket: bucket } = readLabState(labDir)!;
         const body = fs.readFileSync(path.join(ROOT, "data", "users_1.json"));
         const s3 = localS3Client(s3Endpoint);
         let reading = true;
@@ -182,12 +181,21 @@ describe("the local lab under bad input and faults", function () {
         await new Promise((r) => closed.once("listening", r));
         const port = (closed.address() as net.AddressInfo).port;
         await new Promise((r) => closed.close(r));
-        writeLabState(labDir, { pid: process.pid, url: `http://127.0.0.1:${port}`, s3Endpoint: `http://127.0.0.1:${port}`, bucket: "directory-data" });
+        const nowhere = `http://127.0.0.1:${port}`;
+        const leftBehind = {
+            pid: process.pid,
+            websiteUrl: nowhere,
+            apiUrl: nowhere,
+            helloWorldApi: `${nowhere}/hello`,
+            dataBucket: "directory-data",
+            s3Endpoint: nowhere,
+        };
+        writeLabState(labDir, leftBehind);
         const lab = start(["--port", "0", "--lab-dir", labDir]);
         await lab.ready;
         assert.equal(await stop(lab), 0);
 
-        writeLabState(labDir, { pid: process.pid, url: `http://127.0.0.1:${port}`, s3Endpoint: `http://127.0.0.1:${port}`, bucket: "directory-data" });
+        writeLabState(labDir, leftBehind);
         fs.writeFileSync(labLockFile(labDir), JSON.stringify({ pid: process.pid, since: Date.now() - 3_600_000, token: "left-behind" }));
         const again = start(["--port", "0", "--lab-dir", labDir]);
         await again.ready;
@@ -207,10 +215,10 @@ describe("the local lab under bad input and faults", function () {
             const url = await npm.ready;
             const state = readLabState(labDir)!;
             assert.notEqual(state.pid, npm.child.pid, "the lab runs in a process of its own under npm");
-            assert.ok(processAlive(state.pid));
+            assert.ok(isRunning(state.pid));
             npm.child.kill(signal);
             await npm.exited;
-            await waitFor(`the lab (pid ${state.pid}) exits`, () => !processAlive(state.pid));
+            await waitFor(`the lab (pid ${state.pid}) exits`, () => !isRunning(state.pid));
             assert.ok(await portIsFree(Number(new URL(url).port)));
             assert.ok(await portIsFree(Number(new URL(state.s3Endpoint).port)));
             assert.equal(readLabState(labDir), undefined);

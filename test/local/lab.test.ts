@@ -70,7 +70,7 @@ describe("npm start: the local lab", function () {
         lab.child.kill("SIGINT");
         assert.equal(await lab.exited, 0);
         assert.ok(await portIsFree(port), "the HTTP port is released");
-        assert.ok(!fs.existsSync(path.join(dir, "lab.json")), "the state file is removed");
+        assert.ok(!fs.existsSync(path.join(dir, "outputs.json")), "the state file is removed");
         const after = await runLabCli(["ls"], dir);
         assert.equal(after.code, 1);
         assert.match(after.output, /No local lab is running/);

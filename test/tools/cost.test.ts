@@ -109,14 +109,14 @@ describe("npm run cost", function () {
     });
 });
 
-describe("README cost samples", function () {
+describe("docs/cost.md samples", function () {
     this.timeout(120_000);
     it("show what npm run cost prints today for each stack", async () => {
         const fs = await import("node:fs");
-        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+        const page = fs.readFileSync(path.join(ROOT, "docs", "cost.md"), "utf8");
         for (const stack of ["containers", "serverless", "dev"]) {
             const text = formatReport(await costReport(stack, DEFAULT_ASSUMPTIONS));
-            assert.ok(readme.includes(text), `README's sample for ${stack} is stale: paste the output of npm run cost -- --stack ${stack}`);
+            assert.ok(page.includes(text), `docs/cost.md's sample for ${stack} is stale: paste the output of npm run cost -- --stack ${stack}`);
         }
     });
 });

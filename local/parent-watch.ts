@@ -1,9 +1,10 @@
 /**
- * Process checks for the local lab: whether a pid is alive, and when the process that started this one goes away.
+ * Tells when the process that started the local lab goes away.
  * npm runs a script through `sh -c`: killing npm (with a signal it does not forward) leaves node behind under pid 1,
  * so the lab watches its parent and, when that parent is a shell, the shell's parent (npm) too.
  */
 import * as fs from "node:fs";
+import { isRunning } from "./lab-state";
 
 const SHELLS = new Set(["sh", "dash", "bash", "zsh", "ash", "ksh"]);
 
@@ -21,16 +22,6 @@ function procInfo(pid: number): { ppid: number; comm: string } | undefined {
     }
 }
 
-/** True while a process with this pid exists (also one of another user, which answers EPERM). */
-export function processAlive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch (error) {
-        return (error as NodeJS.ErrnoException).code === "EPERM";
-    }
-}
-
 /**
  * Calls `onGone` once when this process's parent exits (this process is re-parented), or when the parent is a shell
  * and the shell's own parent exits. Checks every `intervalMs`; the timer does not keep the process alive.
@@ -45,7 +36,7 @@ export function watchParent(onGone: (why: string) => void, intervalMs = 500): ()
         let why: string | undefined;
         if (process.ppid !== parent) why = `the process that started the lab (pid ${parent}) exited`;
         else {
-            const gone = watched.find((pid) => !processAlive(pid));
+            const gone = watched.find((pid) => !isRunning(pid));
             if (gone !== undefined) why = `the process that started the lab (pid ${gone}) exited`;
         }
         if (why) {

@@ -1,0 +1,93 @@
+/**
+ * The audio (Polly) lab: the seed MP3 is public as audio/mpeg and (deployed only) the texts are not. The lab step
+ * uploads a text, waits for its MP3, checks it is public, and deletes both whatever happens.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+import { TEXT_PREFIX, audioKeyFor } from "../../functions/speech/keys";
+import { expect, Interrupted, objectExists, randomSuffix, request, runCheck, s3call, seconds, statusOf, type Answer, type CheckResult, type VerifyContext } from "./check";
+import type { LabOutputs } from "./outputs";
+
+type AudioOutputs = Required<Pick<LabOutputs, "audioBucket" | "audioUrlPattern">> & Pick<LabOutputs, "seedAudioUrl">;
+
+const BLOCK_PUBLIC_ACCESS_HINT =
+    "the bucket policy makes audio/ public, so account-level S3 Block Public Access is probably on " +
+    "(S3 console → Block Public Access settings for this account)";
+
+export async function checkAudio(out: AudioOutputs, ctx: VerifyContext, results: CheckResult[], labSteps: boolean): Promise<void> {
+    const run = (name: string, proves: string, body: () => Promise<string>) => runCheck(ctx, results, "audio", name, proves, body);
+
+    if (out.seedAudioUrl) {
+        const url = out.seedAudioUrl;
+        await run("seed MP3 public", "anyone (an Alexa skill) can play the spoken seed text", async () => publicMp3(ctx, url));
+    }
+
+    if (ctx.publicUrlOf) {
+        const publicUrlOf = ctx.publicUrlOf;
+        await run("texts private", "only audio/ is public: an anonymous caller cannot read text/", async () => {
+            const listed = await s3call(ctx, (s3, o) => s3.send(new ListObjectsV2Command({ Bucket: out.audioBucket, Prefix: TEXT_PREFIX, MaxKeys: 1 }), o));
+            const key = listed.Contents?.[0]?.Key ?? `${TEXT_PREFIX}welcome.txt`;
+            const answer = await request(ctx, await publicUrlOf(out.audioBucket, key));
+            expect(answer.status === 403, `unsigned GET of ${key} answered ${statusOf(answer)}${answer.status === 200 ? ": texts are public" : ", not 403"}`);
+            return `unsigned GET of ${key}: ${statusOf(answer)}`;
+        });
+    }
+
+    if (labSteps) await speakStep(out, ctx, results);
+}
+
+/** Checks an MP3 URL answers 200 as audio/mpeg; a 403 names the usual cause. */
+async function publicMp3(ctx: VerifyContext, url: string): Promise<string> {
+    const answer: Answer = await request(ctx, url);
+    expect(answer.status !== 403, `GET ${url} answered ${statusOf(answer)}: the MP3 is not public; ${BLOCK_PUBLIC_ACCESS_HINT}`);
+    expect(answer.status === 200, `GET ${url} answered ${statusOf(answer)}`);
+    const type = answer.headers.get("content-type") ?? "";
+    expect(type.split(";")[0].trim() === "audio/mpeg", `GET ${url} answered content-type ${type || "(none)"}, not audio/mpeg`);
+    return `200 audio/mpeg, ${answer.body.length} bytes`;
+}
+
+/** Upload a text, wait for its MP3, check it is public; delete both in any case. */
+async function speakStep(out: AudioOutputs, ctx: VerifyContext, results: CheckResult[]): Promise<void> {
+    const Bucket = out.audioBucket;
+    const name = `verify-${randomSuffix()}`;
+    const textKey = `${TEXT_PREFIX}${name}.txt`;
+    const audioKey = audioKeyFor(textKey);
+    try {
+        await runCheck(ctx, results, "audio", `lab step: upload ${textKey}`, "an uploaded text becomes a public MP3", async () => {
+            await s3call(ctx, (s3, o) =>
+                s3.send(new PutObjectCommand({ Bucket, Key: textKey, Body: "This is cloud-labs verify, checking the audio lab.", ContentType: "text/plain" }), o),
+            );
+            const started = performance.now();
+            while (!(await objectExists(ctx, Bucket, audioKey))) {
+                expect(performance.now() - started < ctx.audioWaitMs, `no ${audioKey} within ${seconds(ctx.audioWaitMs)} of the upload`);
+                try {
+                    await sleep(ctx.pollMs, undefined, { signal: ctx.signal });
+                } catch {
+                    throw new Interrupted();
+                }
+            }
+            const waited = Math.round(performance.now() - started);
+            const detail = await publicMp3(ctx, out.audioUrlPattern.replace("<name>", encodeURIComponent(name)));
+            return `${audioKey} after ${waited} ms; ${detail}`;
+        });
+    } finally {
+        await cleanUp(ctx, results, Bucket, [textKey, audioKey]);
+    }
+}
+
+/** Deletes what the step created (also after Ctrl-C); a failure says which objects are left. */
+async function cleanUp(ctx: VerifyContext, results: CheckResult[], Bucket: string, keys: string[]): Promise<void> {
+    await runCheck(ctx, results, "audio", "lab step: clean up", "the step leaves nothing behind", async () => {
+        const left: string[] = [];
+        for (const Key of keys) {
+            try {
+                await s3call(ctx, (s3, o) => s3.send(new DeleteObjectCommand({ Bucket, Key }), o), true);
+                if (await objectExists(ctx, Bucket, Key, true)) left.push(Key);
+            } catch {
+                left.push(Key);
+            }
+        }
+        expect(left.length === 0, `could not delete ${left.map((k) => `s3://${Bucket}/${k}`).join(", ")}`);
+        return `deleted ${keys.join(", ")}`;
+    }, true);
+}

@@ -1,0 +1,78 @@
+/**
+ * The stack outputs verify reads (`pulumi stack output --json`, a file of them, or the local lab's outputs.json),
+ * checked before anything runs: a missing or malformed value is an OutputsError naming the source and the key.
+ */
+
+/** The outputs verify uses, by the names index.ts exports them under. */
+export interface LabOutputs {
+    websiteUrl?: string;
+    apiUrl?: string;
+    dataBucket?: string;
+    helloWorldApi?: string;
+    audioBucket?: string;
+    audioUrlPattern?: string;
+    seedAudioUrl?: string;
+    serviceUrl?: string;
+    /** Set by the local lab only: its S3 endpoint. Its presence means "local": no AWS-only checks. */
+    s3Endpoint?: string;
+}
+
+/** Outputs that cannot be used: exit 2. */
+export class OutputsError extends Error {}
+
+const URL_KEYS = ["websiteUrl", "apiUrl", "helloWorldApi", "seedAudioUrl", "serviceUrl", "s3Endpoint"] as const;
+const NAME_KEYS = ["dataBucket", "audioBucket", "audioUrlPattern"] as const;
+
+/** Each lab's outputs: the lab is checked when any is present, and then all of `required` must be. */
+export const LAB_OUTPUTS: Record<string, { required: (keyof LabOutputs)[]; optional: (keyof LabOutputs)[] }> = {
+    directory: { required: ["websiteUrl", "apiUrl", "dataBucket"], optional: [] },
+    hello: { required: ["helloWorldApi"], optional: [] },
+    audio: { required: ["audioBucket", "audioUrlPattern"], optional: ["seedAudioUrl"] },
+    webService: { required: ["serviceUrl"], optional: [] },
+};
+
+/** Parses and checks outputs JSON; `source` names where it came from in every message. */
+export function parseOutputs(text: string, source: string): LabOutputs {
+    let data: unknown;
+    try {
+        data = JSON.parse(text);
+    } catch (error) {
+        throw new OutputsError(`${source} is not valid JSON (${(error as Error).message})`);
+    }
+    if (typeof data !== "object" || data === null || Array.isArray(data)) {
+        throw new OutputsError(`${source} must hold a JSON object of stack outputs, as \`pulumi stack output --json\` prints`);
+    }
+    const raw = data as Record<string, unknown>;
+    const outputs: LabOutputs = {};
+    for (const key of [...URL_KEYS, ...NAME_KEYS]) {
+        const value = raw[key];
+        if (value === undefined || value === null) continue;
+        if (typeof value !== "string" || value.trim() === "") {
+            throw new OutputsError(`${source}: ${key} must be a non-empty string; received ${JSON.stringify(value)}`);
+        }
+        if ((URL_KEYS as readonly string[]).includes(key) && !/^https?:\/\/[^/\s]+/.test(value)) {
+            throw new OutputsError(`${source}: ${key} must be an http(s) URL; received ${JSON.stringify(value)}`);
+        }
+        outputs[key] = value;
+    }
+    if (outputs.audioUrlPattern && !outputs.audioUrlPattern.includes("<name>")) {
+        throw new OutputsError(`${source}: audioUrlPattern must contain <name>; received ${JSON.stringify(outputs.audioUrlPattern)}`);
+    }
+    const labs = labsIn(outputs);
+    for (const lab of labs) {
+        const missing = LAB_OUTPUTS[lab].required.filter((k) => outputs[k] === undefined);
+        if (missing.length) throw new OutputsError(`${source}: the ${lab} lab's outputs are incomplete: ${missing.join(", ")} missing`);
+    }
+    if (labs.length === 0) {
+        const names = Object.values(LAB_OUTPUTS).flatMap((l) => l.required);
+        throw new OutputsError(`${source} holds no lab outputs (looked for ${names.join(", ")})`);
+    }
+    return outputs;
+}
+
+/** The labs whose outputs are present, in a fixed order. */
+export function labsIn(outputs: LabOutputs): string[] {
+    return Object.entries(LAB_OUTPUTS)
+        .filter(([, keys]) => [...keys.required, ...keys.optional].some((k) => outputs[k] !== undefined))
+        .map(([lab]) => lab);
+}
