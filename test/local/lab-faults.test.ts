@@ -217,8 +217,12 @@ describe("the local lab under bad input and faults", function () {
             assert.notEqual(state.pid, npm.child.pid, "the lab runs in a process of its own under npm");
             assert.ok(isRunning(state.pid));
             npm.child.kill(signal);
+            try {
+                await waitFor(`the lab (pid ${state.pid}) exits`, () => !isRunning(state.pid), 60_000);
+            } finally {
+                if (isRunning(state.pid)) process.kill(state.pid, "SIGKILL"); // not left running when this fails
+            }
             await npm.exited;
-            await waitFor(`the lab (pid ${state.pid}) exits`, () => !isRunning(state.pid));
             assert.ok(await portIsFree(Number(new URL(url).port)));
             assert.ok(await portIsFree(Number(new URL(state.s3Endpoint).port)));
             assert.equal(readLabState(labDir), undefined);
@@ -325,7 +329,7 @@ describe("the local lab under bad input and faults", function () {
         const big = [{ name: { first: "Big", last: "File" }, note: "x".repeat(5 * 1024 * 1024) }];
         fs.writeFileSync(path.join(seeds, "users_2.json"), JSON.stringify(big));
         const lab = start(["--port", "0", "--lab-dir", tmp(), "--seed-dir", seeds]);
-        assert.equal(await lab.exited, 1);
+        assert.equal(await Promise.race([lab.ready.then(() => "ready"), lab.exited.then((code) => `exited ${code}`)]), "exited 1", lab.output());
         assert.match(lab.output(), /users_2\.json is \d+ bytes, more than the directory function's 5242880-byte \(5 MB\) limit/);
     });
 });
