@@ -9,6 +9,7 @@ import { EmployeeDirectory } from "./stacks/directory";
 import { functionDefaults } from "./stacks/function-defaults";
 import { HelloWorld } from "./stacks/hello";
 import { labProvider } from "./stacks/lab-provider";
+import { stackNameSuffix } from "./stacks/physical-name";
 import { WebService } from "./stacks/web-service";
 
 const config = loadConfig();
@@ -39,7 +40,12 @@ const audio = config.labs.has("audio")
               voice: config.audioVoice,
               engine: config.audioEngine,
               seedTexts: config.audioSeedTexts,
-              factSkillVersion: config.alexaFactSkill ? config.alexaFactSkillVersion : undefined,
+              factSkill:
+                  config.alexaFactSkill === "sar"
+                      ? { from: "sar", version: config.alexaFactSkillVersion }
+                      : config.alexaFactSkill === "function"
+                        ? { from: "function", skillId: config.alexaSkillId }
+                        : undefined,
               functionDefaults: defaults,
           },
           { providers: [labProvider("audio")] },
@@ -47,7 +53,11 @@ const audio = config.labs.has("audio")
     : undefined;
 
 const web = config.labs.has("webService")
-    ? new WebService("web", { settings: config.web, logRetentionDays: config.logRetentionDays }, { providers: [labProvider("webService")] })
+    ? new WebService(
+          "web",
+          { settings: config.web, logRetentionDays: config.logRetentionDays, nameSuffix: stackNameSuffix() },
+          { providers: [labProvider("webService")] },
+      )
     : undefined;
 
 /** Stack outputs: only those of the labs this stack switches on. */
@@ -68,9 +78,12 @@ if (audio) {
     outputs.audioUrlPattern = audio.audioUrlPattern;
     if (audio.seedKeys.length > 0) outputs.seedAudioUrl = audio.audioUrl(audio.seedKeys[0]);
     if (audio.factSkill) outputs.alexaFactSkillOutputs = audio.factSkill.outputs;
+    // The same shape as the SAR app's outputs: the ARN to paste as the skill's endpoint.
+    if (audio.factSkillFunction) outputs.alexaFactSkillOutputs = pulumi.output({ LambdaFunctionArn: audio.factSkillFunction.arn });
 }
 if (web) {
     outputs.serviceUrl = web.serviceUrl;
+    outputs.loadBalancerDnsName = web.loadBalancerDnsName;
     outputs.repositoryUrl = web.repository.repositoryUrl;
     outputs.clusterName = web.cluster.name;
 }

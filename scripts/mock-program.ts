@@ -3,6 +3,7 @@
  * would run it, and returns every registered resource with its inputs and options, and the stack outputs.
  * The tests (through ts-node with type checking: see .mocharc.json) and `npm run cost` use it.
  */
+import * as crypto from "node:crypto";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT, ROOT, stackConfig } from "./stack-files";
@@ -43,12 +44,17 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
         }
         case "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration":
             return { websiteEndpoint: `${inputs.bucket}.s3-website-${REGION}.amazonaws.com` };
-        case "aws:lambda/function:Function":
-            return { arn: arn("lambda", `function:${inputs.name ?? name}`), name: inputs.name ?? name };
+        case "aws:lambda/function:Function": {
+            const functionName = inputs.name ?? autoName(name);
+            return { arn: arn("lambda", `function:${functionName}`), name: functionName };
+        }
         case "aws:iam/role:Role":
             return { arn: `arn:aws:iam::${ACCOUNT}:role/${name}`, name };
-        case "aws:cloudwatch/logGroup:LogGroup":
-            return { arn: arn("logs", `log-group:${inputs.name ?? name}`) };
+        case "aws:cloudwatch/logGroup:LogGroup": {
+            // namePrefix: AWS's provider appends a 26-character unique id (a timestamp and a counter).
+            const groupName = inputs.name ?? (inputs.namePrefix ? `${inputs.namePrefix}${uniqueId()}` : autoName(name));
+            return { arn: arn("logs", `log-group:${groupName}`), name: groupName };
+        }
         case "aws:apigatewayv2/api:Api":
             return {
                 apiEndpoint: `https://${name}-id.execute-api.${REGION}.amazonaws.com`,
@@ -70,6 +76,11 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
             return { arn: arn("ecs", `task-definition/${inputs.family}:1`) };
         case "aws:ec2/securityGroup:SecurityGroup":
             return { arn: arn("ec2", `security-group/${name}`) };
+        case "random:index/randomString:RandomString": {
+            // Like the random provider: new random characters for every new stack state.
+            const alphabet = `${inputs.lower === false ? "" : "abcdefghijklmnopqrstuvwxyz"}${inputs.upper === false ? "" : "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}${inputs.numeric === false ? "" : "0123456789"}`;
+            return { result: Array.from(crypto.randomBytes(inputs.length), (b) => alphabet[b % alphabet.length]).join("") };
+        }
         case "aws:serverlessrepository/cloudFormationStack:CloudFormationStack":
             return { outputs: { LambdaFunctionArn: arn("lambda", "function:fact-skill") } };
         default:
@@ -77,9 +88,26 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
     }
 }
 
+/** Pulumi's auto-name: the logical name, a hyphen and 7 random hex digits. */
+function autoName(name: string): string {
+    return `${name}-${crypto.randomBytes(4).toString("hex").slice(0, 7)}`;
+}
+
+/** Like the provider's name_prefix ids: 26 characters, different every time. */
+function uniqueId(): string {
+    return `${new Date().toISOString().replace(/\D/g, "").padEnd(18, "0")}${crypto.randomBytes(4).toString("hex")}`;
+}
+
 /** Makes a Pulumi Output's value awaitable in a test. */
 export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => output.apply(resolve));
+}
+
+export interface RunOptions {
+    /** Run under this stack name instead of `stack` (whose Pulumi.<stack>.yaml still gives the config). */
+    stackName?: string;
+    /** Answers for data sources by token, replacing the default account's; throw to make the look-up fail. */
+    calls?: Record<string, (inputs: Record<string, any>) => Record<string, any>>;
 }
 
 /**
@@ -91,6 +119,7 @@ export async function runProgram(
     overrides: Record<string, unknown> = {},
     /** Applied before options are captured, e.g. to prove a check catches a `protect`. */
     transformations: pulumi.ResourceTransformation[] = [],
+    run: RunOptions = {},
 ): Promise<ProgramRun> {
     const config = stackConfig(stack);
     for (const [key, value] of Object.entries(overrides)) {
@@ -115,26 +144,45 @@ export async function runProgram(
                 return { id: `${args.name}-id`, state };
             },
             call(args) {
-                return mockCall(args.token, args.inputs);
+                const answer = run.calls?.[args.token];
+                return answer ? answer(args.inputs) : mockCall(args.token, args.inputs);
             },
         },
         PROJECT,
-        stack,
+        run.stackName ?? stack,
         false,
     );
     pulumi.runtime.setAllConfig(config);
     clearProgramModules();
 
-    const outputs = await pulumi.runtime.runInPulumiStack(async () => {
-        transformations.forEach((t) => pulumi.runtime.registerStackTransformation(t));
-        // Sees every resource's options as the program set them, before registration.
-        pulumi.runtime.registerStackTransformation((args) => {
-            options.set(`${args.type}::${args.name}`, args.opts);
-            return undefined;
-        });
-        return require(PROGRAM);
-    });
-    await waitForRegistrations();
+    // An error thrown in an apply (e.g. a look-up's check) is an unhandled rejection, which the Pulumi language
+    // host reports as the program's failure, stopping it; here it rejects the run the same way. (The resources
+    // waiting on the failed value never register, so the run must not wait for them.)
+    const others = process.listeners("unhandledRejection");
+    let fail: (reason: unknown) => void = () => undefined;
+    const failed = new Promise<never>((_, reject) => (fail = reject));
+    process.removeAllListeners("unhandledRejection");
+    process.on("unhandledRejection", fail);
+    let outputs: Record<string, any> | undefined;
+    try {
+        const program = async () => {
+            const exported = await pulumi.runtime.runInPulumiStack(async () => {
+                transformations.forEach((t) => pulumi.runtime.registerStackTransformation(t));
+                // Sees every resource's options as the program set them, before registration.
+                pulumi.runtime.registerStackTransformation((args) => {
+                    options.set(`${args.type}::${args.name}`, args.opts);
+                    return undefined;
+                });
+                return require(PROGRAM);
+            });
+            await waitForRegistrations();
+            return exported;
+        };
+        outputs = await Promise.race([program(), failed]);
+    } finally {
+        process.off("unhandledRejection", fail);
+        others.forEach((listener) => process.on("unhandledRejection", listener));
+    }
     return {
         resources,
         outputs: outputs ?? {},
@@ -158,6 +206,11 @@ function mockCall(token: string, inputs: Record<string, any>): Record<string, an
             return { name: REGION, region: REGION };
         case "aws:ec2/getVpc:getVpc":
             return { id: "vpc-0default0000000", cidrBlock: "172.31.0.0/16" };
+        case "aws:ec2/getVpcs:getVpcs":
+            return { id: REGION, ids: ["vpc-0default0000000"] };
+        case "aws:ec2/getSubnet:getSubnet":
+            // Subnets ending in an odd digit are in zone a, the others in zone b.
+            return { ...inputs, availabilityZone: `${REGION}${Number.parseInt(String(inputs.id).slice(-1), 16) % 2 ? "a" : "b"}`, vpcId: "vpc-0123456789abcdef0" };
         case "aws:ec2/getSubnets:getSubnets":
             return { ids: ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"] };
         case "aws:index/getPartition:getPartition":

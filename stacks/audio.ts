@@ -27,11 +27,12 @@ export interface AudioLabArgs {
      */
     seedTexts?: string[];
     /**
-     * Deploys the Alexa fact skill app at this pinned semantic version; undefined leaves it out.
+     * The Alexa fact skill: the Serverless Application Repository app at a pinned version, or this project's own
+     * function that only the given skill may invoke; undefined leaves it out.
      * @default undefined (no skill)
-     * @example { factSkillVersion: "1.2.3" }
+     * @example { factSkill: { from: "function", skillId: "amzn1.ask.skill.0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0" } }
      */
-    factSkillVersion?: string;
+    factSkill?: { from: "sar"; version: string } | { from: "function"; skillId: string };
     /**
      * Architecture, log retention and tracing of the function.
      * @default {} (the NodeFunction defaults)
@@ -47,7 +48,10 @@ export class AudioLab extends pulumi.ComponentResource {
     readonly bucket: LabBucket;
     readonly speechFunction: NodeFunction;
     readonly notification: aws.s3.BucketNotification;
+    /** The SAR app's stack (`factSkill.from = "sar"`). */
     readonly factSkill?: aws.serverlessrepository.CloudFormationStack;
+    /** The fact skill as our own function (`factSkill.from = "function"`). */
+    readonly factSkillFunction?: NodeFunction;
     readonly seedKeys: string[];
 
     constructor(name: string, args: AudioLabArgs = {}, opts?: pulumi.ComponentResourceOptions) {
@@ -60,7 +64,8 @@ export class AudioLab extends pulumi.ComponentResource {
             this.bucket.putObject({ key, file: path.join(TEXTS_DIR, file) }, [this.notification]);
             return key;
         });
-        this.factSkill = this.createFactSkill(name, args.factSkillVersion);
+        if (args.factSkill?.from === "sar") this.factSkill = this.createFactSkillApp(name, args.factSkill.version);
+        if (args.factSkill?.from === "function") this.factSkillFunction = this.createFactSkillFunction(name, args.factSkill.skillId, args);
         this.registerOutputs({});
     }
 
@@ -117,12 +122,11 @@ export class AudioLab extends pulumi.ComponentResource {
         );
     }
 
-    private createFactSkill(name: string, version: string | undefined): aws.serverlessrepository.CloudFormationStack | undefined {
-        if (!version) return undefined;
+    private createFactSkillApp(name: string, version: string): aws.serverlessrepository.CloudFormationStack {
         return new aws.serverlessrepository.CloudFormationStack(
             `${name}-factSkill`,
             {
-                name: `${pulumi.getProject()}-${pulumi.getStack()}-fact-skill`,
+                // No name: Pulumi auto-names the stack (SAR prefixes serverlessrepo-), so deployments never collide.
                 applicationId: FACT_SKILL_APPLICATION_ID,
                 semanticVersion: version,
                 // The app creates a function, its IAM role, and a resource policy letting Alexa invoke it.
@@ -130,6 +134,28 @@ export class AudioLab extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+    }
+
+    private createFactSkillFunction(name: string, skillId: string, args: AudioLabArgs): NodeFunction {
+        const fn = new NodeFunction(
+            `${name}-factSkill`,
+            {
+                entry: "functions/fact-skill/index.ts",
+                description: "Alexa fact skill: tells a space fact (LaunchRequest, GetNewFactIntent, help, stop, cancel)",
+                memoryMb: 128,
+                timeoutSeconds: 7,
+                ...args.functionDefaults,
+                environment: { ALEXA_SKILL_ID: skillId },
+            },
+            { parent: this },
+        );
+        // Only this skill may invoke the function: Alexa sends the skill ID as the event source token.
+        new aws.lambda.Permission(
+            `${name}-factSkillInvoke`,
+            { action: "lambda:InvokeFunction", function: fn.function.name, principal: "alexa-appkit.amazon.com", eventSourceToken: skillId },
+            { parent: this },
+        );
+        return fn;
     }
 
     /** `https://<bucket regional domain>/audio/<name>.mp3`: where an MP3 of `text/<name>.txt` can be fetched. */

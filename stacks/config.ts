@@ -15,6 +15,10 @@ export const LOG_RETENTION_DAYS = [
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
+/** How `alexaFactSkill` deploys the fact skill: not at all, the SAR app (`true` is `sar`), or our own function. */
+export const FACT_SKILL_MODES = ["false", "true", "sar", "function"] as const;
+export type FactSkillMode = "off" | "sar" | "function";
+
 export const LAMBDA_ARCHITECTURES = ["arm64", "x86_64"] as const;
 export type LambdaArchitecture = (typeof LAMBDA_ARCHITECTURES)[number];
 
@@ -92,13 +96,18 @@ export const CONFIG_SCHEMA = {
         default: ["welcome.txt"],
     },
     alexaFactSkill: {
-        type: "boolean",
-        description: "Also deploy the alexa-skills-kit-nodejs-factskill app from the Serverless Application Repository.",
-        default: false,
+        type: "string",
+        description: `Alexa fact skill: ${FACT_SKILL_MODES.join(", ")}. sar (or true) deploys the Serverless Application Repository app; function deploys this project's own function.`,
+        default: "false",
     },
     alexaFactSkillVersion: {
         type: "string",
-        description: "Semantic version of the fact skill app to pin; required when alexaFactSkill is true.",
+        description: "Semantic version of the fact skill app to pin; required when alexaFactSkill is sar (or true).",
+        default: "",
+    },
+    alexaSkillId: {
+        type: "string",
+        description: "Skill ID (amzn1.ask.skill.<uuid>) allowed to invoke the fact skill function; required when alexaFactSkill is function.",
         default: "",
     },
     webImage: {
@@ -163,7 +172,12 @@ export const CONFIG_SCHEMA = {
     },
     webCertificateArn: {
         type: "string",
-        description: "ACM certificate ARN: adds an HTTPS listener on 443 and makes port 80 redirect to it.",
+        description: "ACM certificate ARN: adds an HTTPS listener on 443 and makes port 80 redirect to it. Needs webDomainName.",
+        default: "",
+    },
+    webDomainName: {
+        type: "string",
+        description: "Host name the certificate covers (e.g. web.example.com), pointed by CNAME at loadBalancerDnsName; required with webCertificateArn.",
         default: "",
     },
     webVpcId: {
@@ -200,8 +214,9 @@ export interface LabConfig {
     audioVoice: string;
     audioEngine: PollyEngine;
     audioSeedTexts: string[];
-    alexaFactSkill: boolean;
+    alexaFactSkill: FactSkillMode;
     alexaFactSkillVersion: string;
+    alexaSkillId: string;
     web: WebServiceConfig;
 }
 
@@ -222,6 +237,8 @@ export interface WebServiceConfig {
     spot: boolean;
     containerInsights: boolean;
     certificateArn?: string;
+    /** The host name the certificate covers; set exactly when certificateArn is. */
+    domainName?: string;
     vpcId?: string;
     subnetIds: string[];
     keepImages: number;
@@ -244,6 +261,12 @@ function range(from: number, to: number, step: number): number[] {
 
 /** The port the image built from containers/httpd listens on. */
 export const BUILT_IMAGE_PORT = 8080;
+
+/** An Alexa skill ID: `amzn1.ask.skill.` and a UUID. */
+export const ALEXA_SKILL_ID = /^amzn1\.ask\.skill\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A DNS host name: dot-separated labels of letters, digits and inner hyphens, with a letter-only last label. */
+export const HOST_NAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 
 /** Thrown when one or more config values are invalid; the message names every key, value and what is allowed. */
 export class ConfigError extends Error {
@@ -312,14 +335,21 @@ export function loadConfig(source: ConfigSource = pulumiSource()): LabConfig {
             problems.push(describe("audioSeedTexts", name, "each entry must name a .txt file in data/texts/"));
         }
     }
-    const alexaFactSkill = r.boolean("alexaFactSkill");
+    const skillSwitch = r.oneOf("alexaFactSkill", FACT_SKILL_MODES);
+    const alexaFactSkill: FactSkillMode = skillSwitch === "true" || skillSwitch === "sar" ? "sar" : skillSwitch === "function" ? "function" : "off";
     const alexaFactSkillVersion = r.string("alexaFactSkillVersion");
-    if (alexaFactSkill && !/^\d+\.\d+\.\d+$/.test(alexaFactSkillVersion)) {
+    const alexaSkillId = r.string("alexaSkillId");
+    if (alexaFactSkill === "function" && !ALEXA_SKILL_ID.test(alexaSkillId)) {
+        problems.push(
+            describe("alexaSkillId", alexaSkillId, "must be the skill's ID, amzn1.ask.skill.<uuid> (Alexa developer console → your skill → Copy Skill ID), when alexaFactSkill is function"),
+        );
+    }
+    if (alexaFactSkill === "sar" && !/^\d+\.\d+\.\d+$/.test(alexaFactSkillVersion)) {
         problems.push(
             describe(
                 "alexaFactSkillVersion",
                 alexaFactSkillVersion,
-                "must be the semantic version (e.g. 1.2.3) to pin when alexaFactSkill is true; list them with " +
+                "must be the semantic version (e.g. 1.2.3) to pin when alexaFactSkill is sar (or true); list them with " +
                     "aws serverlessrepo list-application-versions --application-id " +
                     "arn:aws:serverlessrepo:us-east-1:173334852312:applications/alexa-skills-kit-nodejs-factskill",
             ),
@@ -344,6 +374,7 @@ export function loadConfig(source: ConfigSource = pulumiSource()): LabConfig {
         audioSeedTexts,
         alexaFactSkill,
         alexaFactSkillVersion,
+        alexaSkillId,
         web,
     };
 }
@@ -381,6 +412,14 @@ function readWebConfig(r: RawReader, problems: string[]): WebServiceConfig {
     if (certificateArn && !/^arn:aws[\w-]*:acm:[\w-]+:\d{12}:certificate\/[\w-]+$/.test(certificateArn)) {
         problems.push(describe("webCertificateArn", certificateArn, "must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)"));
     }
+    const domainName = r.string("webDomainName") || undefined;
+    if (domainName && !HOST_NAME.test(domainName)) {
+        problems.push(describe("webDomainName", domainName, "must be a host name like web.example.com (no scheme, port or path)"));
+    } else if (certificateArn && !domainName) {
+        problems.push(describe("webDomainName", "", "is required with cloud-labs:webCertificateArn: the host name the certificate covers, which you point at the load balancer (the load balancer's own name is not on the certificate)"));
+    } else if (domainName && !certificateArn) {
+        problems.push(describe("webDomainName", domainName, "needs cloud-labs:webCertificateArn, a certificate for this name; without one the service is plain HTTP on the load balancer's name"));
+    }
     const vpcId = r.string("webVpcId") || undefined;
     const subnetIds = r.array("webSubnetIds");
     if (vpcId && !/^vpc-[0-9a-f]{8,17}$/.test(vpcId)) problems.push(describe("webVpcId", vpcId, "must be a VPC id like vpc-0123456789abcdef0"));
@@ -396,7 +435,7 @@ function readWebConfig(r: RawReader, problems: string[]): WebServiceConfig {
     return {
         image, architecture, cpu, memoryMb, desiredCount, minCount, maxCount, cpuTargetPercent, containerPort,
         healthCheckPath, spot: r.boolean("webSpot"), containerInsights: r.boolean("webContainerInsights"),
-        certificateArn, vpcId, subnetIds, keepImages,
+        certificateArn, domainName, vpcId, subnetIds, keepImages,
     };
 }
 

@@ -54,7 +54,8 @@ export class HttpApi extends pulumi.ComponentResource {
         );
         this.accessLogGroup = new aws.cloudwatch.LogGroup(
             `${name}AccessLogs`,
-            { name: `/aws/apigateway/${pulumi.getProject()}-${pulumi.getStack()}-${name}`, retentionInDays: args.logRetentionDays ?? 7 },
+            // AWS appends a unique suffix to the prefix: two deployments of one stack name never share a group.
+            { namePrefix: `/aws/apigateway/${pulumi.getProject()}-${pulumi.getStack()}-${name}-`, retentionInDays: args.logRetentionDays ?? 7 },
             { parent: this },
         );
         this.stage = new aws.apigatewayv2.Stage(

@@ -59,29 +59,27 @@ export const LAMBDA_RUNTIME = "nodejs22.x";
 /**
  * One Lambda function the way every lab builds it: its entry bundled with esbuild during the program run, its own
  * role trusting only Lambda, logs only into its own log group (created here, with retention, so `pulumi destroy`
- * removes the logs too), JSON log format, optional X-Ray tracing.
+ * removes the logs too), JSON log format, optional X-Ray tracing. The function is auto-named by Pulumi and the log
+ * group gets a unique AWS-made suffix, so two deployments of the same stack name in one account never collide.
  */
 export class NodeFunction extends pulumi.ComponentResource {
     readonly function: aws.lambda.Function;
     readonly role: aws.iam.Role;
     readonly logGroup: aws.cloudwatch.LogGroup;
-    /** The function's physical name: `<project>-<stack>-<name>`, fixed so the log group can be named after it. */
-    readonly functionName: string;
 
     constructor(name: string, args: NodeFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
         super("cloud-labs:lambda:NodeFunction", name, {}, opts);
         const tracing = args.tracing ?? false;
-        this.functionName = physicalName(name);
-
         this.logGroup = new aws.cloudwatch.LogGroup(
             `${name}LogGroup`,
-            { name: `/aws/lambda/${this.functionName}`, retentionInDays: args.logRetentionDays ?? 7 },
+            // The function logs here through loggingConfig, so the group need not carry the function's name.
+            { namePrefix: `/aws/lambda/${pulumi.getProject()}-${pulumi.getStack()}-${name}-`, retentionInDays: args.logRetentionDays ?? 7 },
             { parent: this },
         );
         this.role = new aws.iam.Role(
             `${name}Role`,
             {
-                description: `Execution role of ${this.functionName}`,
+                description: `Execution role of the ${name} function (${pulumi.getProject()}/${pulumi.getStack()})`,
                 assumeRolePolicy: JSON.stringify({
                     Version: "2012-10-17",
                     Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
@@ -116,7 +114,6 @@ export class NodeFunction extends pulumi.ComponentResource {
         this.function = new aws.lambda.Function(
             `${name}Function`,
             {
-                name: this.functionName,
                 description: args.description,
                 runtime: LAMBDA_RUNTIME,
                 architectures: [args.architecture ?? "arm64"],
@@ -129,9 +126,8 @@ export class NodeFunction extends pulumi.ComponentResource {
                 loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name, applicationLogLevel: "INFO", systemLogLevel: "WARN" },
                 tracingConfig: { mode: tracing ? "Active" : "PassThrough" },
             },
-            // The name is fixed, so a replacement must delete the old function first; the policy must exist before
-            // the first invocation can log.
-            { parent: this, dependsOn: [policy, this.logGroup], deleteBeforeReplace: true },
+            // The policy must exist before the first invocation can log.
+            { parent: this, dependsOn: [policy, this.logGroup] },
         );
         this.registerOutputs({});
     }
@@ -139,9 +135,4 @@ export class NodeFunction extends pulumi.ComponentResource {
     get arn(): pulumi.Output<string> {
         return this.function.arn;
     }
-}
-
-/** `<project>-<stack>-<name>`, cut to Lambda's 64-character limit. */
-export function physicalName(name: string): string {
-    return `${pulumi.getProject()}-${pulumi.getStack()}-${name}`.slice(0, 64);
 }

@@ -6,10 +6,17 @@ import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT_ROOT } from "./bundle";
 import type { WebServiceConfig } from "./config";
+import { NAME_RULES, physicalName } from "./physical-name";
 
 /** The container the lab builds: Apache httpd serving the sample page (containers/httpd). */
 export const CONTAINER_CONTEXT = path.join(PROJECT_ROOT, "containers", "httpd");
 const CONTAINER_NAME = "web";
+/**
+ * Version of how the image is built (the Dockerfile's build arguments, the build settings below). Part of the
+ * image tag: raise it when the build changes without the build context changing, so a new tag is pushed
+ * (the repository's tags are immutable).
+ */
+export const IMAGE_RECIPE_VERSION = 1;
 
 export interface WebServiceArgs {
     /**
@@ -23,6 +30,11 @@ export interface WebServiceArgs {
      * @default 7
      */
     logRetentionDays?: number;
+    /**
+     * The stack's random name suffix, for the one name AWS requires here (the task family).
+     * @example { nameSuffix: stackNameSuffix() }
+     */
+    nameSuffix: pulumi.Input<string>;
 }
 
 /**
@@ -41,10 +53,13 @@ export class WebService extends pulumi.ComponentResource {
     readonly executionRole: aws.iam.Role;
     readonly albSecurityGroup: aws.ec2.SecurityGroup;
     readonly taskSecurityGroup: aws.ec2.SecurityGroup;
+    /** The host name the certificate covers, when HTTPS is on. */
+    readonly domainName?: string;
 
     constructor(name: string, args: WebServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("cloud-labs:ecs:WebService", name, {}, opts);
         const s = args.settings;
+        this.domainName = s.certificateArn ? s.domainName : undefined;
         const network = this.lookUpNetwork(s);
         this.repository = this.createRepository(name, s);
         this.image = this.buildImage(name, s);
@@ -65,7 +80,8 @@ export class WebService extends pulumi.ComponentResource {
         const listeners = this.createListeners(name, s);
         this.logGroup = new aws.cloudwatch.LogGroup(
             `${name}-logs`,
-            { name: `/ecs/${pulumi.getProject()}-${pulumi.getStack()}-${name}`, retentionInDays: args.logRetentionDays ?? 7 },
+            // AWS appends a unique suffix to the prefix: two deployments of one stack name never share a group.
+            { namePrefix: `/ecs/${pulumi.getProject()}-${pulumi.getStack()}-${name}-`, retentionInDays: args.logRetentionDays ?? 7 },
             { parent: this },
         );
         this.executionRole = this.createExecutionRole(name, s);
@@ -82,7 +98,7 @@ export class WebService extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const taskDefinition = this.createTaskDefinition(name, s, imageUri);
+        const taskDefinition = this.createTaskDefinition(name, s, imageUri, args.nameSuffix);
         this.service = new aws.ecs.Service(
             `${name}-service`,
             {
@@ -98,6 +114,10 @@ export class WebService extends pulumi.ComponentResource {
                 },
                 loadBalancers: [{ targetGroupArn: this.targetGroup.arn, containerName: CONTAINER_NAME, containerPort: s.containerPort }],
                 deploymentCircuitBreaker: { enable: true, rollback: true },
+                // `pulumi up` fails (after the circuit breaker rolls back) unless the new tasks become healthy.
+                waitForSteadyState: true,
+                // Required to change capacityProviderStrategies (webSpot) on a deployed service.
+                forceNewDeployment: true,
                 deploymentMinimumHealthyPercent: 100,
                 deploymentMaximumPercent: 200,
                 healthCheckGracePeriodSeconds: 30,
@@ -113,19 +133,35 @@ export class WebService extends pulumi.ComponentResource {
         this.registerOutputs({});
     }
 
-    private lookUpNetwork(s: WebServiceConfig): { vpcId: pulumi.Input<string>; subnetIds: pulumi.Input<string[]> } {
-        if (s.vpcId) return { vpcId: s.vpcId, subnetIds: s.subnetIds };
-        const vpc = aws.ec2.getVpcOutput({ default: true }, { parent: this });
-        const subnets = aws.ec2.getSubnetsOutput(
-            {
-                filters: [
-                    { name: "vpc-id", values: [vpc.id] },
-                    { name: "default-for-az", values: ["true"] },
-                ],
-            },
-            { parent: this },
-        );
-        return { vpcId: vpc.id, subnetIds: subnets.ids };
+    private lookUpNetwork(s: WebServiceConfig): { vpcId: pulumi.Output<string>; subnetIds: pulumi.Output<string[]> } {
+        if (s.vpcId) {
+            // The load balancer needs subnets in two availability zones; the config check counted them, this checks the zones.
+            const zones = s.subnetIds.map((id) => aws.ec2.getSubnetOutput({ id }, { parent: this }).availabilityZone);
+            const subnetIds = pulumi.all(zones).apply((azs) => {
+                requireTwoZones(s.subnetIds, azs, "cloud-labs:webSubnetIds");
+                return s.subnetIds;
+            });
+            return { vpcId: pulumi.output(s.vpcId), subnetIds };
+        }
+        // getVpcs (not getVpc) answers an empty list instead of a raw "no matching VPC" error; the subnets are looked
+        // up only once there is a VPC, so a missing one gives exactly one error.
+        const network = aws.ec2
+            .getVpcsOutput({ filters: [{ name: "is-default", values: ["true"] }] }, { parent: this })
+            .ids.apply(async (vpcIds) => {
+                if (vpcIds.length === 0) throw new NoDefaultVpcError();
+                const filters = [{ name: "vpc-id", values: [vpcIds[0]] }, { name: "default-for-az", values: ["true"] }];
+                const { ids } = await aws.ec2.getSubnets({ filters }, { parent: this });
+                // Default subnets are one per zone, so their count is the number of zones.
+                if (ids.length < 2) {
+                    throw new Error(
+                        `The default VPC has ${ids.length} default subnet(s); an Application Load Balancer needs subnets in at least two ` +
+                            "availability zones. Recreate them (`aws ec2 create-default-subnet --availability-zone <zone>`) or set " +
+                            "cloud-labs:webVpcId and cloud-labs:webSubnetIds (`aws ec2 describe-vpcs`, `aws ec2 describe-subnets`).",
+                    );
+                }
+                return { vpcId: vpcIds[0], subnetIds: ids };
+            });
+        return { vpcId: network.vpcId, subnetIds: network.subnetIds };
     }
 
     private createRepository(name: string, s: WebServiceConfig): aws.ecr.Repository {
@@ -167,9 +203,10 @@ export class WebService extends pulumi.ComponentResource {
             {
                 repositoryUrl: this.repository.repositoryUrl,
                 context: CONTAINER_CONTEXT,
-                platform: s.architecture === "ARM64" ? "linux/arm64" : "linux/amd64",
-                // Tags are immutable: tag by content, so an unchanged container pushes nothing new.
-                imageTag: contextHash(CONTAINER_CONTEXT),
+                platform: platformOf(s.architecture),
+                // Tags are immutable: tag by what is built (content, platform, recipe), so an unchanged build pushes
+                // nothing new and a changed one (e.g. another webArchitecture) pushes a new tag.
+                imageTag: imageTag(CONTAINER_CONTEXT, platformOf(s.architecture)),
             },
             { parent: this },
         );
@@ -234,7 +271,8 @@ export class WebService extends pulumi.ComponentResource {
                     loadBalancerArn: this.loadBalancer.arn,
                     port: 80,
                     protocol: "HTTP",
-                    defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
+                    // To the certificate's host name: the load balancer's own name is not on the certificate.
+                    defaultActions: [{ type: "redirect", redirect: { host: s.domainName, protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
                 },
                 { parent: this },
             ),
@@ -299,11 +337,11 @@ export class WebService extends pulumi.ComponentResource {
         return role;
     }
 
-    private createTaskDefinition(name: string, s: WebServiceConfig, imageUri: pulumi.Input<string>): aws.ecs.TaskDefinition {
+    private createTaskDefinition(name: string, s: WebServiceConfig, imageUri: pulumi.Input<string>, nameSuffix: pulumi.Input<string>): aws.ecs.TaskDefinition {
         return new aws.ecs.TaskDefinition(
             `${name}-task`,
             {
-                family: `${pulumi.getProject()}-${pulumi.getStack()}-${name}`,
+                family: physicalName(name, nameSuffix, NAME_RULES.ecsTaskFamily),
                 cpu: String(s.cpu),
                 memory: String(s.memoryMb),
                 networkMode: "awsvpc",
@@ -362,15 +400,54 @@ export class WebService extends pulumi.ComponentResource {
         );
     }
 
-    /** `http://<load balancer DNS name>` (or https when a certificate is configured). */
+    /** `https://<webDomainName>` with a certificate, else `http://<load balancer DNS name>`. */
     get serviceUrl(): pulumi.Output<string> {
-        return pulumi.interpolate`http://${this.loadBalancer.dnsName}`;
+        return this.domainName ? pulumi.output(`https://${this.domainName}`) : pulumi.interpolate`http://${this.loadBalancer.dnsName}`;
+    }
+
+    /** The load balancer's DNS name: what a CNAME for webDomainName points at. */
+    get loadBalancerDnsName(): pulumi.Output<string> {
+        return this.loadBalancer.dnsName;
     }
 }
 
-/** A short hash of every file in the build context, used as the image tag. */
-export function contextHash(dir: string): string {
+/** The account has no default VPC (common in organization accounts) and none is configured. */
+export class NoDefaultVpcError extends Error {
+    constructor() {
+        super(
+            "This account and region have no default VPC, so the web service has nowhere to run. Set cloud-labs:webVpcId " +
+                "and cloud-labs:webSubnetIds to a VPC and two or more of its public subnets in different availability zones: " +
+                "list them with `aws ec2 describe-vpcs` and `aws ec2 describe-subnets --filters Name=vpc-id,Values=<vpc-id>` " +
+                "(public subnets route 0.0.0.0/0 to an internet gateway), then `pulumi config set cloud-labs:webVpcId <vpc-id>` " +
+                "and `pulumi config set --path 'cloud-labs:webSubnetIds[0]' <subnet-id>` (and [1], ...).",
+        );
+        this.name = "NoDefaultVpcError";
+    }
+}
+
+/** An Application Load Balancer needs subnets in at least two availability zones. */
+export function requireTwoZones(subnetIds: string[], zones: string[], where: string): void {
+    if (new Set(zones).size >= 2) return;
+    const listed = subnetIds.map((id, i) => `${id} (${zones[i]})`).join(", ") || "none";
+    throw new Error(
+        `${where}: an Application Load Balancer needs subnets in at least two availability zones; found ${listed}. ` +
+            "Set cloud-labs:webVpcId and cloud-labs:webSubnetIds to public subnets in two or more zones (`aws ec2 describe-subnets`).",
+    );
+}
+
+function platformOf(architecture: WebServiceConfig["architecture"]): "linux/arm64" | "linux/amd64" {
+    return architecture === "ARM64" ? "linux/arm64" : "linux/amd64";
+}
+
+/** The image tag: `sha-<hash of the context and the recipe version>-<arm64|amd64>`. */
+export function imageTag(dir: string, platform: string, recipeVersion = IMAGE_RECIPE_VERSION): string {
+    return `${contextHash(dir, recipeVersion)}-${platform.replace(/^linux\//, "")}`;
+}
+
+/** A short hash of every file in the build context and the recipe version. */
+export function contextHash(dir: string, recipeVersion = IMAGE_RECIPE_VERSION): string {
     const hash = crypto.createHash("sha256");
+    hash.update(`recipe ${recipeVersion}\0`);
     const walk = (d: string): string[] =>
         fs
             .readdirSync(d, { withFileTypes: true })

@@ -82,6 +82,22 @@ describe("GitHub workflows", function () {
         assert.ok(!("continue-on-error" in steps[verify]), "a failed check fails the job");
     });
 
+    for (const [file, job] of [["preview.yml", "preview"], ["deploy.yml", "up"]] as const) {
+        it(`${file} can build the arm64 web image on GitHub's x86 runner (QEMU + Buildx before Pulumi)`, () => {
+            const steps: { uses?: string; with?: Record<string, unknown> }[] = load(file).jobs[job].steps;
+            const at = (action: string) => steps.findIndex((s) => s.uses?.startsWith(`${action}@`));
+            const qemu = at("docker/setup-qemu-action");
+            const buildx = at("docker/setup-buildx-action");
+            const pulumi = at("pulumi/actions");
+            assert.ok(qemu >= 0, "docker/setup-qemu-action: the Dockerfile's RUN step runs under arm64 emulation");
+            assert.ok(buildx >= 0, "docker/setup-buildx-action: builds for another platform");
+            assert.match(String(steps[qemu].with?.platforms), /arm64/);
+            assert.ok(qemu < buildx && buildx < pulumi, "both are set up before Pulumi builds the image");
+            assert.match(steps[qemu].uses!, /@v\d+$/);
+            assert.match(steps[buildx].uses!, /@v\d+$/);
+        });
+    }
+
     it("tears down a chosen stack by hand, then looks for leftovers", () => {
         const wf = load("teardown.yml");
         assert.deepEqual([...wf.on.workflow_dispatch.inputs.stack.options].sort(), shippedStacks());

@@ -58,7 +58,7 @@ export function linkProblem(page: string, target: string, read = (p: string) => 
 }
 
 /** The programs a doc may tell a user to run besides npm: real CLIs of the tools the labs use. */
-const KNOWN_CLIS = new Set(["pulumi", "aws", "curl", "echo", "open", "git", "apt-get", "sudo", "node", "cd", "export"]);
+const KNOWN_CLIS = new Set(["pulumi", "aws", "curl", "echo", "open", "git", "apt-get", "sudo", "node", "cd", "export", "docker"]);
 const NPM_COMMANDS = new Set(["ci", "install", "start", "test"]);
 const PULUMI_COMMANDS = new Set(["login", "stack", "preview", "up", "destroy", "config", "about", "whoami", "refresh", "cancel", "import", "logs", "new"]);
 
@@ -67,7 +67,7 @@ export function sampleCommands(markdown: string): string[] {
     const commands: string[] = [];
     for (const block of markdown.matchAll(/^```(\w*)\n([\s\S]*?)^```/gm)) {
         const lang = block[1];
-        for (const raw of block[2].split("\n")) {
+        for (const raw of block[2].replace(/\s*\\\n\s*/g, " ").split("\n")) {
             const line = raw.trim();
             if (lang === "sh" || lang === "bash") {
                 if (line && !line.startsWith("#")) commands.push(line);
@@ -177,6 +177,7 @@ describe("docs", () => {
             assert.equal(commandProblem("npm run cost -- --stack dev && pulumi up  # comment", { cost: "" }), undefined);
             assert.equal(commandProblem("AWS_ACCESS_KEY_ID=S3RVER aws s3 ls", {}), undefined);
             assert.deepEqual(sampleCommands("```text\n$ npm run cost\noutput\n```\nrun `npm run lab -- ls`\n"), ["npm run cost", "npm run lab -- ls"]);
+            assert.deepEqual(sampleCommands("```sh\naws s3 ls \\\n  --recursive\n```\n"), ["aws s3 ls --recursive"]);
         });
     });
 });

@@ -39,7 +39,7 @@ describe("audio lab under mocks (dev stack)", () => {
         const notification = run.named("audio-trigger").inputs;
         assert.deepEqual(notification.lambdaFunctions, [
             {
-                lambdaFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:cloud-labs-dev-audio-speech",
+                lambdaFunctionArn: run.named("audio-speechFunction").state.arn,
                 events: ["s3:ObjectCreated:*"],
                 filterPrefix: "text/",
                 filterSuffix: ".txt",
@@ -52,7 +52,7 @@ describe("audio lab under mocks (dev stack)", () => {
         assert.equal(permission.principal, "s3.amazonaws.com");
         assert.equal(permission.sourceArn, bucketArn);
         assert.equal(permission.sourceAccount, "123456789012");
-        assert.equal(permission.function, "cloud-labs-dev-audio-speech");
+        assert.equal(permission.function, run.named("audio-speechFunction").state.name);
         const order = run.resources.map((r) => r.name);
         assert.ok(order.indexOf("audio-speechInvoke") < order.indexOf("audio-trigger"), "permission before notification");
     });
@@ -72,9 +72,10 @@ describe("audio lab under mocks (dev stack)", () => {
     it("gives the function its log group with retention, voice and engine", () => {
         const fn = run.named("audio-speechFunction").inputs;
         assert.deepEqual(fn.environment.variables, { POLLY_VOICE: "Joanna", POLLY_ENGINE: "standard" });
-        const group = run.named("audio-speechLogGroup").inputs;
-        assert.equal(group.name, "/aws/lambda/cloud-labs-dev-audio-speech");
-        assert.equal(group.retentionInDays, 7);
+        const group = run.named("audio-speechLogGroup");
+        assert.equal(group.inputs.namePrefix, "/aws/lambda/cloud-labs-dev-audio-speech-");
+        assert.equal(fn.loggingConfig.logGroup, group.state.name);
+        assert.equal(group.inputs.retentionInDays, 7);
     });
 
     it("uploads the seed text under text/ after the trigger exists", () => {
@@ -105,6 +106,43 @@ describe("audio lab switches", () => {
         assert.equal(skill.semanticVersion, "1.0.7");
         assert.deepEqual(skill.capabilities, ["CAPABILITY_IAM", "CAPABILITY_RESOURCE_POLICY"]);
         assert.deepEqual(run.outputs.alexaFactSkillOutputs, { LambdaFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:fact-skill" });
+        assert.equal(skill.name, undefined, "auto-named, so two deployments of one stack name never share a CloudFormation stack");
+        assert.equal(run.ofType("aws:lambda/permission:Permission").filter((p) => p.inputs.principal === "alexa-appkit.amazon.com").length, 0);
+    });
+
+    it("reads alexaFactSkill: sar as the boolean true", async () => {
+        const run = await runProgram("dev", { alexaFactSkill: "sar", alexaFactSkillVersion: "1.0.7" });
+        assert.equal(run.named("audio-factSkill").inputs.semanticVersion, "1.0.7");
+    });
+
+    describe("alexaFactSkill: function", () => {
+        const skillId = "amzn1.ask.skill.0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
+        let run: ProgramRun;
+        before(async () => {
+            run = await runProgram("dev", { alexaFactSkill: "function", alexaSkillId: skillId });
+        });
+
+        it("deploys our own fact skill function instead of the SAR app", () => {
+            assert.equal(run.ofType("aws:serverlessrepository/cloudFormationStack:CloudFormationStack").length, 0);
+            const fn = run.named("audio-factSkillFunction").inputs;
+            assert.equal(fn.runtime, "nodejs22.x");
+            assert.deepEqual(fn.environment.variables, { ALEXA_SKILL_ID: skillId });
+            const own = statementsOf(run.named("audio-factSkillPolicy").inputs.policy).filter((s) => !["WriteOwnLogs", "WriteTraces"].includes(s.Sid!));
+            assert.deepEqual(own, [], "the skill reads nothing and writes nothing but its logs");
+        });
+
+        it("lets only Alexa, and only for the configured skill ID, invoke it", () => {
+            const permissions = run.ofType("aws:lambda/permission:Permission").filter((p) => p.inputs.function === run.named("audio-factSkillFunction").state.name);
+            assert.equal(permissions.length, 1);
+            assert.deepEqual(
+                { action: permissions[0].inputs.action, principal: permissions[0].inputs.principal, eventSourceToken: permissions[0].inputs.eventSourceToken },
+                { action: "lambda:InvokeFunction", principal: "alexa-appkit.amazon.com", eventSourceToken: skillId },
+            );
+        });
+
+        it("exports the function's ARN where the SAR app's outputs would be", () => {
+            assert.deepEqual(run.outputs.alexaFactSkillOutputs, { LambdaFunctionArn: run.named("audio-factSkillFunction").state.arn });
+        });
     });
 
     it("uses the configured voice and engine", async () => {

@@ -134,6 +134,22 @@ describe("config: audio lab", () => {
         rejects({ alexaFactSkill: "true", alexaFactSkillVersion: "latest" }, /alexaFactSkillVersion = "latest"/);
         assert.equal(load({ alexaFactSkill: "true", alexaFactSkillVersion: "1.0.7" }).alexaFactSkillVersion, "1.0.7");
     });
+    it("reads alexaFactSkill as off, sar (true) or function, and rejects anything else listing the choices", () => {
+        assert.equal(load({}).alexaFactSkill, "off");
+        assert.equal(load({ alexaFactSkill: "false" }).alexaFactSkill, "off");
+        assert.equal(load({ alexaFactSkill: "true", alexaFactSkillVersion: "1.0.7" }).alexaFactSkill, "sar");
+        assert.equal(load({ alexaFactSkill: "sar", alexaFactSkillVersion: "1.0.7" }).alexaFactSkill, "sar");
+        rejects({ alexaFactSkill: "sar" }, /cloud-labs:alexaFactSkillVersion = "": must be the semantic version/);
+        rejects({ alexaFactSkill: "lambda" }, /cloud-labs:alexaFactSkill = "lambda": must be one of false, true, sar, function/);
+    });
+    it("needs the skill ID for alexaFactSkill: function, as amzn1.ask.skill.<uuid>, and no SAR version", () => {
+        const skillId = "amzn1.ask.skill.0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
+        const config = load({ alexaFactSkill: "function", alexaSkillId: skillId });
+        assert.deepEqual([config.alexaFactSkill, config.alexaSkillId], ["function", skillId]);
+        rejects({ alexaFactSkill: "function" }, /cloud-labs:alexaSkillId = "": must be the skill's ID, amzn1\.ask\.skill\.<uuid>/);
+        rejects({ alexaFactSkill: "function", alexaSkillId: "amzn1.ask.skill.nope" }, /cloud-labs:alexaSkillId = "amzn1\.ask\.skill\.nope"/);
+        rejects({ alexaFactSkill: "function", alexaSkillId: "amzn1.echo-sdk-ams.app.0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0" }, /cloud-labs:alexaSkillId/);
+    });
 });
 
 describe("config: web service", () => {
@@ -166,6 +182,16 @@ describe("config: web service", () => {
         rejects({ webVpcId: "vpc-0123456789abcdef0", webSubnetIds: '["subnet-01111111111111111"]' }, /at least two availability zones/);
         rejects({ webVpcId: "default", webSubnetIds: '["x","y"]' }, /webVpcId = "default"/, /webSubnetIds = "x"/);
         rejects({ webCertificateArn: "my-cert" }, /cloud-labs:webCertificateArn = "my-cert": must be an ACM certificate ARN/);
+    });
+    it("requires webDomainName, a host name, with a certificate, and a certificate with webDomainName", () => {
+        const certificate = "arn:aws:acm:us-east-1:123456789012:certificate/0123abcd-4567-89ef-0123-456789abcdef";
+        rejects({ webCertificateArn: certificate }, /cloud-labs:webDomainName = "": is required with cloud-labs:webCertificateArn/);
+        rejects({ webCertificateArn: certificate, webDomainName: "https://web.example.com" }, /cloud-labs:webDomainName = "https:\/\/web\.example\.com": must be a host name/);
+        rejects({ webCertificateArn: certificate, webDomainName: "web.example.com/" }, /must be a host name/);
+        rejects({ webCertificateArn: certificate, webDomainName: "localhost" }, /must be a host name/);
+        rejects({ webDomainName: "web.example.com" }, /cloud-labs:webDomainName = "web\.example\.com": needs cloud-labs:webCertificateArn/);
+        assert.equal(load({ webCertificateArn: certificate, webDomainName: "Web-1.Example.com" }).web.domainName, "Web-1.Example.com");
+        assert.equal(load({}).web.domainName, undefined);
     });
     it("rejects a CPU target outside 10..90 and a health check path without a leading /", () => {
         rejects({ webCpuTargetPercent: "95" }, /cloud-labs:webCpuTargetPercent/);

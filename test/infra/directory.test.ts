@@ -118,13 +118,13 @@ describe("employee directory under mocks (dev stack)", () => {
             assert.equal(integration.inputs.payloadFormatVersion, "2.0");
         }
         const users = run.named("directory-api-GET-usersIntegration").inputs;
-        assert.equal(users.integrationUri, "arn:aws:lambda:us-east-1:123456789012:function:cloud-labs-dev-directory-users");
+        assert.equal(users.integrationUri, run.named("directory-usersFunction").state.arn);
     });
 
     it("lets API Gateway invoke each function on its own route only", () => {
         const permission = run.named("directory-api-GET-usersPermission").inputs;
         assert.equal(permission.principal, "apigateway.amazonaws.com");
-        assert.equal(permission.function, "cloud-labs-dev-directory-users");
+        assert.equal(permission.function, run.named("directory-usersFunction").state.name);
         assert.equal(permission.sourceArn, "arn:aws:execute-api:us-east-1:123456789012:directory-apiApi-id/*/GET/users");
     });
 
@@ -139,9 +139,10 @@ describe("employee directory under mocks (dev stack)", () => {
         assert.equal(stage.name, "$default");
         assert.equal(stage.autoDeploy, true);
         assert.deepEqual(stage.defaultRouteSettings, { throttlingBurstLimit: 50, throttlingRateLimit: 20 });
-        const logs = run.named("directory-apiAccessLogs").inputs;
-        assert.equal(stage.accessLogSettings.destinationArn, `arn:aws:logs:us-east-1:123456789012:log-group:${logs.name}`);
-        assert.ok((LOG_RETENTION_DAYS as readonly number[]).includes(logs.retentionInDays));
+        const logs = run.named("directory-apiAccessLogs");
+        assert.equal(stage.accessLogSettings.destinationArn, logs.state.arn);
+        assert.equal(logs.inputs.namePrefix, "/aws/apigateway/cloud-labs-dev-directory-api-", "readable, made unique by AWS");
+        assert.ok((LOG_RETENTION_DAYS as readonly number[]).includes(logs.inputs.retentionInDays));
     });
 
     it("exports the lab's and the SAM template's outputs", () => {
@@ -149,7 +150,8 @@ describe("employee directory under mocks (dev stack)", () => {
         assert.equal(run.outputs.apiUrl, "https://directory-apiApi-id.execute-api.us-east-1.amazonaws.com");
         assert.equal(run.outputs.dataBucket, "directory-databucket-abc123");
         assert.equal(run.outputs.helloWorldApi, `${run.outputs.apiUrl}/hello`);
-        assert.equal(run.outputs.helloWorldFunction, "arn:aws:lambda:us-east-1:123456789012:function:cloud-labs-dev-hello-function");
+        assert.equal(run.outputs.helloWorldFunction, run.named("hello-functionFunction").state.arn);
+        assert.match(run.outputs.helloWorldFunction, /^arn:aws:lambda:us-east-1:123456789012:function:hello-functionFunction-[0-9a-f]{7}$/);
         assert.equal(run.outputs.helloWorldFunctionIamRole, "arn:aws:iam::123456789012:role/hello-functionRole");
     });
 

@@ -20,14 +20,21 @@ describe("NodeFunction, the shared Lambda block", () => {
         assert.equal(run.named("hello-functionFunction").inputs.timeout, 3, "the SAM template's 3 s");
     });
 
-    it("every function logs JSON into its own /aws/lambda/<name> log group with retention", () => {
+    it("every function logs JSON into its own log group with retention", () => {
         for (const fn of functions()) {
             const base = fn.name.replace(/Function$/, "");
-            const group = run.named(`${base}LogGroup`).inputs;
-            assert.equal(group.name, `/aws/lambda/${fn.inputs.name}`);
-            assert.equal(group.retentionInDays, 7);
-            assert.equal(fn.inputs.loggingConfig.logGroup, group.name);
+            const group = run.named(`${base}LogGroup`);
+            assert.equal(group.inputs.namePrefix, `/aws/lambda/cloud-labs-dev-${base}-`, "readable, made unique by AWS");
+            assert.equal(group.inputs.retentionInDays, 7);
+            assert.equal(fn.inputs.loggingConfig.logGroup, group.state.name);
             assert.equal(fn.inputs.loggingConfig.logFormat, "JSON");
+        }
+    });
+
+    it("every function is auto-named, so a second deployment of the same stack name does not collide", () => {
+        for (const fn of functions()) {
+            assert.equal(fn.inputs.name, undefined, `${fn.name} has no fixed name`);
+            assert.notEqual(fn.options.deleteBeforeReplace, true, `${fn.name}: a replacement can create before it deletes`);
         }
     });
 
@@ -48,7 +55,8 @@ describe("NodeFunction, the shared Lambda block", () => {
             const statements = statementsOf(policy.inputs.policy);
             const logs = statements.find((s) => s.Sid === "WriteOwnLogs")!;
             assert.deepEqual(logs.Action, ["logs:CreateLogStream", "logs:PutLogEvents"]);
-            assert.deepEqual(logs.Resource, [`arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/cloud-labs-dev-${base}:*`]);
+            assert.deepEqual(logs.Resource, [`${run.named(`${base}LogGroup`).state.arn}:*`]);
+            assert.match(logs.Resource[0], new RegExp(`^arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/cloud-labs-dev-${base}-\\d{18}[0-9a-f]{8}:\\*$`));
             for (const s of statements) {
                 assert.ok(!list(s.Action).some((a) => a.includes("*")), `${policy.name} ${s.Sid}: no wildcard actions`);
                 if (list(s.Resource).includes("*")) {

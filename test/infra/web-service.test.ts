@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { contextHash, CONTAINER_CONTEXT } from "../../stacks/web-service";
+import { contextHash, CONTAINER_CONTEXT, imageTag, IMAGE_RECIPE_VERSION } from "../../stacks/web-service";
 import { runProgram, type MockedResource, type ProgramRun } from "../helpers/program";
 import { list, statementsOf } from "../helpers/policy";
 
@@ -69,6 +69,13 @@ describe("web service under mocks (dev stack)", () => {
         assert.equal(service.forceDelete, true);
     });
 
+    it("fails `pulumi up` when no task becomes healthy, and can switch webSpot on a deployed service", () => {
+        const service = run.named("web-service").inputs;
+        assert.equal(service.waitForSteadyState, true, "wait for healthy tasks, so a broken image or health path fails the deployment");
+        // ecs/service.d.ts: "Updating this argument [capacityProviderStrategies] requires `forceNewDeployment = true`".
+        assert.equal(service.forceNewDeployment, true);
+    });
+
     it("scales between min and max tasks on average CPU", () => {
         const target = run.named("web-scaling").inputs;
         assert.equal(target.serviceNamespace, "ecs");
@@ -91,16 +98,19 @@ describe("web service under mocks (dev stack)", () => {
         assert.equal(task.taskRoleArn, undefined, "no task role: httpd makes no AWS calls");
         const [container] = JSON.parse(task.containerDefinitions);
         assert.equal(container.logConfiguration.logDriver, "awslogs");
-        assert.equal(container.logConfiguration.options["awslogs-group"], "/ecs/cloud-labs-dev-web");
+        assert.equal(container.logConfiguration.options["awslogs-group"], run.named("web-logs").state.name);
+        assert.equal(run.named("web-logs").inputs.namePrefix, "/ecs/cloud-labs-dev-web-");
+        assert.equal(run.named("web-logs").inputs.name, undefined, "AWS makes the name unique from the prefix");
         assert.equal(run.named("web-logs").inputs.retentionInDays, 7);
+        assert.match(task.family, /^cloud-labs-dev-web-[a-z0-9]{6}$/, "project, stack, component and the stack's random suffix");
         assert.deepEqual(container.portMappings, [{ containerPort: 8080, protocol: "tcp" }]);
     });
 
-    it("builds the image from containers/httpd for the task's architecture, tagged by content", () => {
+    it("builds the image from containers/httpd for the task's architecture, tagged by content and platform", () => {
         const image = run.named("web-image").inputs;
         assert.equal(image.context, CONTAINER_CONTEXT);
         assert.equal(image.platform, "linux/arm64");
-        assert.equal(image.imageTag, contextHash(CONTAINER_CONTEXT));
+        assert.equal(image.imageTag, `${contextHash(CONTAINER_CONTEXT)}-arm64`);
         assert.equal(image.repositoryUrl, run.named("web-repo").state.repositoryUrl);
         const [container] = JSON.parse(run.named("web-task").inputs.containerDefinitions);
         assert.equal(container.image, run.named("web-image").state.imageUri);
@@ -118,7 +128,7 @@ describe("web service under mocks (dev stack)", () => {
                 Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
                 Resource: [run.named("web-repo").state.arn],
             },
-            { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: ["arn:aws:logs:us-east-1:123456789012:log-group:/ecs/cloud-labs-dev-web:*"] },
+            { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${run.named("web-logs").state.arn}:*`] },
         ]);
     });
 
@@ -132,9 +142,10 @@ describe("web service under mocks (dev stack)", () => {
         assert.equal(rule.action.type, "expire");
     });
 
-    it("leaves Container Insights off by default and exports the service URL, repository URL and cluster name", () => {
+    it("leaves Container Insights off by default and exports the service URL, load balancer name, repository URL and cluster name", () => {
         assert.deepEqual(run.named("web-cluster").inputs.settings, [{ name: "containerInsights", value: "disabled" }]);
         assert.equal(run.outputs.serviceUrl, "http://web-alb-123.us-east-1.elb.amazonaws.com");
+        assert.equal(run.outputs.loadBalancerDnsName, "web-alb-123.us-east-1.elb.amazonaws.com");
         assert.equal(run.outputs.repositoryUrl, "123456789012.dkr.ecr.us-east-1.amazonaws.com/web-repo");
         assert.equal(run.outputs.clusterName, "web-cluster");
     });
@@ -164,11 +175,15 @@ describe("web service switches", () => {
         assert.deepEqual([run.named("web-task").inputs.cpu, run.named("web-task").inputs.memory], ["512", "2048"]);
     });
 
-    it("adds HTTPS with a certificate and makes port 80 redirect to it", async () => {
+    it("adds HTTPS with a certificate for webDomainName, redirects port 80 to that name, and says where to point it", async () => {
         const certificateArn = "arn:aws:acm:us-east-1:123456789012:certificate/0123abcd-4567-89ef-0123-456789abcdef";
-        const run = await only({ webCertificateArn: certificateArn });
+        const run = await only({ webCertificateArn: certificateArn, webDomainName: "web.example.com" });
         const http = run.named("web-http").inputs;
-        assert.deepEqual(http.defaultActions, [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }]);
+        assert.deepEqual(http.defaultActions, [
+            { type: "redirect", redirect: { host: "web.example.com", protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } },
+        ]);
+        assert.equal(run.outputs.serviceUrl, "https://web.example.com", "the name on the certificate, not the load balancer's");
+        assert.equal(run.outputs.loadBalancerDnsName, "web-alb-123.us-east-1.elb.amazonaws.com", "the CNAME target");
         const https = run.named("web-https").inputs;
         assert.equal(https.port, 443);
         assert.equal(https.certificateArn, certificateArn);
@@ -183,6 +198,39 @@ describe("web service switches", () => {
         assert.deepEqual(run.named("web-alb").inputs.subnets, ["subnet-01111111111111111", "subnet-02222222222222222"]);
     });
 
+    it("stops with a named error, not a raw look-up error, when the account has no default VPC", async () => {
+        // What AWS answers in an account without a default VPC: getVpcs lists none (getVpc would fail outright).
+        const noDefault = {
+            "aws:ec2/getVpcs:getVpcs": () => ({ id: "us-east-1", ids: [] }),
+            "aws:ec2/getVpc:getVpc": () => {
+                throw new Error("no matching EC2 VPC found");
+            },
+        };
+        await assert.rejects(runProgram("dev", { labs: ["webService"] }, [], { calls: noDefault }), (error: Error) => {
+            assert.match(error.message, /no default VPC/);
+            assert.match(error.message, /cloud-labs:webVpcId/);
+            assert.match(error.message, /cloud-labs:webSubnetIds/);
+            assert.match(error.message, /aws ec2 describe-vpcs/);
+            assert.doesNotMatch(error.message, /no matching EC2 VPC found/);
+            return true;
+        });
+    });
+
+    it("refuses a default VPC with fewer than two default subnets", async () => {
+        const oneSubnet = { "aws:ec2/getSubnets:getSubnets": () => ({ id: "x", ids: ["subnet-0aaaaaaaaaaaaaaa1"] }) };
+        await assert.rejects(runProgram("dev", { labs: ["webService"] }, [], { calls: oneSubnet }), /1 default subnet\(s\); an Application Load Balancer needs subnets in at least two availability zones/);
+    });
+
+    it("refuses configured subnets that are all in one availability zone, naming them and their zone", async () => {
+        const sameZone = { "aws:ec2/getSubnet:getSubnet": (inputs: Record<string, any>) => ({ ...inputs, availabilityZone: "us-east-1a" }) };
+        const config = { labs: ["webService"], webVpcId: "vpc-0123456789abcdef0", webSubnetIds: ["subnet-01111111111111111", "subnet-03333333333333333"] };
+        await assert.rejects(runProgram("dev", config, [], { calls: sameZone }), (error: Error) => {
+            assert.match(error.message, /cloud-labs:webSubnetIds: an Application Load Balancer needs subnets in at least two availability zones/);
+            assert.match(error.message, /subnet-01111111111111111 \(us-east-1a\), subnet-03333333333333333 \(us-east-1a\)/);
+            return true;
+        });
+    });
+
     it("scales within the configured bounds and keeps the configured number of images", async () => {
         const run = await only({ webMinCount: 2, webDesiredCount: 3, webMaxCount: 6, webCpuTargetPercent: 40, webKeepImages: 2 });
         assert.deepEqual([run.named("web-scaling").inputs.minCapacity, run.named("web-scaling").inputs.maxCapacity], [2, 6]);
@@ -195,5 +243,18 @@ describe("web service switches", () => {
         const hash = contextHash(CONTAINER_CONTEXT);
         assert.match(hash, /^sha-[0-9a-f]{16}$/);
         assert.equal(contextHash(CONTAINER_CONTEXT), hash, "stable for unchanged content");
+    });
+
+    it("pushes a new tag when only webArchitecture changes (the repository's tags are immutable)", async () => {
+        const arm = (await only({ webArchitecture: "ARM64" })).named("web-image").inputs;
+        const x86 = (await only({ webArchitecture: "X86_64", webCpu: 256, webMemoryMb: 512 })).named("web-image").inputs;
+        assert.notEqual(arm.imageTag, x86.imageTag);
+        assert.match(arm.imageTag, /^sha-[0-9a-f]{16}-arm64$/);
+        assert.match(x86.imageTag, /^sha-[0-9a-f]{16}-amd64$/);
+    });
+
+    it("pushes a new tag when the build recipe's version changes", () => {
+        assert.notEqual(imageTag(CONTAINER_CONTEXT, "linux/arm64", IMAGE_RECIPE_VERSION + 1), imageTag(CONTAINER_CONTEXT, "linux/arm64"));
+        assert.equal(imageTag(CONTAINER_CONTEXT, "linux/arm64"), imageTag(CONTAINER_CONTEXT, "linux/arm64"));
     });
 });

@@ -29,6 +29,26 @@ describe("npm run cost", function () {
         assert.equal(item(report, "audio", /^Polly \(standard\) \(free tier\)$/).usageMonthly, -polly.usageMonthly);
     });
 
+    it("offsets every free-tier credit in the column of its charge, in every lab alike (no idle S3 storage dust)", async () => {
+        const report = await costReport("serverless", DEFAULT_ASSUMPTIONS);
+        let checked = 0;
+        for (const lab of report.labs) {
+            for (const credit of lab.items.filter((i) => i.item.endsWith(" (free tier)"))) {
+                const gross = lab.items.find((i) => i.item === credit.item.replace(/ \(free tier\)$/, ""))!;
+                assert.ok(gross, `${lab.lab}: ${credit.item} credits a charge`);
+                assert.equal(credit.idleMonthly !== 0, gross.idleMonthly !== 0, `${lab.lab}: ${credit.item} in the idle column exactly when its charge is`);
+                assert.equal(credit.usageMonthly !== 0, gross.usageMonthly !== 0, `${lab.lab}: ${credit.item} in the usage column exactly when its charge is`);
+                checked++;
+            }
+        }
+        assert.ok(checked > 10);
+        const storage = item(report, "directory", /^S3 storage$/);
+        assert.ok(storage.idleMonthly > 0, "the directory's data and site files are priced");
+        assert.equal(item(report, "directory", /^S3 storage \(free tier\)$/).idleMonthly, -storage.idleMonthly);
+        for (const lab of report.labs) assert.equal(lab.idleMonthly, 0, `${lab.lab} is idle-free within the free tier`);
+        assert.equal(report.total.idleMonthly, 0);
+    });
+
     it("prices the serverless stack past its free tiers at heavy usage above zero", async () => {
         const report = await costReport("serverless", { ...DEFAULT_ASSUMPTIONS, requestsPerMonth: 5e6, freeTier: false });
         const api = item(report, "directory", /^API Gateway HTTP API$/);

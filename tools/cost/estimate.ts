@@ -106,30 +106,33 @@ export async function estimate(stack: string, region: string, resources: MockedR
         const items: CostItem[] = [];
         const usage = (item: string, usageMonthly: number, detail: string) => items.push({ item, idleMonthly: 0, usageMonthly, detail });
         const idle = (item: string, idleMonthly: number, detail: string) => items.push({ item, idleMonthly, usageMonthly: 0, detail });
-        const credit = (item: string, amount: number, detail: string) => {
-            if (amount > 0) items.push({ item: `${item} (free tier)`, idleMonthly: 0, usageMonthly: -amount, detail });
+        // A free-tier credit offsets its charge in the same column (idle or usage), in every lab alike.
+        const credit = (item: string, amount: number, detail: string, column: "idle" | "usage" = "usage") => {
+            if (amount > 0) items.push({ item: `${item} (free tier)`, idleMonthly: column === "idle" ? -amount : 0, usageMonthly: column === "usage" ? -amount : 0, detail });
         };
 
         // Lambda: requests and GB-seconds; X-Ray traces when tracing is on; CloudWatch Logs ingestion.
         let logBytes = 0;
         for (const fn of of("aws:lambda/function:Function")) {
-            const entry = /-(users|function|speech)Function$/.exec(fn.name)?.[1];
-            const kind = entry === "users" ? "directory" : entry === "function" ? "hello" : "speech";
+            const entry = /-(users|function|speech|factSkill)Function$/.exec(fn.name)?.[1];
+            const kind = entry === "users" ? "directory" : entry === "function" ? "hello" : entry === "factSkill" ? "factSkill" : "speech";
             const invocations = kind === "speech" ? uploads : requests;
+            // Functions are auto-named (a random suffix per deployment): label them by their name in the program.
+            const label = `Lambda ${fn.name.replace(/Function$/, "")}`;
             const seconds = (a.durationMs[kind] ?? 100) / 1000;
             const gbSeconds = invocations * seconds * (fn.inputs.memorySize / 1024);
             const arch = (fn.inputs.architectures?.[0] ?? "x86_64") as "arm64" | "x86_64";
             const requestCost = invocations * P.lambda.perRequest;
             const computeCost = gbSeconds * P.lambda.perGbSecond[arch];
-            usage(`Lambda ${fn.inputs.name}`, requestCost + computeCost, `${fmt(invocations)} invocations × ${seconds * 1000} ms × ${fn.inputs.memorySize} MB ${arch}`);
+            usage(label, requestCost + computeCost, `${fmt(invocations)} invocations × ${seconds * 1000} ms × ${fn.inputs.memorySize} MB ${arch}`);
             credit(
-                `Lambda ${fn.inputs.name}`,
+                label,
                 free.lambdaRequests.take(invocations) * P.lambda.perRequest + free.lambdaGbSeconds.take(gbSeconds) * P.lambda.perGbSecond[arch],
                 "1M requests and 400,000 GB-s a month, permanent",
             );
             if (fn.inputs.tracingConfig?.mode === "Active") {
-                usage(`X-Ray traces ${fn.inputs.name}`, invocations * P.xray.perTrace, `${fmt(invocations)} traces`);
-                credit(`X-Ray traces ${fn.inputs.name}`, free.traces.take(invocations) * P.xray.perTrace, "100,000 traces a month, permanent");
+                usage(`X-Ray traces ${fn.name.replace(/Function$/, "")}`, invocations * P.xray.perTrace, `${fmt(invocations)} traces`);
+                credit(`X-Ray traces ${fn.name.replace(/Function$/, "")}`, free.traces.take(invocations) * P.xray.perTrace, "100,000 traces a month, permanent");
             }
             logBytes += invocations * a.logBytesPerRequest;
         }
@@ -149,7 +152,7 @@ export async function estimate(stack: string, region: string, resources: MockedR
             const bytes = objects.reduce((sum, o) => sum + (sizes.get(o) ?? 0), 0);
             const gb = bytes / GB;
             idle("S3 storage", gb * P.s3.perGbMonth, `${fmt(bytes / 1024)} KB in ${objects.length} objects`);
-            credit("S3 storage", free.s3Gb.take(gb) * P.s3.perGbMonth, "5 GB, first 12 months");
+            credit("S3 storage", free.s3Gb.take(gb) * P.s3.perGbMonth, "5 GB, first 12 months", "idle");
             const siteFiles = objects.filter((o) => /-website-/.test(o.name)).length;
             const gets = (lab === "directory" ? requests * siteFiles : 0) + uploads;
             const puts = uploads * 2;
