@@ -43,12 +43,15 @@ export function toEvent(req: IncomingMessage, routeKey: string): HttpEvent {
     };
 }
 
-/** Writes a handler result as API Gateway would: status, headers, and the body decoded when base64. */
-export function writeResult(res: ServerResponse, result: HttpResult): void {
+/**
+ * Writes a handler result as API Gateway would: status, headers, and the body decoded when base64; for a HEAD
+ * request (`headOnly`) the same status and headers without the body.
+ */
+export function writeResult(res: ServerResponse, result: HttpResult, headOnly = false): void {
     const body = result.body === undefined ? Buffer.alloc(0) : Buffer.from(result.body, result.isBase64Encoded ? "base64" : "utf8");
     const headers: Record<string, string | number | boolean> = { ...(result.headers ?? {}) };
     if (!Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) headers["content-type"] = "application/json";
     headers["content-length"] = body.length;
     res.writeHead(result.statusCode ?? 200, headers as Record<string, string | number>);
-    res.end(body);
+    res.end(headOnly ? undefined : body);
 }

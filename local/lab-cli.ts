@@ -1,21 +1,33 @@
 /**
- * `npm run lab -- ls | rm KEY | put FILE [KEY]`: acts on the running local lab's data bucket, from a second
+ * `npm run lab -- [--lab-dir DIR] ls | rm KEY | put FILE [KEY]`: acts on the running local lab's data bucket, from a second
  * terminal, so the lab's "delete users_1.json" step needs no extra tools.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+import { fromCallerDir, splitFlagValues } from "../scripts/cli-args";
 import { contentTypeOf } from "../stacks/content-type";
 import { DEFAULT_LAB_DIR, readLabState } from "./lab-state";
 import { localS3Client } from "./s3-server";
+import { unsafeKeyReason } from "./s3-store";
 
-const USAGE = `Usage: npm run lab -- <command>
+const USAGE = `Usage: npm run lab -- [--lab-dir <dir>] <command>
 
   ls                 list the objects in the lab's data bucket
   rm KEY             delete an object (e.g. rm users_1.json)
-  put FILE [KEY]     upload a file (KEY defaults to the file's name)`;
+  put FILE [KEY]     upload a file (KEY defaults to the file's name)
 
-export async function labCli(argv: string[], labDir = process.env.CLOUD_LABS_DIR || DEFAULT_LAB_DIR): Promise<number> {
+  --lab-dir <dir>    the folder of the lab to act on, as given to npm start (default .labs/)`;
+
+export async function labCli(argv: string[]): Promise<number> {
+    argv = splitFlagValues(argv, ["--lab-dir"]);
+    let labDir = process.env.CLOUD_LABS_DIR || DEFAULT_LAB_DIR;
+    for (let at = argv.indexOf("--lab-dir"); at >= 0; at = argv.indexOf("--lab-dir")) {
+        const value = argv[at + 1];
+        if (!value || value.startsWith("--")) return usage("--lab-dir needs a value");
+        labDir = fromCallerDir(value);
+        argv = [...argv.slice(0, at), ...argv.slice(at + 2)];
+    }
     const [command, ...rest] = argv;
     if (!command || command === "--help" || !["ls", "rm", "put"].includes(command)) {
         console.error(command && command !== "--help" ? `unknown command ${command}\n\n${USAGE}` : USAGE);
@@ -23,7 +35,8 @@ export async function labCli(argv: string[], labDir = process.env.CLOUD_LABS_DIR
     }
     const state = readLabState(labDir);
     if (!state) {
-        console.error("No local lab is running: start one with npm start (in another terminal).");
+        const start = labDir === DEFAULT_LAB_DIR ? "npm start" : `npm start -- --lab-dir ${labDir}`;
+        console.error(`No local lab is running in ${labDir}: start one with ${start} (in another terminal).`);
         return 1;
     }
     const s3 = localS3Client(state.s3Endpoint);
@@ -45,7 +58,8 @@ export async function labCli(argv: string[], labDir = process.env.CLOUD_LABS_DIR
         }
         if (command === "rm") {
             const [Key] = rest;
-            if (!Key || rest.length > 1) return usage("rm takes one KEY");
+            if (Key === undefined || rest.length > 1) return usage("rm takes one KEY");
+            if (!safeKey(Key)) return 1;
             try {
                 await s3.send(new HeadObjectCommand({ Bucket, Key }));
             } catch {
@@ -58,14 +72,15 @@ export async function labCli(argv: string[], labDir = process.env.CLOUD_LABS_DIR
         }
         const [file, key] = rest;
         if (!file || rest.length > 2) return usage("put takes FILE and an optional KEY");
+        const Key = key ?? path.basename(file);
+        if (!safeKey(Key)) return 1;
         let body: Buffer;
         try {
-            body = fs.readFileSync(file);
+            body = fs.readFileSync(fromCallerDir(file));
         } catch (error) {
             console.error(`Cannot read ${file}: ${(error as Error).message}`);
             return 1;
         }
-        const Key = key ?? path.basename(file);
         await s3.send(new PutObjectCommand({ Bucket, Key, Body: body, ContentType: contentTypeOf(Key) }));
         console.log(`uploaded ${file} to s3://${Bucket}/${Key}`);
         return 0;
@@ -75,6 +90,17 @@ export async function labCli(argv: string[], labDir = process.env.CLOUD_LABS_DIR
     } finally {
         s3.destroy();
     }
+}
+
+/** Says why a key cannot be used, as the lab's S3 server would refuse it. */
+function safeKey(key: string): boolean {
+    const reason = unsafeKeyReason(key);
+    if (!reason) return true;
+    console.error(
+        `The key "${key}" ${reason}: the local lab stores keys as files, so keys are names like users_4.json ` +
+            `or folder/users_4.json, without ., .. or empty segments and without a leading /.`,
+    );
+    return false;
 }
 
 function usage(message: string): number {

@@ -7,7 +7,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { CreateBucketCommand, HeadBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { createHandler as createDirectoryHandler, parseUsers } from "../functions/directory/core";
+import { createHandler as createDirectoryHandler, MAX_OBJECT_BYTES, parseUsers } from "../functions/directory/core";
 import { createHandler as createHelloHandler } from "../functions/hello/core";
 import type { HttpHandler } from "../functions/shared/http";
 import { consoleLogger, type Logger } from "../functions/shared/log";
@@ -69,8 +69,13 @@ export function readSeedFiles(seedDir: string): { key: string; body: string }[] 
         const file = path.join(seedDir, name);
         let body: string;
         try {
+            const { size } = fs.statSync(file);
+            if (size > MAX_OBJECT_BYTES) {
+                throw new SeedError(file, `is ${size} bytes, more than the directory function's ${MAX_OBJECT_BYTES}-byte (5 MB) limit per file`);
+            }
             body = fs.readFileSync(file, "utf8");
         } catch (error) {
+            if (error instanceof SeedError) throw error;
             throw new SeedError(file, `cannot be read: ${(error as Error).message}`);
         }
         try {
@@ -144,8 +149,16 @@ async function ensureBucket(s3: LocalS3, seeds: { key: string; body: string }[])
 
 async function handle(req: http.IncomingMessage, res: http.ServerResponse, routes: Record<string, HttpHandler>, log: (line: string) => void) {
     const started = process.hrtime.bigint();
-    const pathname = new URL(req.url ?? "/", "http://local").pathname;
-    const routeKey = `${req.method} ${pathname}`;
+    const headOnly = req.method === "HEAD";
+    const rawPath = req.url ?? "/";
+    // The path as sent: resolved against a base, "//users" would read as a host name and leave "/".
+    const pathname = rawPath.startsWith("/") ? new URL(`http://local${rawPath}`).pathname : undefined;
+    if (pathname === undefined) {
+        writeResult(res, { statusCode: 400, body: JSON.stringify({ message: "Bad Request: the path must start with /" }) }, headOnly);
+        return;
+    }
+    // HEAD is answered as GET without the body, as API Gateway and S3 do.
+    const routeKey = `${headOnly ? "GET" : req.method} ${pathname}`;
     const handler = routes[routeKey];
     if (handler) {
         let result;
@@ -155,7 +168,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, route
             // What API Gateway answers when the function itself fails.
             result = { statusCode: 500, body: JSON.stringify({ message: "Internal Server Error" }) };
         }
-        writeResult(res, result);
+        writeResult(res, result, headOnly);
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
         log(`${req.method} ${pathname} ${result.statusCode ?? 200} ${ms.toFixed(0)}ms`);
         return;
@@ -164,16 +177,22 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, route
         writeResult(res, { statusCode: 404, body: JSON.stringify({ message: "Not Found" }) });
         return;
     }
-    serveSite(req, res, pathname);
+    let relative: string;
+    try {
+        relative = pathname === "/" ? "index.html" : decodeURIComponent(pathname.slice(1));
+    } catch {
+        send(res, 400, "text/plain; charset=utf-8", `Bad Request: ${pathname} is not a valid percent-encoded path\n`, headOnly);
+        return;
+    }
+    serveSite(req, res, pathname, relative);
 }
 
 /** The website as the S3 website endpoint serves it, plus a config.js that points at this server's API. */
-function serveSite(req: http.IncomingMessage, res: http.ServerResponse, pathname: string): void {
+function serveSite(req: http.IncomingMessage, res: http.ServerResponse, pathname: string, relative: string): void {
     if (pathname === "/config.js") {
         const origin = `http://${req.headers.host ?? "localhost"}`;
         return send(res, 200, contentTypeOf("config.js"), siteConfigScript(origin), req.method === "HEAD");
     }
-    const relative = pathname === "/" ? "index.html" : decodeURIComponent(pathname.slice(1));
     const file = path.resolve(SITE_DIR, relative);
     if (file.startsWith(SITE_DIR + path.sep) && fs.existsSync(file) && fs.statSync(file).isFile()) {
         return send(res, 200, contentTypeOf(file), fs.readFileSync(file), req.method === "HEAD");

@@ -2,8 +2,10 @@
  * An S3-compatible server on loopback (s3rver), for the local lab, the handler tests and the benchmarks.
  */
 import * as crypto from "node:crypto";
+import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { S3Client } from "@aws-sdk/client-s3";
+import { LabFilesystemStore } from "./s3-store";
 // The local lab and the tests run on Node 20, which this SDK version supports; its notice about future versions
 // needing Node 22 (the Lambda runtime already is) would only add noise to every run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -11,9 +13,13 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 // s3rver ships no types; the slice used here is declared below.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const S3rver = require("s3rver") as new (options: Record<string, unknown>) => {
-    run(): Promise<AddressInfo>;
+    store: unknown;
+    context: { store: unknown };
+    logger: { exceptions: { unhandle(): void }; close(): void };
+    httpServer?: http.Server;
+    configureBuckets(): Promise<void>;
+    callback(): http.RequestListener;
     close(): Promise<void>;
-    reset(): void;
 };
 
 export interface LocalS3 {
@@ -58,7 +64,30 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
         directory: options.directory,
         configureBuckets: (options.buckets ?? []).map((name) => ({ name })),
     });
-    const address = await server.run();
+    // The lab's store: keys cannot leave the bucket, and objects are replaced whole (see s3-store.ts).
+    server.store = server.context.store = new LabFilesystemStore(options.directory);
+    // s3rver's own run() leaves a listen error (EADDRINUSE) unhandled, so listen here and reject with it instead.
+    const releaseLogger = () => {
+        server.logger.exceptions.unhandle();
+        server.logger.close();
+    };
+    let address: AddressInfo;
+    const httpServer = http.createServer(server.callback());
+    try {
+        await server.configureBuckets();
+        address = await new Promise<AddressInfo>((resolve, reject) => {
+            httpServer.once("error", reject);
+            httpServer.listen(options.port ?? 0, "127.0.0.1", () => {
+                httpServer.off("error", reject);
+                resolve(httpServer.address() as AddressInfo);
+            });
+        });
+    } catch (error) {
+        releaseLogger();
+        throw error;
+    }
+    httpServer.on("close", releaseLogger);
+    server.httpServer = httpServer;
     const endpoint = `http://127.0.0.1:${address.port}`;
     const client = localS3Client(endpoint);
     return {

@@ -44,6 +44,8 @@ export interface DirectoryOptions {
 }
 
 export const MAX_LIMIT = 1000;
+/** The default of `maxObjectBytes`: 5 MB. */
+export const MAX_OBJECT_BYTES = 5 * 1024 * 1024;
 const MAX_QUERY_LENGTH = 200;
 
 /** One data file as `load()` returns it: its records in file order, and the ETag they were read at. */
@@ -186,7 +188,7 @@ export class UserStore {
     constructor(private readonly options: DirectoryOptions) {
         this.prefix = options.prefix ?? "users";
         this.concurrency = options.concurrency ?? 16;
-        this.maxObjectBytes = options.maxObjectBytes ?? 5 * 1024 * 1024;
+        this.maxObjectBytes = options.maxObjectBytes ?? MAX_OBJECT_BYTES;
         this.logger = options.logger ?? consoleLogger;
     }
 

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import * as net from "node:net";
 import * as path from "node:path";
 import { ROOT } from "./program";
 
@@ -17,6 +18,11 @@ export function spawnLab(args: string[], env: Record<string, string> = {}): LabP
         ["--openssl-legacy-provider", "-r", "ts-node/register/transpile-only", path.join(ROOT, "local", "start.ts"), ...args],
         { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
     );
+    return watchLab(child);
+}
+
+/** Collects a lab process's output and tells when it is ready (prints its website URL) or has exited. */
+function watchLab(child: ChildProcess): LabProcess {
     let out = "";
     child.stdout!.on("data", (d) => (out += d));
     child.stderr!.on("data", (d) => (out += d));
@@ -29,15 +35,24 @@ export function spawnLab(args: string[], env: Record<string, string> = {}): LabP
         child.stdout!.on("data", check);
         exited.then((code) => reject(new Error(`lab exited with ${code} before it was ready:\n${out}`)));
     });
+    ready.catch(() => undefined); // a test that expects the exit need not await ready
     return { child, output: () => out, ready, exited };
 }
 
-/** Runs `npm run lab -- ...` (local/lab-cli.ts) and returns its exit code and output. */
-export function runLabCli(args: string[], labDir: string): Promise<{ code: number | null; output: string }> {
+/**
+ * Runs `npm run lab -- --lab-dir <labDir> ...` (local/lab-cli.ts; without the flag when labDir is undefined) and
+ * returns its exit code and output; `env` adds to the environment (e.g. INIT_CWD, the folder npm was run in).
+ */
+export function runLabCli(
+    args: string[],
+    labDir: string | undefined,
+    env: Record<string, string> = {},
+): Promise<{ code: number | null; output: string }> {
+    const dirArgs = labDir === undefined ? [] : ["--lab-dir", labDir];
     return new Promise((resolve) => {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "local", "lab-cli.ts"), ...args], {
+        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "local", "lab-cli.ts"), ...dirArgs, ...args], {
             cwd: ROOT,
-            env: { ...process.env, CLOUD_LABS_DIR: labDir },
+            env: { ...process.env, CLOUD_LABS_DIR: "", INIT_CWD: "", ...env },
             stdio: ["ignore", "pipe", "pipe"],
         });
         let output = "";
@@ -46,3 +61,28 @@ export function runLabCli(args: string[], labDir: string): Promise<{ code: numbe
         child.on("exit", (code) => resolve({ code, output }));
     });
 }
+
+/** Runs the real `npm start -- ...` from the project root (npm, then sh, then node), to test what killing npm does. */
+export function spawnNpmStart(args: string[]): LabProcess {
+    const child = spawn("npm", ["start", "--silent", "--", ...args], { cwd: ROOT, env: { ...process.env, INIT_CWD: "" }, stdio: ["ignore", "pipe", "pipe"] });
+    return watchLab(child);
+}
+
+/** Polls `condition` every 50 ms until it holds; rejects naming `what` after `timeoutMs`. */
+export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await condition())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+}
+
+/** True when nothing accepts connections on the loopback port. */
+export function portIsFree(port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+        const socket = net.connect(port, "127.0.0.1");
+        socket.once("connect", () => (socket.destroy(), resolve(false)));
+        socket.once("error", () => resolve(true));
+    });
+}
+
