@@ -13,7 +13,10 @@ import type { HttpHandler } from "../functions/shared/http";
 import { consoleLogger, type Logger } from "../functions/shared/log";
 import { contentTypeOf } from "../stacks/content-type";
 import { SEED_DIR, SITE_DIR, seedFiles, siteConfigScript } from "../stacks/directory-files";
+import { LAB_NAMES, type LabName } from "../stacks/lab-names";
 import { toEvent, writeResult } from "./api-gateway";
+import type { RunningAudioLab } from "./audio-lab";
+import type { RunningHttpd } from "./httpd";
 import { startLocalS3, type LocalS3 } from "./s3-server";
 
 export const LOCAL_BUCKET = "directory-data";
@@ -35,6 +38,24 @@ export interface LabOptions {
     log?: (line: string) => void;
     /** Structured logs of the handlers. @default console JSON */
     logger?: Logger;
+    /** Labs to run. @default every lab: directory, hello, audio, webService */
+    labs?: readonly LabName[];
+    /** Audio lab: the Polly voice, spoken by the espeak-ng voice of its language. @default "Joanna" */
+    voice?: string;
+    /** Web-service lab: httpd's loopback port. @default 8080 (0 = any free port) */
+    webPort?: number;
+    /** Web-service lab: the apache2 binary. @default "/usr/sbin/apache2" */
+    apache?: string;
+}
+
+/** The audio lab's addresses on the lab's HTTP server. */
+export interface RunningAudio {
+    lab: RunningAudioLab;
+    pageUrl: string;
+    /** `<url>/<bucket>/audio/<name>.mp3`, the stack output's `<name>` placeholder kept. */
+    audioUrlPattern: string;
+    /** The first seed text's MP3 (it appears once synthesized, in the background). */
+    seedAudioUrl?: string;
 }
 
 export interface RunningLab {
@@ -45,6 +66,15 @@ export interface RunningLab {
     port: number;
     /** True when this start created the bucket and uploaded the seed. */
     seeded: boolean;
+    /** The labs running (a lab that could not start is left out and explained in `notices`). */
+    labs: LabName[];
+    audio?: RunningAudio;
+    /** The web-service lab's httpd. */
+    webService?: RunningHttpd;
+    /** Why a lab asked for is not running (e.g. apache2 missing), with what to do. */
+    notices: string[];
+    /** The stack outputs of the audio and web-service labs: audioBucket, audioUrlPattern, seedAudioUrl, serviceUrl. */
+    outputs: Record<string, string>;
     close(): Promise<void>;
 }
 
@@ -84,21 +114,43 @@ export function readSeedFiles(seedDir: string): { key: string; body: string }[] 
 
 export async function startLab(options: LabOptions): Promise<RunningLab> {
     const log = options.log ?? ((line: string) => console.log(line));
+    const labs = new Set<LabName>(options.labs ?? LAB_NAMES);
     const s3Dir = path.join(options.labDir, "s3");
-    const seeds = readSeedFiles(options.seedDir ?? SEED_DIR);
+    const seeds = labs.has("directory") ? readSeedFiles(options.seedDir ?? SEED_DIR) : [];
     if (options.reset) fs.rmSync(s3Dir, { recursive: true, force: true });
     fs.mkdirSync(s3Dir, { recursive: true });
 
-    const s3 = await listenOrExplain(() => startLocalS3({ directory: s3Dir, port: options.s3Port ?? 0 }), options.s3Port, "--s3-port");
+    // httpd starts alongside the rest; without apache2 the other labs run and the lab says what to install.
+    const notices: string[] = [];
+    const httpd = labs.has("webService")
+        ? import("./httpd").then(({ ApacheMissingError, startHttpd }) =>
+              startHttpd({ apache: options.apache, port: options.webPort ?? 8080, logDir: path.join(options.labDir, "httpd") }).catch((error) => {
+                  if (!(error instanceof ApacheMissingError)) throw error;
+                  labs.delete("webService");
+                  notices.push(`Web service lab not started: ${error.message}. The other labs run without it.`);
+                  return undefined;
+              }),
+          )
+        : Promise.resolve(undefined);
+    const s3 = await listenOrExplain(() => startLocalS3({ directory: s3Dir, port: options.s3Port ?? 0 }), options.s3Port, "--s3-port").catch(async (error) => {
+        await (await httpd.catch(() => undefined))?.close();
+        throw error;
+    });
     let server: http.Server | undefined;
+    let audio: RunningAudioLab | undefined;
     try {
-        const seeded = await ensureBucket(s3, seeds);
-        const routes: Record<string, HttpHandler> = {
-            "GET /users": createDirectoryHandler({ s3: s3.client, bucket: LOCAL_BUCKET, prefix: options.prefix, logger: options.logger }),
-            "GET /hello": createHelloHandler(),
-        };
+        const seeded = labs.has("directory") ? await ensureBucket(s3, seeds) : false;
+        // Loaded only when they run: they add to start-up time.
+        audio = labs.has("audio") ? await (await import("./audio-lab")).startAudioLab({ s3, voice: options.voice, logger: options.logger }) : undefined;
+        const routes: Record<string, HttpHandler> = {};
+        if (labs.has("directory")) {
+            routes["GET /users"] = createDirectoryHandler({ s3: s3.client, bucket: LOCAL_BUCKET, prefix: options.prefix, logger: options.logger });
+        }
+        if (labs.has("hello")) routes["GET /hello"] = createHelloHandler();
+        const site = { directory: labs.has("directory"), audioPage: audio ? "audio.html" : undefined };
+        const audioLab = audio;
         server = http.createServer((req, res) => {
-            handle(req, res, routes, log).catch((error) => {
+            handle(req, res, routes, log, site, audioLab).catch((error) => {
                 (options.logger ?? consoleLogger).error("local.request_failed", { error: String(error) });
                 if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
                 res.end(JSON.stringify({ message: "Internal Server Error" }));
@@ -107,6 +159,21 @@ export async function startLab(options: LabOptions): Promise<RunningLab> {
         const port = await listenOrExplain(() => listen(server!, options.port ?? 3000), options.port, "--port");
         const url = `http://127.0.0.1:${port}`;
         const httpServer = server;
+        const webService = await httpd;
+        const outputs: Record<string, string> = {};
+        let running: RunningAudio | undefined;
+        if (audio) {
+            running = {
+                lab: audio,
+                pageUrl: `${url}/audio.html`,
+                audioUrlPattern: `${url}/${audio.bucket}/audio/<name>.mp3`,
+                seedAudioUrl: audio.seedKeys.length > 0 ? url + audio.audioPath(audio.seedKeys[0]) : undefined,
+            };
+            outputs.audioBucket = audio.bucket;
+            outputs.audioUrlPattern = running.audioUrlPattern;
+            if (running.seedAudioUrl) outputs.seedAudioUrl = running.seedAudioUrl;
+        }
+        if (webService) outputs.serviceUrl = webService.url;
         return {
             url,
             apiUrl: url,
@@ -114,16 +181,24 @@ export async function startLab(options: LabOptions): Promise<RunningLab> {
             bucket: LOCAL_BUCKET,
             port,
             seeded,
+            labs: LAB_NAMES.filter((name) => labs.has(name)),
+            audio: running,
+            webService,
+            notices,
+            outputs,
             close: async () => {
                 await new Promise<void>((resolve) => {
                     httpServer.close(() => resolve());
                     httpServer.closeAllConnections();
                 });
+                await Promise.all([audioLab?.close(), webService?.close()]);
                 await s3.close();
             },
         };
     } catch (error) {
         server?.close();
+        await audio?.close();
+        await (await httpd.catch(() => undefined))?.close();
         await s3.close();
         throw error;
     }
@@ -142,9 +217,28 @@ async function ensureBucket(s3: LocalS3, seeds: { key: string; body: string }[])
     }
 }
 
-async function handle(req: http.IncomingMessage, res: http.ServerResponse, routes: Record<string, HttpHandler>, log: (line: string) => void) {
+interface SiteOptions {
+    /** Serve the directory lab's website. */
+    directory: boolean;
+    /** The audio page's path, for the website's header link. */
+    audioPage?: string;
+}
+
+async function handle(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    routes: Record<string, HttpHandler>,
+    log: (line: string) => void,
+    site: SiteOptions,
+    audio: RunningAudioLab | undefined,
+) {
     const started = process.hrtime.bigint();
     const pathname = new URL(req.url ?? "/", "http://local").pathname;
+    if (audio && (await audio.handle(req, res, pathname))) {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        if (!["/audio.html", "/audio.js", "/local/audio/mp3s"].includes(pathname)) log(`${req.method} ${pathname} ${res.statusCode} ${ms.toFixed(0)}ms`);
+        return;
+    }
     const routeKey = `${req.method} ${pathname}`;
     const handler = routes[routeKey];
     if (handler) {
@@ -164,14 +258,18 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, route
         writeResult(res, { statusCode: 404, body: JSON.stringify({ message: "Not Found" }) });
         return;
     }
-    serveSite(req, res, pathname);
+    serveSite(req, res, pathname, site);
 }
 
 /** The website as the S3 website endpoint serves it, plus a config.js that points at this server's API. */
-function serveSite(req: http.IncomingMessage, res: http.ServerResponse, pathname: string): void {
+function serveSite(req: http.IncomingMessage, res: http.ServerResponse, pathname: string, site: SiteOptions): void {
+    if (!site.directory && pathname !== "/style.css") {
+        return send(res, 404, "text/plain; charset=utf-8", "Not Found: the directory lab is not running (npm start -- --labs …)\n", req.method === "HEAD");
+    }
     if (pathname === "/config.js") {
         const origin = `http://${req.headers.host ?? "localhost"}`;
-        return send(res, 200, contentTypeOf("config.js"), siteConfigScript(origin), req.method === "HEAD");
+        const extra = site.audioPage ? { audioPage: site.audioPage } : {};
+        return send(res, 200, contentTypeOf("config.js"), siteConfigScript(origin, extra), req.method === "HEAD");
     }
     const relative = pathname === "/" ? "index.html" : decodeURIComponent(pathname.slice(1));
     const file = path.resolve(SITE_DIR, relative);

@@ -1,14 +1,21 @@
 /**
- * `npm start [-- --port 3000] [--s3-port 0] [--reset]`: the employee-directory lab on this machine.
+ * `npm start [-- --port 3000] [--labs directory,hello,audio,webService] [--reset]`: the course's labs on this machine.
  */
 import { parseOrExit, UsageError } from "../scripts/cli-args";
+import { LAB_NAMES, type LabName } from "../stacks/lab-names";
+import { POLLY_VOICES } from "../stacks/polly-voices";
+import { labBanner } from "./banner";
 import { DEFAULT_LAB_DIR, readLabState, removeLabState, writeLabState } from "./lab-state";
 import { startLab } from "./lab-server";
 
-const USAGE = `Usage: npm start -- [--port <n>] [--s3-port <n>] [--reset] [--lab-dir <dir>] [--seed-dir <dir>]
+const USAGE = `Usage: npm start -- [--labs <list>] [--port <n>] [--s3-port <n>] [--web-port <n>] [--reset] [--lab-dir <dir>] [--seed-dir <dir>]
 
-  --port <n>        HTTP port of the website and API (default 3000; 0 picks a free port)
+  --labs <list>     labs to run, comma-separated: ${LAB_NAMES.join(",")} (default: all)
+  --port <n>        HTTP port of the website, API and audio page (default 3000; 0 picks a free port)
   --s3-port <n>     port of the local S3 server (default 0: a free port)
+  --web-port <n>    port of the web-service lab's Apache httpd (default 8080; 0 picks a free port)
+  --apache <path>   the apache2 binary (default /usr/sbin/apache2)
+  --voice <name>    Polly voice of the audio lab, spoken locally by espeak-ng (default Joanna)
   --reset           start from the seed data again (forget files you added or deleted)
   --lab-dir <dir>   where the lab keeps its S3 data (default .labs/)
   --seed-dir <dir>  where the users_*.json seed files are (default data/)
@@ -17,13 +24,17 @@ const USAGE = `Usage: npm start -- [--port <n>] [--s3-port <n>] [--reset] [--lab
 interface Args {
     port: number;
     s3Port: number;
+    webPort: number;
     reset: boolean;
     labDir: string;
     seedDir?: string;
+    labs: LabName[];
+    apache?: string;
+    voice: string;
 }
 
 export function parseArgs(argv: string[]): Args | "help" {
-    const args: Args = { port: 3000, s3Port: 0, reset: false, labDir: DEFAULT_LAB_DIR };
+    const args: Args = { port: 3000, s3Port: 0, webPort: 8080, reset: false, labDir: DEFAULT_LAB_DIR, labs: [...LAB_NAMES], voice: "Joanna" };
     const port = (flag: string, value: string | undefined) => {
         const n = Number(value);
         if (value === undefined || !/^\d+$/.test(value) || n > 65535) throw new UsageError(`${flag} needs a port number from 0 to 65535`);
@@ -38,6 +49,10 @@ export function parseArgs(argv: string[]): Args | "help" {
         switch (flag) {
             case "--port": args.port = port(flag, argv[++i]); break;
             case "--s3-port": args.s3Port = port(flag, argv[++i]); break;
+            case "--web-port": args.webPort = port(flag, argv[++i]); break;
+            case "--labs": args.labs = labList(text(flag, argv[++i])); break;
+            case "--apache": args.apache = text(flag, argv[++i]); break;
+            case "--voice": args.voice = voiceName(text(flag, argv[++i])); break;
             case "--reset": args.reset = true; break;
             case "--lab-dir": args.labDir = text(flag, argv[++i]); break;
             case "--seed-dir": args.seedDir = text(flag, argv[++i]); break;
@@ -46,6 +61,20 @@ export function parseArgs(argv: string[]): Args | "help" {
         }
     }
     return args;
+}
+
+function labList(value: string): LabName[] {
+    const names = value.split(",").map((name) => name.trim()).filter(Boolean);
+    const unknown = names.filter((name) => !(LAB_NAMES as readonly string[]).includes(name));
+    if (names.length === 0 || unknown.length > 0) {
+        throw new UsageError(`--labs ${value}: ${unknown.length ? `unknown lab ${unknown.join(", ")}; ` : ""}choose from ${LAB_NAMES.join(", ")}`);
+    }
+    return LAB_NAMES.filter((name) => names.includes(name));
+}
+
+function voiceName(value: string): string {
+    if (!Object.prototype.hasOwnProperty.call(POLLY_VOICES, value)) throw new UsageError(`--voice ${value}: choose one of ${Object.keys(POLLY_VOICES).join(", ")}`);
+    return value;
 }
 
 async function main(): Promise<void> {
@@ -60,25 +89,19 @@ async function main(): Promise<void> {
         process.exit(1);
     }
 
-    const lab = await startLab({ labDir: args.labDir, port: args.port, s3Port: args.s3Port, reset: args.reset, seedDir: args.seedDir });
-    writeLabState(args.labDir, { pid: process.pid, url: lab.url, s3Endpoint: lab.s3Endpoint, bucket: lab.bucket });
-    console.log(`
-Employee directory lab is running${lab.seeded ? " (seeded with data/users_*.json)" : ""}.
-
-  Website     ${lab.url}/
-  API         ${lab.apiUrl}/users   ${lab.apiUrl}/hello
-  S3 endpoint ${lab.s3Endpoint}   bucket: ${lab.bucket}
-
-Do the lab: open the website (1,500 employees), then in a second terminal
-  npm run lab -- rm users_1.json
-and reload the page (1,000 employees). More: npm run lab -- ls | rm KEY | put FILE [KEY]
-
-With the AWS CLI (any credentials; s3rver's are S3RVER/S3RVER):
-  AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER aws --endpoint-url ${lab.s3Endpoint} s3 ls s3://${lab.bucket}/
-  AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER aws --endpoint-url ${lab.s3Endpoint} s3 rm s3://${lab.bucket}/users_1.json
-
-Ctrl-C stops the lab; your changes are kept in ${args.labDir} (npm start -- --reset starts over).
-`);
+    const lab = await startLab({
+        labDir: args.labDir,
+        port: args.port,
+        s3Port: args.s3Port,
+        reset: args.reset,
+        seedDir: args.seedDir,
+        labs: args.labs,
+        webPort: args.webPort,
+        apache: args.apache,
+        voice: args.voice,
+    });
+    writeLabState(args.labDir, { pid: process.pid, url: lab.url, s3Endpoint: lab.s3Endpoint, bucket: lab.bucket, ...lab.outputs });
+    console.log(labBanner(lab, { labDir: args.labDir, readyMs: performance.now() }));
 
     let stopping = false;
     const stop = async (signal: string) => {
