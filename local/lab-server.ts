@@ -42,7 +42,7 @@ export interface LabOptions {
     labs?: readonly LabName[];
     /** Audio lab: the Polly voice, spoken by the espeak-ng voice of its language. @default "Joanna" */
     voice?: string;
-    /** Web-service lab: httpd's loopback port. @default 8080 (0 = any free port) */
+    /** Web-service lab: httpd's loopback port (`npm start` passes 8080). @default 0 (any free port) */
     webPort?: number;
     /** Web-service lab: the apache2 binary. @default "/usr/sbin/apache2" */
     apache?: string;
@@ -124,7 +124,7 @@ export async function startLab(options: LabOptions): Promise<RunningLab> {
     const notices: string[] = [];
     const httpd = labs.has("webService")
         ? import("./httpd").then(({ ApacheMissingError, startHttpd }) =>
-              startHttpd({ apache: options.apache, port: options.webPort ?? 8080, logDir: path.join(options.labDir, "httpd") }).catch((error) => {
+              startHttpd({ apache: options.apache, port: options.webPort ?? 0, logDir: path.join(options.labDir, "httpd") }).catch((error) => {
                   if (!(error instanceof ApacheMissingError)) throw error;
                   labs.delete("webService");
                   notices.push(`Web service lab not started: ${error.message}. The other labs run without it.`);

@@ -105,7 +105,8 @@ export function createLocalPolly(options: LocalPollyOptions): LocalPolly {
     const answer = async (request: HttpRequestLike): Promise<Answer> => {
         let input: Record<string, unknown>;
         try {
-            input = JSON.parse(typeof request.body === "string" ? request.body : Buffer.from(request.body as Uint8Array).toString("utf8"));
+            // The SDK's JSON body is a string or a Uint8Array (whose string methods it warns about): decode the bytes.
+            input = JSON.parse(request.body instanceof Uint8Array ? new TextDecoder().decode(request.body) : String(request.body ?? ""));
         } catch {
             return refuse(400, "ValidationException", "the request body is not JSON");
         }
