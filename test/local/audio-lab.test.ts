@@ -7,16 +7,21 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import { StartSpeechSynthesisTaskCommand, SynthesizeSpeechCommand } from "@aws-sdk/client-polly";
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { chromium, type Browser } from "playwright-core";
 import { memoryLogger } from "../../functions/shared/log";
 import { TASK_CHAR_LIMIT } from "../../functions/speech/core";
 import { notificationRecords, s3EventKey } from "../../local/audio-lab";
 import { startLab, type RunningLab } from "../../local/lab-server";
 import { localS3Client } from "../../local/s3-server";
-import { LOCAL_VOICES, chunkText, espeakVoiceFor } from "../../local/synthesizer";
+import { createLocalPolly } from "../../local/polly";
+import { LOCAL_VOICES, chunkText, createSynthesizer, espeakVoiceFor } from "../../local/synthesizer";
 import { POLLY_VOICES } from "../../stacks/polly-voices";
+import { functionEntries } from "../../scripts/build-functions";
+import { bundle } from "../../stacks/bundle";
 import { mpegAudio } from "../helpers/mpeg";
+import { ROOT } from "../helpers/program";
 import { put } from "../helpers/s3";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -181,6 +186,41 @@ describe("audio lab, locally", function () {
 });
 
 describe("audio lab pieces", () => {
+    it("loads espeak-ng (GPL) and lamejs (LGPL) only from the local synthesizer, never into a Lambda bundle", () => {
+        const loads = /(?:require(?:\.resolve)?\(|from\s|import\()\s*["'](?:espeak-ng|@breezystack\/lamejs)["']/;
+        const files = ["functions", "stacks", "local", "scripts"].flatMap((dir) =>
+            fs.readdirSync(path.join(ROOT, dir), { recursive: true }).map((f) => path.join(dir, String(f))).filter((f) => /\.[jt]s$/.test(f)),
+        );
+        const loaders = files.filter((f) => loads.test(fs.readFileSync(path.join(ROOT, f), "utf8")));
+        assert.deepEqual(loaders, [path.join("local", "synthesizer.ts")]);
+        for (const entry of functionEntries()) {
+            const code = bundle(entry).code;
+            assert.doesNotMatch(code, /espeak|lamejs|Mp3Encoder/i, entry);
+        }
+    });
+
+    it("refuses what Polly refuses, with Polly's errors: unknown voice, engine the voice lacks, text over the limit", async () => {
+        const synthesizer = createSynthesizer();
+        const polly = createLocalPolly({ synthesizer, s3: new S3Client({ region: "us-east-1" }) });
+        const speak = (VoiceId: string, Engine: string, Text = "Hello.") =>
+            polly.client.send(new SynthesizeSpeechCommand({ Text, OutputFormat: "mp3", VoiceId: VoiceId as never, Engine: Engine as never })).then(
+                () => "accepted",
+                (error: Error) => `${error.name}: ${error.message}`,
+            );
+        try {
+            assert.match(await speak("Nobody", "standard"), /^ValidationException: VoiceId Nobody is not one of /);
+            assert.equal(await speak("Celine", "neural"), "EngineNotSupportedException: Celine does not support the neural engine");
+            assert.match(await speak("Joanna", "standard", "a".repeat(3001)), /^TextLengthExceededException/);
+            const task = await polly.client
+                .send(new StartSpeechSynthesisTaskCommand({ Text: "a".repeat(100_001), OutputFormat: "mp3", VoiceId: "Joanna", OutputS3BucketName: "b" }))
+                .catch((error: Error) => error.name);
+            assert.equal(task, "TextLengthExceededException");
+        } finally {
+            polly.client.destroy();
+            await synthesizer.close();
+        }
+    });
+
     it("maps every Polly voice the stacks accept to an espeak-ng voice of its language", () => {
         assert.deepEqual(Object.keys(LOCAL_VOICES).sort(), Object.keys(POLLY_VOICES).sort());
         assert.equal(espeakVoiceFor("Joanna"), "en-us+f3");
