@@ -49,6 +49,11 @@ export interface RunningAudioLab {
     handle(req: http.IncomingMessage, res: http.ServerResponse, pathname: string): Promise<boolean>;
     /** URL path of the MP3 made from a `text/` key (`/<bucket>/audio/<name>.mp3`, each segment encoded). */
     audioPath(textKey: string): string;
+    /**
+     * Uploads each seed text whose MP3 is missing, in the background (the upload's event makes the MP3). Call it
+     * once the lab is ready: loading the speech code and speaking must not delay start-up.
+     */
+    seed(): void;
     /** Resolves when every upload seen so far is spoken and every task has written its MP3. */
     idle(): Promise<void>;
     close(): Promise<void>;
@@ -113,10 +118,9 @@ export async function startAudioLab(options: AudioLabOptions): Promise<RunningAu
         track(loadSpeech().then((s) => s.handler({ Records: records } as S3Event))).catch((error) => logger.error("speech.invoke_failed", { error: String(error) }));
     });
 
-    // Seeding speaks in the background: start-up does not wait for synthesis.
     const seedKeys = seedTexts.map((file) => `${TEXT_PREFIX}${file}`);
-    track(
-        (async () => {
+    const seed = () => {
+        const upload = async () => {
             for (const [i, key] of seedKeys.entries()) {
                 try {
                     await s3.client.send(new HeadObjectCommand({ Bucket: bucket, Key: audioKeyFor(key) }));
@@ -125,8 +129,9 @@ export async function startAudioLab(options: AudioLabOptions): Promise<RunningAu
                     await s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: "text/plain; charset=utf-8" }));
                 }
             }
-        })().catch((error) => logger.error("audio.seed_failed", { error: String(error) })),
-    );
+        };
+        void track(upload().catch((error) => logger.error("audio.seed_failed", { error: String(error) })));
+    };
 
     const audioPath = (textKey: string) => `/${bucket}/${audioKeyFor(textKey).split("/").map(encodeURIComponent).join("/")}`;
 
@@ -135,6 +140,7 @@ export async function startAudioLab(options: AudioLabOptions): Promise<RunningAu
         voice,
         espeakVoice,
         seedKeys,
+        seed,
         audioPath,
         handle: (req, res, pathname) => handle(req, res, pathname, { s3, bucket, audioPath }),
         idle: async () => {

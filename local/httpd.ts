@@ -8,6 +8,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
+import * as http from "node:http";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -173,8 +174,7 @@ export async function startHttpd(options: HttpdOptions = {}): Promise<RunningHtt
     };
     try {
         await waitForHealth(url, child, log, options.readyTimeoutMs ?? 15_000, stage.dir);
-        const index = await fetch(`${url}/`);
-        if (index.status === 403) throw new Error(forbidden(stage.dir, log()));
+        if ((await status(`${url}/`)) === 403) throw new Error(forbidden(stage.dir, log()));
     } catch (error) {
         await close();
         throw error;
@@ -189,19 +189,25 @@ function forbidden(dir: string, log: string): string {
     );
 }
 
+/** The status code of a GET (node:http: lighter at start-up than loading fetch). */
+function status(url: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+        http.get(url, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+        }).on("error", reject);
+    });
+}
+
 async function waitForHealth(url: string, child: ChildProcess, log: () => string, timeoutMs: number, stageDir: string): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let delay = 20;
     for (;;) {
         if (child.exitCode !== null || child.signalCode !== null) throw new Error(`httpd exited (${child.exitCode ?? child.signalCode}) before it answered:\n${log()}`);
-        try {
-            const res = await fetch(`${url}/health`);
-            if (res.status === 200) return;
-            if (res.status === 403) throw new Error(forbidden(stageDir, log()));
-            throw new Error(`httpd answered ${res.status} for /health:\n${log()}`);
-        } catch (error) {
-            if (!(error instanceof TypeError)) throw error; // fetch failed: not listening yet
-        }
+        const code = await status(`${url}/health`).catch(() => undefined); // not listening yet
+        if (code === 200) return;
+        if (code === 403) throw new Error(forbidden(stageDir, log()));
+        if (code !== undefined) throw new Error(`httpd answered ${code} for /health:\n${log()}`);
         if (Date.now() > deadline) throw new Error(`httpd did not answer ${url}/health within ${timeoutMs} ms:\n${log()}`);
         await new Promise((resolve) => setTimeout(resolve, delay));
         delay = Math.min(delay * 2, 200);

@@ -174,6 +174,8 @@ export async function startLab(options: LabOptions): Promise<RunningLab> {
             if (running.seedAudioUrl) outputs.seedAudioUrl = running.seedAudioUrl;
         }
         if (webService) outputs.serviceUrl = webService.url;
+        // Seeding speaks in the background, once everything listens.
+        audio?.seed();
         return {
             url,
             apiUrl: url,

@@ -128,3 +128,46 @@ describe("npm start: every lab", function () {
         assert.match(bad.output(), /--labs directory,ftp: unknown lab ftp; choose from directory, hello, audio, webService/);
     });
 });
+
+describe("web-service lab's httpd staging", function () {
+    this.timeout(60_000);
+
+    it("serves from a world-readable copy, and says why when the temp folder sits under a folder www-data cannot enter", async () => {
+        if (!fs.existsSync(APACHE)) throw new Error(`${APACHE} is missing: install it with 'apt-get install apache2'`);
+        const { HTTPD_CONTEXT, startHttpd } = await import("../../local/httpd");
+        // The content in a checkout under a private (0700) folder, as in /root or a home folder.
+        const checkout = fs.mkdtempSync(path.join(os.tmpdir(), "cloud-labs-checkout-"));
+        fs.chmodSync(checkout, 0o700);
+        fs.cpSync(HTTPD_CONTEXT, path.join(checkout, "containers", "httpd"), { recursive: true });
+        const httpd = await startHttpd({ port: 0, context: path.join(checkout, "containers", "httpd") }).finally(() =>
+            fs.rmSync(checkout, { recursive: true, force: true }),
+        );
+        try {
+            assert.equal((fs.statSync(httpd.stageDir).mode & 0o777).toString(8), "755");
+            assert.equal((await fetch(`${httpd.url}/`)).status, 200);
+        } finally {
+            await httpd.close();
+        }
+        assert.ok(!fs.existsSync(httpd.stageDir), "the staging folder is removed on close");
+
+        const closed = fs.mkdtempSync(path.join(os.tmpdir(), "cloud-labs-closed-"));
+        fs.chmodSync(closed, 0o700);
+        const saved = process.env.TMPDIR;
+        process.env.TMPDIR = closed;
+        try {
+            const started = startHttpd({ port: 0 });
+            if (process.getuid?.() === 0) {
+                // Root's httpd serves as www-data, which cannot enter `closed`.
+                await assert.rejects(started, new RegExp(`httpd serves as www-data, which cannot enter ${closed} \\(mode 0700\\?\\).*set TMPDIR`));
+                assert.deepEqual(fs.readdirSync(closed), [], "nothing is left staged");
+            } else {
+                // Anyone else's httpd serves as that user, who can read their own folder.
+                await (await started).close();
+            }
+        } finally {
+            if (saved === undefined) delete process.env.TMPDIR;
+            else process.env.TMPDIR = saved;
+            fs.rmSync(closed, { recursive: true, force: true });
+        }
+    });
+});
