@@ -42,7 +42,7 @@ export interface LabOptions {
     labs?: readonly LabName[];
     /** Audio lab: the Polly voice, spoken by the espeak-ng voice of its language. @default "Joanna" */
     voice?: string;
-    /** Web-service lab: httpd's loopback port (`npm start` passes 8080). @default 0 (any free port) */
+    /** Web-service lab: httpd's loopback port (`npm start` passes 8081). @default 0 (any free port) */
     webPort?: number;
     /** Web-service lab: the apache2 binary. @default "/usr/sbin/apache2" */
     apache?: string;

@@ -13,7 +13,7 @@ const USAGE = `Usage: npm start -- [--labs <list>] [--port <n>] [--s3-port <n>] 
   --labs <list>     labs to run, comma-separated: ${LAB_NAMES.join(",")} (default: all)
   --port <n>        HTTP port of the website, API and audio page (default 3000; 0 picks a free port)
   --s3-port <n>     port of the local S3 server (default 0: a free port)
-  --web-port <n>    port of the web-service lab's Apache httpd (default 8080; 0 picks a free port)
+  --web-port <n>    port of the web-service lab's Apache httpd (default 8081; 0 picks a free port)
   --apache <path>   the apache2 binary (default /usr/sbin/apache2)
   --voice <name>    Polly voice of the audio lab, spoken locally by espeak-ng (default Joanna)
   --reset           start from the seed data again (forget files you added or deleted)
@@ -34,7 +34,7 @@ interface Args {
 }
 
 export function parseArgs(argv: string[]): Args | "help" {
-    const args: Args = { port: 3000, s3Port: 0, webPort: 8080, reset: false, labDir: DEFAULT_LAB_DIR, labs: [...LAB_NAMES], voice: "Joanna" };
+    const args: Args = { port: 3000, s3Port: 0, webPort: 8081, reset: false, labDir: DEFAULT_LAB_DIR, labs: [...LAB_NAMES], voice: "Joanna" };
     const port = (flag: string, value: string | undefined) => {
         const n = Number(value);
         if (value === undefined || !/^\d+$/.test(value) || n > 65535) throw new UsageError(`${flag} needs a port number from 0 to 65535`);
@@ -59,6 +59,9 @@ export function parseArgs(argv: string[]): Args | "help" {
             case "--help": case "-h": return "help";
             default: throw new UsageError(`unknown option ${flag}`);
         }
+    }
+    if (args.webPort !== 0 && args.webPort === args.port && args.labs.includes("webService")) {
+        throw new UsageError(`--port and --web-port are both ${args.port}: the lab server and httpd need a port each`);
     }
     return args;
 }

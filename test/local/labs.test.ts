@@ -126,6 +126,9 @@ describe("npm start: every lab", function () {
         const bad = spawnLab(["--labs", "directory,ftp"]);
         assert.equal(await bad.exited, 2);
         assert.match(bad.output(), /--labs directory,ftp: unknown lab ftp; choose from directory, hello, audio, webService/);
+        const same = spawnLab(["--port", "8090", "--web-port", "8090"]);
+        assert.equal(await same.exited, 2);
+        assert.match(same.output(), /--port and --web-port are both 8090/);
     });
 });
 
