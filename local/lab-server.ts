@@ -132,6 +132,7 @@ export async function startLab(options: LabOptions): Promise<RunningLab> {
               }),
           )
         : Promise.resolve(undefined);
+    void httpd.catch(() => undefined); // awaited below; a failure must not surface as an unhandled rejection first
     const s3 = await listenOrExplain(() => startLocalS3({ directory: s3Dir, port: options.s3Port ?? 0 }), options.s3Port, "--s3-port").catch(async (error) => {
         await (await httpd.catch(() => undefined))?.close();
         throw error;

@@ -110,7 +110,7 @@ describe("npm start: every lab", function () {
         }
     });
 
-    it("--labs runs only the labs named, and refuses unknown ones", async () => {
+    it("--labs runs only the labs named; unknown labs, a taken --web-port and a port used twice are refused", async () => {
         const lab = spawnLab(["--port", "0", "--lab-dir", labDir(), "--labs", "audio"]);
         const url = await lab.ready;
         try {
@@ -126,6 +126,16 @@ describe("npm start: every lab", function () {
         const bad = spawnLab(["--labs", "directory,ftp"]);
         assert.equal(await bad.exited, 2);
         assert.match(bad.output(), /--labs directory,ftp: unknown lab ftp; choose from directory, hello, audio, webService/);
+        const blocker = net.createServer().listen(0, "127.0.0.1");
+        await new Promise((resolve) => blocker.once("listening", resolve));
+        const taken = (blocker.address() as net.AddressInfo).port;
+        try {
+            const busy = spawnLab(["--port", "0", "--web-port", String(taken), "--lab-dir", labDir(), "--labs", "hello,webService"]);
+            assert.equal(await busy.exited, 1);
+            assert.match(busy.output(), new RegExp(`Port ${taken} is already in use.*--web-port`));
+        } finally {
+            blocker.close();
+        }
         const same = spawnLab(["--port", "8090", "--web-port", "8090"]);
         assert.equal(await same.exited, 2);
         assert.match(same.output(), /--port and --web-port are both 8090/);
