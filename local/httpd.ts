@@ -160,7 +160,13 @@ export async function startHttpd(options: HttpdOptions = {}): Promise<RunningHtt
     child.stderr!.on("data", (d) => (out += d));
     const log = () => out + (fs.existsSync(stage.errorLog) ? fs.readFileSync(stage.errorLog, "utf8") : "");
     const url = `http://127.0.0.1:${port}`;
+    // If Node exits without close() (a crash, process.exit), httpd must not outlive it.
+    const killOnExit = () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    };
+    process.once("exit", killOnExit);
     const close = async () => {
+        process.off("exit", killOnExit);
         if (child.exitCode === null && child.signalCode === null) {
             try {
                 process.kill(child.pid!, "SIGTERM");

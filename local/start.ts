@@ -92,7 +92,24 @@ async function main(): Promise<void> {
         process.exit(1);
     }
 
-    const lab = await startLab({
+    // Signals are caught from here on: one arriving while the labs start (httpd is a separate process) stops them
+    // once they are up, instead of killing Node and leaving httpd behind.
+    let lab: Awaited<ReturnType<typeof startLab>> | undefined;
+    let stopping: string | undefined;
+    const stop = async (signal: string) => {
+        if (stopping) return;
+        stopping = signal;
+        if (!lab) return; // still starting: stopped below, once started
+        console.log(`\n${signal}: stopping the lab`);
+        removeLabState(args.labDir);
+        await lab.close();
+        console.log("stopped");
+        process.exit(0);
+    };
+    process.on("SIGINT", () => void stop("SIGINT"));
+    process.on("SIGTERM", () => void stop("SIGTERM"));
+
+    lab = await startLab({
         labDir: args.labDir,
         port: args.port,
         s3Port: args.s3Port,
@@ -103,21 +120,13 @@ async function main(): Promise<void> {
         apache: args.apache,
         voice: args.voice,
     });
+    if (stopping) {
+        const signal = stopping;
+        stopping = undefined;
+        return stop(signal);
+    }
     writeLabState(args.labDir, { pid: process.pid, url: lab.url, s3Endpoint: lab.s3Endpoint, bucket: lab.bucket, ...lab.outputs });
     console.log(labBanner(lab, { labDir: args.labDir, readyMs: performance.now() }));
-
-    let stopping = false;
-    const stop = async (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        console.log(`\n${signal}: stopping the lab`);
-        removeLabState(args.labDir);
-        await lab.close();
-        console.log("stopped");
-        process.exit(0);
-    };
-    process.on("SIGINT", () => void stop("SIGINT"));
-    process.on("SIGTERM", () => void stop("SIGTERM"));
 }
 
 if (require.main === module) {

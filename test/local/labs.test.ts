@@ -94,6 +94,28 @@ describe("npm start: every lab", function () {
         assert.deepEqual(staged, [], "httpd's staging folder is removed");
     });
 
+    it("Ctrl-C while the labs are still starting stops httpd too", async function () {
+        if (!fs.existsSync(APACHE)) throw new Error(`${APACHE} is missing: install it with 'apt-get install apache2'`);
+        const dir = labDir();
+        const lab = spawnLab(["--port", "0", "--web-port", "0", "--lab-dir", dir]);
+        lab.ready.catch(() => undefined);
+        const pidFile = path.join(dir, "httpd", "httpd.pid");
+        // httpd writes its pid file as soon as it runs, before the lab is ready.
+        const deadline = Date.now() + 60_000;
+        while (!fs.existsSync(pidFile) || fs.readFileSync(pidFile, "utf8").trim() === "") {
+            if (Date.now() > deadline || lab.child.exitCode !== null) throw new Error(`no httpd pid file:\n${lab.output()}`);
+            await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        const pid = Number(fs.readFileSync(pidFile, "utf8").trim());
+        try {
+            lab.child.kill("SIGINT");
+            assert.equal(await lab.exited, 0, lab.output());
+            assert.ok(!alive(pid), "httpd is gone");
+        } finally {
+            if (alive(pid)) process.kill(pid, "SIGTERM"); // what the lab failed to do
+        }
+    });
+
     it("without apache2 (a bad --apache path) prints the install command and runs the other labs", async () => {
         const lab = spawnLab(["--port", "0", "--web-port", "0", "--lab-dir", labDir(), "--apache", "/nonexistent/apache2"]);
         const url = await lab.ready;
