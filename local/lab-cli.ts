@@ -1,26 +1,54 @@
 /**
- * `npm run lab -- [--lab-dir DIR] ls | rm KEY | put FILE [KEY]`: acts on the running local lab's data bucket, from a second
- * terminal, so the lab's "delete users_1.json" step needs no extra tools.
+ * `npm run lab -- [--lab-dir DIR] ls | rm KEY | put FILE [KEY] [--bucket NAME]`: acts on a bucket of the running
+ * local lab (the directory's data bucket unless --bucket says otherwise), from a second terminal, so the lab steps
+ * need no extra tools.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, HeadBucketCommand, HeadObjectCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { fromCallerDir, splitFlagValues } from "../scripts/cli-args";
 import { contentTypeOf } from "../stacks/content-type";
 import { DEFAULT_LAB_DIR, readLabState } from "./lab-state";
 import { localS3Client } from "./s3-server";
 import { unsafeKeyReason } from "./s3-store";
 
-const USAGE = `Usage: npm run lab -- [--lab-dir <dir>] <command>
+const USAGE = `Usage: npm run lab -- [--lab-dir <dir>] <command> [--bucket NAME]
 
-  ls                 list the objects in the lab's data bucket
+  ls                 list the objects in the bucket
   rm KEY             delete an object (e.g. rm users_1.json)
   put FILE [KEY]     upload a file (KEY defaults to the file's name)
 
-  --lab-dir <dir>    the folder of the lab to act on, as given to npm start (default .labs/)`;
+  --lab-dir <dir>    the folder of the lab to act on, as given to npm start (default .labs/)
+  --bucket NAME      the bucket to act on (default: the directory lab's data bucket; the audio lab's is audio-lab)`;
+
+/** Takes `--bucket NAME` (or `--bucket=NAME`) out of the arguments. */
+function takeBucket(argv: string[]): { args: string[]; bucket?: string } | string {
+    const args: string[] = [];
+    let bucket: string | undefined;
+    for (let i = 0; i < argv.length; i++) {
+        const arg = argv[i];
+        if (arg === "--bucket" || arg.startsWith("--bucket=")) {
+            const value = arg === "--bucket" ? argv[++i] : arg.slice("--bucket=".length);
+            if (!value || value.startsWith("--")) return "--bucket needs a bucket name";
+            bucket = value;
+        } else args.push(arg);
+    }
+    return { args, bucket };
+}
+
+/** Fails with the buckets there are when `bucket` is not one of them. */
+async function checkBucket(s3: S3Client, bucket: string): Promise<string | undefined> {
+    try {
+        await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+        return undefined;
+    } catch {
+        const names = ((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).map((b) => b.Name).join(", ");
+        return `No bucket ${bucket} in the local lab: its buckets are ${names || "(none)"}`;
+    }
+}
 
 export async function labCli(argv: string[]): Promise<number> {
-    argv = splitFlagValues(argv, ["--lab-dir"]);
+    argv = splitFlagValues(argv, ["--lab-dir", "--bucket"]);
     let labDir = process.env.CLOUD_LABS_DIR || DEFAULT_LAB_DIR;
     for (let at = argv.indexOf("--lab-dir"); at >= 0; at = argv.indexOf("--lab-dir")) {
         const value = argv[at + 1];
@@ -28,7 +56,9 @@ export async function labCli(argv: string[]): Promise<number> {
         labDir = fromCallerDir(value);
         argv = [...argv.slice(0, at), ...argv.slice(at + 2)];
     }
-    const [command, ...rest] = argv;
+    const taken = takeBucket(argv);
+    if (typeof taken === "string") return usage(taken);
+    const [command, ...rest] = taken.args;
     if (!command || command === "--help" || !["ls", "rm", "put"].includes(command)) {
         console.error(command && command !== "--help" ? `unknown command ${command}\n\n${USAGE}` : USAGE);
         return 2;
@@ -40,8 +70,14 @@ export async function labCli(argv: string[]): Promise<number> {
         return 1;
     }
     const s3 = localS3Client(state.s3Endpoint);
-    const Bucket = state.dataBucket;
+    const Bucket = taken.bucket ?? state.dataBucket;
+    if (!Bucket) return usage("the directory lab is not running in this lab: name a bucket with --bucket (e.g. --bucket audio-lab)");
     try {
+        const missing = taken.bucket ? await checkBucket(s3, Bucket) : undefined;
+        if (missing) {
+            console.error(missing);
+            return 1;
+        }
         if (command === "ls") {
             let token: string | undefined;
             let count = 0;

@@ -82,12 +82,12 @@ function readOwner(file: string): LockOwner | undefined {
     }
 }
 
-/** True when the recorded lab answers its hello endpoint. */
-async function answers(helloUrl: string): Promise<boolean> {
+/** True when something answers HTTP at the recorded lab server's address. */
+async function answers(url: string): Promise<boolean> {
     try {
-        const res = await fetch(helloUrl, { signal: AbortSignal.timeout(3000) });
+        const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
         await res.arrayBuffer();
-        return res.ok;
+        return true;
     } catch {
         return false;
     }
@@ -96,8 +96,8 @@ async function answers(helloUrl: string): Promise<boolean> {
 /** Why the folder is taken, or undefined when the lock is stale. */
 async function busyReason(labDir: string, file: string, owner: LockOwner | undefined): Promise<string | undefined> {
     const state = readLabState(labDir);
-    if (state && (await answers(state.helloWorldApi))) {
-        return `A lab is already running in ${labDir} (pid ${state.pid}) at ${state.websiteUrl}: stop it first (Ctrl-C in its terminal, or kill ${state.pid}).`;
+    if (state && (await answers(`${state.url}/`))) {
+        return `A lab is already running in ${labDir} (pid ${state.pid}) at ${state.url}: stop it first (Ctrl-C in its terminal, or kill ${state.pid}).`;
     }
     if (owner && owner.pid !== process.pid && isRunning(owner.pid) && Date.now() - owner.since < STARTUP_GRACE_MS) {
         return (

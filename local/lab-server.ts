@@ -13,7 +13,11 @@ import type { HttpHandler } from "../functions/shared/http";
 import { consoleLogger, type Logger } from "../functions/shared/log";
 import { contentTypeOf } from "../stacks/content-type";
 import { SEED_DIR, SITE_DIR, seedFiles, siteConfigScript } from "../stacks/directory-files";
+import { LAB_NAMES, type LabName } from "../stacks/lab-names";
 import { toEvent, writeResult } from "./api-gateway";
+import type { LabOutputs } from "./lab-state";
+import type { RunningAudioLab } from "./audio-lab";
+import type { RunningHttpd } from "./httpd";
 import { startLocalS3, type LocalS3 } from "./s3-server";
 
 export const LOCAL_BUCKET = "directory-data";
@@ -35,6 +39,24 @@ export interface LabOptions {
     log?: (line: string) => void;
     /** Structured logs of the handlers. @default console JSON */
     logger?: Logger;
+    /** Labs to run. @default every lab: directory, hello, audio, webService */
+    labs?: readonly LabName[];
+    /** Audio lab: the Polly voice, spoken by the espeak-ng voice of its language. @default "Joanna" */
+    voice?: string;
+    /** Web-service lab: httpd's loopback port (`npm start` passes 8081). @default 0 (any free port) */
+    webPort?: number;
+    /** Web-service lab: the apache2 binary. @default "/usr/sbin/apache2" */
+    apache?: string;
+}
+
+/** The audio lab's addresses on the lab's HTTP server. */
+export interface RunningAudio {
+    lab: RunningAudioLab;
+    pageUrl: string;
+    /** `<url>/<bucket>/audio/<name>.mp3`, the stack output's `<name>` placeholder kept. */
+    audioUrlPattern: string;
+    /** The first seed text's MP3 (it appears once synthesized, in the background). */
+    seedAudioUrl?: string;
 }
 
 export interface RunningLab {
@@ -45,6 +67,15 @@ export interface RunningLab {
     port: number;
     /** True when this start created the bucket and uploaded the seed. */
     seeded: boolean;
+    /** The labs running (a lab that could not start is left out and explained in `notices`). */
+    labs: LabName[];
+    audio?: RunningAudio;
+    /** The web-service lab's httpd. */
+    webService?: RunningHttpd;
+    /** Why a lab asked for is not running (e.g. apache2 missing), with what to do. */
+    notices: string[];
+    /** The stack outputs of the labs that run, named as the stack's (websiteUrl, apiUrl, …, serviceUrl). */
+    outputs: LabOutputs;
     close(): Promise<void>;
 }
 
@@ -89,21 +120,44 @@ export function readSeedFiles(seedDir: string): { key: string; body: string }[] 
 
 export async function startLab(options: LabOptions): Promise<RunningLab> {
     const log = options.log ?? ((line: string) => console.log(line));
+    const labs = new Set<LabName>(options.labs ?? LAB_NAMES);
     const s3Dir = path.join(options.labDir, "s3");
-    const seeds = readSeedFiles(options.seedDir ?? SEED_DIR);
+    const seeds = labs.has("directory") ? readSeedFiles(options.seedDir ?? SEED_DIR) : [];
     if (options.reset) fs.rmSync(s3Dir, { recursive: true, force: true });
     fs.mkdirSync(s3Dir, { recursive: true });
 
-    const s3 = await listenOrExplain(() => startLocalS3({ directory: s3Dir, port: options.s3Port ?? 0 }), options.s3Port, "--s3-port");
+    // httpd starts alongside the rest; without apache2 the other labs run and the lab says what to install.
+    const notices: string[] = [];
+    const httpd = labs.has("webService")
+        ? import("./httpd").then(({ ApacheMissingError, startHttpd }) =>
+              startHttpd({ apache: options.apache, port: options.webPort ?? 0, logDir: path.join(options.labDir, "httpd") }).catch((error) => {
+                  if (!(error instanceof ApacheMissingError)) throw error;
+                  labs.delete("webService");
+                  notices.push(`Web service lab not started: ${error.message}. The other labs run without it.`);
+                  return undefined;
+              }),
+          )
+        : Promise.resolve(undefined);
+    void httpd.catch(() => undefined); // awaited below; a failure must not surface as an unhandled rejection first
+    const s3 = await listenOrExplain(() => startLocalS3({ directory: s3Dir, port: options.s3Port ?? 0 }), options.s3Port, "--s3-port").catch(async (error) => {
+        await (await httpd.catch(() => undefined))?.close();
+        throw error;
+    });
     let server: http.Server | undefined;
+    let audio: RunningAudioLab | undefined;
     try {
-        const seeded = await ensureBucket(s3, seeds);
-        const routes: Record<string, HttpHandler> = {
-            "GET /users": createDirectoryHandler({ s3: s3.client, bucket: LOCAL_BUCKET, prefix: options.prefix, logger: options.logger }),
-            "GET /hello": createHelloHandler(),
-        };
+        const seeded = labs.has("directory") ? await ensureBucket(s3, seeds) : false;
+        // Loaded only when they run: they add to start-up time.
+        audio = labs.has("audio") ? await (await import("./audio-lab")).startAudioLab({ s3, voice: options.voice, logger: options.logger }) : undefined;
+        const routes: Record<string, HttpHandler> = {};
+        if (labs.has("directory")) {
+            routes["GET /users"] = createDirectoryHandler({ s3: s3.client, bucket: LOCAL_BUCKET, prefix: options.prefix, logger: options.logger });
+        }
+        if (labs.has("hello")) routes["GET /hello"] = createHelloHandler();
+        const site = { directory: labs.has("directory"), audioPage: audio ? "audio.html" : undefined };
+        const audioLab = audio;
         server = http.createServer((req, res) => {
-            handle(req, res, routes, log).catch((error) => {
+            handle(req, res, routes, log, site, audioLab).catch((error) => {
                 (options.logger ?? consoleLogger).error("local.request_failed", { error: String(error) });
                 if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
                 res.end(JSON.stringify({ message: "Internal Server Error" }));
@@ -112,6 +166,25 @@ export async function startLab(options: LabOptions): Promise<RunningLab> {
         const port = await listenOrExplain(() => listen(server!, options.port ?? 3000), options.port, "--port");
         const url = `http://127.0.0.1:${port}`;
         const httpServer = server;
+        const webService = await httpd;
+        const outputs: LabOutputs = {};
+        if (labs.has("directory")) Object.assign(outputs, { websiteUrl: url, apiUrl: url, dataBucket: LOCAL_BUCKET });
+        if (labs.has("hello")) outputs.helloWorldApi = `${url}/hello`;
+        let running: RunningAudio | undefined;
+        if (audio) {
+            running = {
+                lab: audio,
+                pageUrl: `${url}/audio.html`,
+                audioUrlPattern: `${url}/${audio.bucket}/audio/<name>.mp3`,
+                seedAudioUrl: audio.seedKeys.length > 0 ? url + audio.audioPath(audio.seedKeys[0]) : undefined,
+            };
+            outputs.audioBucket = audio.bucket;
+            outputs.audioUrlPattern = running.audioUrlPattern;
+            if (running.seedAudioUrl) outputs.seedAudioUrl = running.seedAudioUrl;
+        }
+        if (webService) outputs.serviceUrl = webService.url;
+        // Seeding speaks in the background, once everything listens.
+        audio?.seed();
         return {
             url,
             apiUrl: url,
@@ -119,16 +192,24 @@ export async function startLab(options: LabOptions): Promise<RunningLab> {
             bucket: LOCAL_BUCKET,
             port,
             seeded,
+            labs: LAB_NAMES.filter((name) => labs.has(name)),
+            audio: running,
+            webService,
+            notices,
+            outputs,
             close: async () => {
                 await new Promise<void>((resolve) => {
                     httpServer.close(() => resolve());
                     httpServer.closeAllConnections();
                 });
+                await Promise.all([audioLab?.close(), webService?.close()]);
                 await s3.close();
             },
         };
     } catch (error) {
         server?.close();
+        await audio?.close();
+        await (await httpd.catch(() => undefined))?.close();
         await s3.close();
         throw error;
     }
@@ -147,7 +228,21 @@ async function ensureBucket(s3: LocalS3, seeds: { key: string; body: string }[])
     }
 }
 
-async function handle(req: http.IncomingMessage, res: http.ServerResponse, routes: Record<string, HttpHandler>, log: (line: string) => void) {
+interface SiteOptions {
+    /** Serve the directory lab's website. */
+    directory: boolean;
+    /** The audio page's path, for the website's header link. */
+    audioPage?: string;
+}
+
+async function handle(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    routes: Record<string, HttpHandler>,
+    log: (line: string) => void,
+    site: SiteOptions,
+    audio: RunningAudioLab | undefined,
+) {
     const started = process.hrtime.bigint();
     const headOnly = req.method === "HEAD";
     const rawPath = req.url ?? "/";
@@ -155,6 +250,11 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, route
     const pathname = rawPath.startsWith("/") ? new URL(`http://local${rawPath}`).pathname : undefined;
     if (pathname === undefined) {
         writeResult(res, { statusCode: 400, body: JSON.stringify({ message: "Bad Request: the path must start with /" }) }, headOnly);
+        return;
+    }
+    if (audio && (await audio.handle(req, res, pathname))) {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        if (!["/audio.html", "/audio.js", "/local/audio/mp3s"].includes(pathname)) log(`${req.method} ${pathname} ${res.statusCode} ${ms.toFixed(0)}ms`);
         return;
     }
     // HEAD is answered as GET without the body, as API Gateway and S3 do.
@@ -184,14 +284,18 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, route
         send(res, 400, "text/plain; charset=utf-8", `Bad Request: ${pathname} is not a valid percent-encoded path\n`, headOnly);
         return;
     }
-    serveSite(req, res, pathname, relative);
+    serveSite(req, res, pathname, relative, site);
 }
 
 /** The website as the S3 website endpoint serves it, plus a config.js that points at this server's API. */
-function serveSite(req: http.IncomingMessage, res: http.ServerResponse, pathname: string, relative: string): void {
+function serveSite(req: http.IncomingMessage, res: http.ServerResponse, pathname: string, relative: string, site: SiteOptions): void {
+    if (!site.directory && pathname !== "/style.css") {
+        return send(res, 404, "text/plain; charset=utf-8", "Not Found: the directory lab is not running (npm start -- --labs …)\n", req.method === "HEAD");
+    }
     if (pathname === "/config.js") {
         const origin = `http://${req.headers.host ?? "localhost"}`;
-        return send(res, 200, contentTypeOf("config.js"), siteConfigScript(origin), req.method === "HEAD");
+        const extra = site.audioPage ? { audioPage: site.audioPage } : {};
+        return send(res, 200, contentTypeOf("config.js"), siteConfigScript(origin, extra), req.method === "HEAD");
     }
     const file = path.resolve(SITE_DIR, relative);
     if (file.startsWith(SITE_DIR + path.sep) && fs.existsSync(file) && fs.statSync(file).isFile()) {

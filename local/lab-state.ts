@@ -9,19 +9,33 @@ import * as path from "node:path";
 export const DEFAULT_LAB_DIR = path.resolve(__dirname, "..", ".labs");
 
 /** What a running local lab writes: its stack outputs, named as `pulumi stack output` names them, and its process. */
-export interface LabState {
+export interface LabState extends LabOutputs {
     /** The lab's process id. */
     pid: number;
-    /** The website's URL (stack output `websiteUrl`). */
-    websiteUrl: string;
-    /** The API's base URL (stack output `apiUrl`). */
-    apiUrl: string;
-    /** The `/hello` endpoint (stack output `helloWorldApi`). */
-    helloWorldApi: string;
-    /** The data bucket's name (stack output `dataBucket`). */
-    dataBucket: string;
+    /** The lab server's base URL (website, API and audio page share it). */
+    url: string;
     /** The local S3 endpoint; a deployed stack has none (it is AWS's). */
     s3Endpoint: string;
+}
+
+/** The stack outputs of the labs that run; a lab that does not run has none of its outputs. */
+export interface LabOutputs {
+    /** The website's URL (stack output `websiteUrl`). */
+    websiteUrl?: string;
+    /** The API's base URL (stack output `apiUrl`). */
+    apiUrl?: string;
+    /** The data bucket's name (stack output `dataBucket`). */
+    dataBucket?: string;
+    /** The `/hello` endpoint (stack output `helloWorldApi`). */
+    helloWorldApi?: string;
+    /** The audio lab's bucket (stack output `audioBucket`). */
+    audioBucket?: string;
+    /** An MP3's public URL with a `<name>` placeholder (stack output `audioUrlPattern`). */
+    audioUrlPattern?: string;
+    /** The first seed text's MP3 (stack output `seedAudioUrl`). */
+    seedAudioUrl?: string;
+    /** The web-service lab's page (stack output `serviceUrl`). */
+    serviceUrl?: string;
 }
 
 /** The state file of the lab in `labDir`. */

@@ -6,6 +6,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { S3Client } from "@aws-sdk/client-s3";
 import { LabFilesystemStore } from "./s3-store";
+import type { S3Event } from "aws-lambda";
 // The local lab and the tests run on Node 20, which this SDK version supports; its notice about future versions
 // needing Node 22 (the Lambda runtime already is) would only add noise to every run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -19,6 +20,7 @@ const S3rver = require("s3rver") as new (options: Record<string, unknown>) => {
     httpServer?: http.Server;
     configureBuckets(): Promise<void>;
     callback(): http.RequestListener;
+    on(name: "event", listener: (event: S3Event) => void): void;
     close(): Promise<void>;
 };
 
@@ -28,6 +30,8 @@ export interface LocalS3 {
     port: number;
     /** A client for this server (path-style, dummy credentials). */
     client: S3Client;
+    /** Calls `listener` with s3rver's S3-shaped event record for every object created or removed (keys not URL-encoded). */
+    onEvent(listener: (event: S3Event) => void): void;
     close(): Promise<void>;
 }
 
@@ -94,6 +98,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
         endpoint,
         port: address.port,
         client,
+        onEvent: (listener) => server.on("event", listener),
         close: async () => {
             client.destroy();
             await server.close();

@@ -1,11 +1,16 @@
 // The employee directory page: loads GET {apiUrl}/users, shows the count and a table, searches with ?q=.
-// config.js (generated at deploy time, or by `npm start`) sets window.LAB_CONFIG = { apiUrl }.
+// config.js (generated at deploy time, or by `npm start`) sets window.LAB_CONFIG = { apiUrl, audioPage? }.
 (function () {
   "use strict";
   var config = window.LAB_CONFIG || {};
   var el = function (id) { return document.getElementById(id); };
   var tbody = el("users").querySelector("tbody");
   var state = { query: "", cursor: undefined, request: 0 };
+  // The local lab (npm start) also serves the audio lab's page; config.js says where.
+  if (config.audioPage) {
+    el("audio-link").href = config.audioPage;
+    el("audio-link").hidden = false;
+  }
 
   function show(id, visible) { el(id).hidden = !visible; }
 

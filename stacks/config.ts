@@ -1,15 +1,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { TEXTS_DIR } from "./audio-files";
+import { LAB_NAMES, type LabName } from "./lab-names";
 import { CronError, parseCron } from "./cron";
 import { POLLY_ENGINES, POLLY_VOICES, type PollyEngine } from "./polly-voices";
 
-/** Where the audio lab's seed texts are; `audioSeedTexts` names files in it. */
-export const TEXTS_DIR = path.resolve(__dirname, "..", "data", "texts");
-
-/** The labs a stack can switch on with `cloud-labs:labs`. */
-export const LAB_NAMES = ["directory", "hello", "audio", "webService"] as const;
-export type LabName = (typeof LAB_NAMES)[number];
+export { LAB_NAMES, TEXTS_DIR, type LabName };
 
 /** Retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS = [

@@ -18,7 +18,10 @@ export function seedFiles(dir = SEED_DIR): string[] {
         .sort();
 }
 
-/** The `config.js` the page loads: it carries the API URL so the page hard-codes no endpoint. */
-export function siteConfigScript(apiUrl: string): string {
-    return `window.LAB_CONFIG = ${JSON.stringify({ apiUrl })};\n`;
+/**
+ * The `config.js` the page loads: it carries the API URL so the page hard-codes no endpoint. The local lab adds
+ * `audioPage` (the header then links the audio lab's page).
+ */
+export function siteConfigScript(apiUrl: string, extra: { audioPage?: string } = {}): string {
+    return `window.LAB_CONFIG = ${JSON.stringify({ apiUrl, ...extra })};\n`;
 }

@@ -29,7 +29,7 @@ describe("directory website in headless Chromium", function () {
             throw new Error(`${CHROMIUM} is missing: install it with 'apt-get install chromium' (or set SKIP_BROWSER=1 to skip this test)`);
         }
         labDir = fs.mkdtempSync(path.join(os.tmpdir(), "cloud-labs-e2e-"));
-        lab = await startLab({ labDir, port: 0, log: () => undefined, logger: memoryLogger() });
+        lab = await startLab({ labDir, port: 0, labs: ["directory", "hello"], log: () => undefined, logger: memoryLogger() });
         browser = await chromium.launch({
             executablePath: CHROMIUM,
             args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],

@@ -6,7 +6,7 @@ import { ROOT } from "./program";
 export interface LabProcess {
     child: ChildProcess;
     output(): string;
-    /** Resolves with the website URL once the lab prints it; rejects if the process exits first. */
+    /** Resolves with the lab server's URL once the lab prints it; rejects if the process exits first. */
     ready: Promise<string>;
     exited: Promise<number | null>;
 }
@@ -29,7 +29,7 @@ function watchLab(child: ChildProcess): LabProcess {
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     const ready = new Promise<string>((resolve, reject) => {
         const check = () => {
-            const match = /Website\s+(http:\/\/\S+?)\/?\s/.exec(out);
+            const match = /(?:Lab server|Website)\s+(http:\/\/\S+?)\/?\s/.exec(out);
             if (match) resolve(match[1]);
         };
         child.stdout!.on("data", check);

@@ -184,6 +184,7 @@ describe("the local lab under bad input and faults", function () {
         const nowhere = `http://127.0.0.1:${port}`;
         const leftBehind = {
             pid: process.pid,
+            url: nowhere,
             websiteUrl: nowhere,
             apiUrl: nowhere,
             helloWorldApi: `${nowhere}/hello`,

@@ -28,7 +28,7 @@ describe("npm start: the local lab", function () {
 
     it("serves the site and API, takes lab commands from a second terminal, keeps data across restarts, stops cleanly", async () => {
         const dir = labDir();
-        const lab = spawnLab(["--port", "0", "--lab-dir", dir]);
+        const lab = spawnLab(["--port", "0", "--lab-dir", dir, "--labs", "directory,hello"]);
         const url = await lab.ready;
         const port = Number(new URL(url).port);
         assert.match(lab.output(), /S3 endpoint\s+http:\/\/127\.0\.0\.1:\d+\s+bucket: directory-data/);
@@ -75,13 +75,13 @@ describe("npm start: the local lab", function () {
         assert.equal(after.code, 1);
         assert.match(after.output, /No local lab is running/);
 
-        const again = spawnLab(["--port", "0", "--lab-dir", dir]);
+        const again = spawnLab(["--port", "0", "--lab-dir", dir, "--labs", "directory,hello"]);
         const url2 = await again.ready;
         assert.equal(await total(url2), 1001, "files added and deleted survive a restart");
         again.child.kill("SIGTERM");
         assert.equal(await again.exited, 0);
 
-        const reset = spawnLab(["--port", "0", "--lab-dir", dir, "--reset"]);
+        const reset = spawnLab(["--port", "0", "--lab-dir", dir, "--reset", "--labs", "directory,hello"]);
         assert.equal(await total(await reset.ready), 1500, "--reset starts from the seed");
         reset.child.kill("SIGINT");
         await reset.exited;
@@ -108,7 +108,7 @@ describe("npm start: the local lab", function () {
         await new Promise((r) => blocker.once("listening", r));
         const port = (blocker.address() as net.AddressInfo).port;
         try {
-            const lab = spawnLab(["--port", String(port), "--lab-dir", labDir()]);
+            const lab = spawnLab(["--port", String(port), "--lab-dir", labDir(), "--labs", "directory,hello"]);
             assert.equal(await lab.exited, 1);
             assert.match(lab.output(), new RegExp(`Port ${port} is already in use.*--port`));
         } finally {

@@ -1,0 +1,256 @@
+/**
+ * The audio lab on this machine: s3rver's object-created events run the speech function's core, the local
+ * synthesizer (espeak-ng + lamejs) answers its Polly calls with real MP3s, the lab server serves audio/* publicly,
+ * and the page uploads a text and plays its MP3 in real headless Chromium.
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { StartSpeechSynthesisTaskCommand, SynthesizeSpeechCommand } from "@aws-sdk/client-polly";
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { chromium, type Browser } from "playwright-core";
+import { memoryLogger } from "../../functions/shared/log";
+import { TASK_CHAR_LIMIT } from "../../functions/speech/core";
+import { notificationRecords, s3EventKey } from "../../local/audio-lab";
+import { startLab, type RunningLab } from "../../local/lab-server";
+import { localS3Client } from "../../local/s3-server";
+import { createLocalPolly } from "../../local/polly";
+import { LOCAL_VOICES, chunkText, createSynthesizer, espeakVoiceFor } from "../../local/synthesizer";
+import { POLLY_VOICES } from "../../stacks/polly-voices";
+import { functionEntries } from "../../scripts/build-functions";
+import { bundle } from "../../stacks/bundle";
+import { mpegAudio } from "../helpers/mpeg";
+import { ROOT } from "../helpers/program";
+import { put } from "../helpers/s3";
+
+const CHROMIUM = "/usr/bin/chromium";
+
+/** Polls `check` until it returns a value (not undefined), backing off; fails naming `what` after `ms`. */
+async function waitFor<T>(what: string, check: () => Promise<T | undefined>, ms = 90_000): Promise<T> {
+    const deadline = Date.now() + ms;
+    let delay = 50;
+    for (;;) {
+        const value = await check();
+        if (value !== undefined) return value;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay = Math.min(delay * 2, 500);
+    }
+}
+
+describe("audio lab, locally", function () {
+    this.timeout(180_000);
+    let lab: RunningLab;
+    let labDir: string;
+    let client: S3Client;
+    const logs = memoryLogger();
+    const bucket = () => lab.audio!.lab.bucket;
+    const s3 = () => client;
+    const failures = (key: string) => logs.entries.filter((e) => e.event === "speech.failed" && e.key === key);
+
+    before(async () => {
+        labDir = fs.mkdtempSync(path.join(os.tmpdir(), "cloud-labs-audio-"));
+        lab = await startLab({ labDir, port: 0, labs: ["directory", "audio"], log: () => undefined, logger: logs });
+        client = localS3Client(lab.s3Endpoint);
+    });
+    after(async () => {
+        client?.destroy();
+        await lab?.close();
+        if (labDir) fs.rmSync(labDir, { recursive: true, force: true });
+    });
+
+    it("speaks the seed text in the background into a public audio/mpeg MP3; text/ and listing are not served", async () => {
+        assert.equal(lab.outputs.audioBucket, "audio-lab");
+        assert.equal(lab.outputs.audioUrlPattern, `${lab.url}/audio-lab/audio/<name>.mp3`);
+        assert.equal(lab.outputs.seedAudioUrl, `${lab.url}/audio-lab/audio/welcome.mp3`);
+        assert.equal(lab.outputs.serviceUrl, undefined, "the web-service lab was not asked for");
+
+        const res = await waitFor("the seed MP3", async () => {
+            const r = await fetch(lab.outputs.seedAudioUrl!);
+            return r.status === 200 ? r : (await r.arrayBuffer(), undefined);
+        });
+        assert.equal(res.headers.get("content-type"), "audio/mpeg");
+        const mp3 = new Uint8Array(await res.arrayBuffer());
+        const audio = mpegAudio(mp3);
+        assert.equal(audio.sampleRate, 22050);
+        assert.ok(audio.seconds > 4, `the welcome sentence plays ${audio.seconds} s`);
+
+        const part = await fetch(lab.outputs.seedAudioUrl, { headers: { range: "bytes=0-99" } });
+        assert.equal(part.status, 206, "ranges, which players use to seek");
+        assert.equal((await part.arrayBuffer()).byteLength, 100);
+
+        for (const p of ["/audio-lab/text/welcome.txt", "/audio-lab/", "/audio-lab", "/audio-lab?list-type=2", "/audio-lab/audio/", "/audio-lab/audio/..%2Ftext%2Fwelcome.txt"]) {
+            const denied = await fetch(lab.url + p);
+            assert.equal(denied.status, 403, p);
+            assert.match(await denied.text(), /<Code>AccessDenied<\/Code>/);
+        }
+        assert.equal((await fetch(`${lab.url}/audio-lab/audio/nothing.mp3`)).status, 404);
+        assert.equal((await fetch(`${lab.url}/audio-lab/audio/welcome.mp3`, { method: "PUT", body: "x" })).status, 405);
+    });
+
+    it("speaks odd key names, and drives the core only with what S3's notification would send", async () => {
+        const key = "text/odd name+plus%percent é.txt";
+        await put(s3(), bucket(), key, "Odd names are spoken too.");
+        await put(s3(), bucket(), "text/notes.md", "not a .txt: the notification filter skips it");
+        await put(s3(), bucket(), "other/hello.txt", "outside text/: skipped");
+        await lab.audio!.lab.idle();
+        const head = await s3().send(new HeadObjectCommand({ Bucket: bucket(), Key: "audio/odd name+plus%percent é.mp3" }));
+        assert.equal(head.ContentType, "audio/mpeg");
+        const served = await fetch(`${lab.url}/audio-lab/audio/${encodeURIComponent("odd name+plus%percent é.mp3")}`);
+        assert.equal(served.status, 200);
+        mpegAudio(new Uint8Array(await served.arrayBuffer()));
+        const keys = ((await s3().send(new ListObjectsV2Command({ Bucket: bucket(), Prefix: "audio/" }))).Contents ?? []).map((o) => o.Key);
+        assert.ok(!keys.some((k) => /notes|hello/.test(k ?? "")), `only text/**.txt is spoken: ${keys.join(", ")}`);
+        assert.equal(s3EventKey("text/a b+c%d é.txt"), "text/a+b%2Bc%25d+%C3%A9.txt");
+    });
+
+    it("logs bad inputs with key and reason, writes no MP3 and never overwrites a good one", async () => {
+        await put(s3(), bucket(), "text/keep.txt", "This one is good.");
+        await lab.audio!.lab.idle();
+        const before = await s3().send(new GetObjectCommand({ Bucket: bucket(), Key: "audio/keep.mp3" }));
+        const good = Buffer.from(await before.Body!.transformToByteArray());
+
+        await put(s3(), bucket(), "text/keep.txt", "   \n");
+        await put(s3(), bucket(), "text/latin1.txt", Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]));
+        await put(s3(), bucket(), "text/huge.txt", "a".repeat(TASK_CHAR_LIMIT + 1));
+        await lab.audio!.lab.idle();
+
+        assert.match(String(failures("text/keep.txt")[0]?.reason), /is empty/);
+        assert.match(String(failures("text/latin1.txt")[0]?.reason), /is not UTF-8/);
+        assert.match(String(failures("text/huge.txt")[0]?.reason), /100,001 characters, over Polly's 100,000-character limit/);
+        const after = await s3().send(new GetObjectCommand({ Bucket: bucket(), Key: "audio/keep.mp3" }));
+        assert.deepEqual(Buffer.from(await after.Body!.transformToByteArray()), good, "the good MP3 is kept");
+        const keys = ((await s3().send(new ListObjectsV2Command({ Bucket: bucket(), Prefix: "audio/" }))).Contents ?? []).map((o) => o.Key ?? "");
+        assert.ok(!keys.some((k) => /latin1|huge/.test(k)), `no MP3 for a bad input: ${keys.join(", ")}`);
+    });
+
+    it("takes the task path for a text over 3,000 characters: the MP3 appears later as audio/<name>.<task id>.mp3", async () => {
+        // Long in characters, short to speak (espeak-ng skips the spaces), so the test stays quick.
+        const text = `This text is long. ${" ".repeat(3000)} It took the task path.`;
+        await put(s3(), bucket(), "text/long.txt", text);
+        await lab.audio!.lab.idle();
+        const started = logs.entries.find((e) => e.event === "speech.task_started" && e.key === "text/long.txt");
+        assert.ok(started, "the core started a task");
+        const done = logs.entries.find((e) => e.event === "polly.task_completed" && e.taskId === started.taskId);
+        assert.ok(done, "the local Polly finished the task");
+        assert.match(String(done.key), new RegExp(`^audio/long\\.${started.taskId}\\.mp3$`));
+        const res = await fetch(`${lab.url}/audio-lab/${done.key}`);
+        assert.equal(res.status, 200);
+        assert.ok(mpegAudio(new Uint8Array(await res.arrayBuffer())).seconds > 1);
+        assert.equal((await fetch(`${lab.url}/audio-lab/audio/long.mp3`)).status, 404, "no synchronous MP3");
+    });
+
+    it("the page uploads a text and plays its MP3 in Chromium; the directory page links it", async function () {
+        if (!fs.existsSync(CHROMIUM)) {
+            if (process.env.SKIP_BROWSER === "1") return this.skip();
+            throw new Error(`${CHROMIUM} is missing: install it with 'apt-get install chromium'`);
+        }
+        let browser: Browser | undefined;
+        try {
+            browser = await chromium.launch({
+                executablePath: CHROMIUM,
+                args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required"],
+            });
+            const page = await browser.newPage();
+            await page.goto(`${lab.url}/`);
+            const link = page.locator("#audio-link");
+            await link.waitFor({ state: "visible" });
+            await link.click();
+            await page.waitForURL(`${lab.url}/audio.html`);
+
+            await page.fill("#name", "from-the-page");
+            await page.fill("#text", "A sentence typed on the page, spoken on this machine.");
+            await page.click("#submit");
+            await page.waitForFunction(() => /Uploaded text\/from-the-page\.txt/.test(document.querySelector("#status")?.textContent ?? ""));
+            const player = page.locator('li[data-key="audio/from-the-page.mp3"] audio');
+            await player.waitFor({ state: "attached", timeout: 90_000 });
+            const duration = await player.evaluate(
+                (audio: HTMLAudioElement) =>
+                    new Promise<number>((resolve, reject) => {
+                        if (audio.readyState >= 1) return resolve(audio.duration);
+                        audio.addEventListener("loadedmetadata", () => resolve(audio.duration));
+                        audio.addEventListener("error", () => reject(new Error(`the audio element failed: ${audio.error?.code} ${audio.error?.message}`)));
+                        audio.load();
+                    }),
+            );
+            assert.ok(duration > 0.5, `the audio element loads ${duration} s`);
+            assert.ok(await page.locator('li[data-key="audio/welcome.mp3"] audio').count(), "the seed MP3 is listed too");
+
+            const refused = await page.evaluate(async () => (await fetch("local/audio/texts", { method: "POST", body: JSON.stringify({ name: "../x", text: "t" }) })).status);
+            assert.equal(refused, 400, "a bad name is refused");
+        } finally {
+            await browser?.close();
+        }
+    });
+});
+
+describe("audio lab pieces", () => {
+    it("loads espeak-ng (GPL) and lamejs (LGPL) only from the local synthesizer, never into a Lambda bundle", () => {
+        const loads = /(?:require(?:\.resolve)?\(|from\s|import\()\s*["'](?:espeak-ng|@breezystack\/lamejs)["']/;
+        const files = ["functions", "stacks", "local", "scripts"].flatMap((dir) =>
+            fs.readdirSync(path.join(ROOT, dir), { recursive: true }).map((f) => path.join(dir, String(f))).filter((f) => /\.[jt]s$/.test(f)),
+        );
+        const loaders = files.filter((f) => loads.test(fs.readFileSync(path.join(ROOT, f), "utf8")));
+        assert.deepEqual(loaders, [path.join("local", "synthesizer.ts")]);
+        for (const entry of functionEntries()) {
+            const code = bundle(entry).code;
+            assert.doesNotMatch(code, /espeak|lamejs|Mp3Encoder/i, entry);
+        }
+    });
+
+    it("refuses what Polly refuses, with Polly's errors: unknown voice, engine the voice lacks, text over the limit", async () => {
+        const synthesizer = createSynthesizer();
+        const polly = createLocalPolly({ synthesizer, s3: new S3Client({ region: "us-east-1" }) });
+        const speak = (VoiceId: string, Engine: string, Text = "Hello.") =>
+            polly.client.send(new SynthesizeSpeechCommand({ Text, OutputFormat: "mp3", VoiceId: VoiceId as never, Engine: Engine as never })).then(
+                () => "accepted",
+                (error: Error) => `${error.name}: ${error.message}`,
+            );
+        try {
+            assert.match(await speak("Nobody", "standard"), /^ValidationException: VoiceId Nobody is not one of /);
+            assert.equal(await speak("Celine", "neural"), "EngineNotSupportedException: Celine does not support the neural engine");
+            assert.match(await speak("Joanna", "standard", "a".repeat(3001)), /^TextLengthExceededException/);
+            const task = await polly.client
+                .send(new StartSpeechSynthesisTaskCommand({ Text: "a".repeat(100_001), OutputFormat: "mp3", VoiceId: "Joanna", OutputS3BucketName: "b" }))
+                .catch((error: Error) => error.name);
+            assert.equal(task, "TextLengthExceededException");
+        } finally {
+            polly.client.destroy();
+            await synthesizer.close();
+        }
+    });
+
+    it("maps every Polly voice the stacks accept to an espeak-ng voice of its language", () => {
+        assert.deepEqual(Object.keys(LOCAL_VOICES).sort(), Object.keys(POLLY_VOICES).sort());
+        assert.equal(espeakVoiceFor("Joanna"), "en-us+f3");
+        assert.equal(espeakVoiceFor("Matthew"), "en-us+m3");
+        assert.equal(espeakVoiceFor("Brian"), "en-gb+m3");
+        assert.equal(espeakVoiceFor("Lea"), "fr-fr+f3");
+        assert.equal(espeakVoiceFor("Takumi"), "ja+m3");
+        assert.equal(espeakVoiceFor("toString"), undefined);
+    });
+
+    it("splits long texts at sentence ends into pieces espeak-ng's fixed heap can hold", () => {
+        const text = Array.from({ length: 100 }, (_, i) => `Sentence number ${i} is here.`).join(" ");
+        const chunks = chunkText(text, 200);
+        assert.ok(chunks.every((c) => c.length <= 200 && c.endsWith(".")), chunks.join("|"));
+        assert.equal(chunks.join(" "), text);
+        assert.deepEqual(chunkText("x".repeat(450), 200).map((c) => c.length), [200, 200, 50]);
+    });
+
+    it("passes on only what S3's notification filter would, with S3-encoded keys", () => {
+        const record = (eventName: string, bucketName: string, key: string) => ({ eventName, s3: { bucket: { name: bucketName }, object: { key } } });
+        const event = {
+            Records: [
+                record("ObjectCreated:Put", "audio-lab", "text/a b.txt"),
+                record("ObjectRemoved:Delete", "audio-lab", "text/gone.txt"),
+                record("ObjectCreated:Put", "directory-data", "text/other.txt"),
+                record("ObjectCreated:Put", "audio-lab", "audio/x.txt"),
+                record("ObjectCreated:Put", "audio-lab", "text/upper.TXT"),
+            ],
+        } as never;
+        assert.deepEqual(notificationRecords(event, "audio-lab").map((r) => r.s3.object.key), ["text/a+b.txt"]);
+    });
+});
+
