@@ -118,7 +118,8 @@ export function closedAncestor(dir: string): string | undefined {
     }
 }
 
-async function freePort(): Promise<number> {
+/** A port nothing listens on now, from the OS. */
+export async function freePort(): Promise<number> {
     const server = net.createServer().listen(0, "127.0.0.1");
     await new Promise((resolve) => server.once("listening", resolve));
     const port = (server.address() as net.AddressInfo).port;

@@ -5,6 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import type { LabOutputs as VerifiedOutputs } from "../tools/verify/outputs";
 
 export const DEFAULT_LAB_DIR = path.resolve(__dirname, "..", ".labs");
 
@@ -19,24 +20,7 @@ export interface LabState extends LabOutputs {
 }
 
 /** The stack outputs of the labs that run; a lab that does not run has none of its outputs. */
-export interface LabOutputs {
-    /** The website's URL (stack output `websiteUrl`). */
-    websiteUrl?: string;
-    /** The API's base URL (stack output `apiUrl`). */
-    apiUrl?: string;
-    /** The data bucket's name (stack output `dataBucket`). */
-    dataBucket?: string;
-    /** The `/hello` endpoint (stack output `helloWorldApi`). */
-    helloWorldApi?: string;
-    /** The audio lab's bucket (stack output `audioBucket`). */
-    audioBucket?: string;
-    /** An MP3's public URL with a `<name>` placeholder (stack output `audioUrlPattern`). */
-    audioUrlPattern?: string;
-    /** The first seed text's MP3 (stack output `seedAudioUrl`). */
-    seedAudioUrl?: string;
-    /** The web-service lab's page (stack output `serviceUrl`). */
-    serviceUrl?: string;
-}
+export type LabOutputs = Omit<VerifiedOutputs, "s3Endpoint">;
 
 /** The state file of the lab in `labDir`. */
 export const labStateFile = (labDir: string): string => path.join(labDir, "outputs.json");

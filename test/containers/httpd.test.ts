@@ -3,38 +3,13 @@
  * health.conf the image includes; and, where a Docker engine runs, the image itself.
  */
 import * as assert from "node:assert/strict";
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
-import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { ROOT } from "../helpers/program";
+import { DEFAULT_APACHE, freePort, HTTPD_CONTEXT, startHttpd } from "../../local/httpd";
 
-const APACHE = "/usr/sbin/apache2";
-const MODULES = "/usr/lib/apache2/modules";
-const CONTEXT = path.join(ROOT, "containers", "httpd");
-
-async function freePort(): Promise<number> {
-    const server = net.createServer().listen(0, "127.0.0.1");
-    await new Promise((r) => server.once("listening", r));
-    const port = (server.address() as net.AddressInfo).port;
-    await new Promise((r) => server.close(r));
-    return port;
-}
-
-async function waitForHttp(url: string, child: ChildProcess, log: () => string): Promise<void> {
-    for (let i = 0; i < 100; i++) {
-        if (child.exitCode !== null) throw new Error(`httpd exited with ${child.exitCode}:\n${log()}`);
-        try {
-            await fetch(url);
-            return;
-        } catch {
-            await new Promise((r) => setTimeout(r, 100));
-        }
-    }
-    throw new Error(`httpd did not answer at ${url}:\n${log()}`);
-}
+const CONTEXT = HTTPD_CONTEXT;
 
 async function checkSite(base: string): Promise<void> {
     const page = await fetch(`${base}/`);
@@ -56,48 +31,17 @@ describe("httpd container content", function () {
     this.timeout(60_000);
 
     it("a real Apache httpd 2.4 serves the sample page and /health with the right content types", async function () {
-        if (!fs.existsSync(APACHE)) {
-            throw new Error(`${APACHE} is missing: install Debian's apache2 ('apt-get install apache2'); .ci/run does`);
+        if (!fs.existsSync(DEFAULT_APACHE)) {
+            throw new Error(`${DEFAULT_APACHE} is missing: install Debian's apache2 ('apt-get install apache2'); .ci/run does`);
         }
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cloud-labs-httpd-"));
-        const port = await freePort();
-        const runAsRoot = process.getuid?.() === 0;
-        fs.writeFileSync(
-            path.join(dir, "httpd.conf"),
-            [
-                `ServerRoot "${dir}"`,
-                `Listen 127.0.0.1:${port}`,
-                `ServerName localhost`,
-                `PidFile "${dir}/httpd.pid"`,
-                `LoadModule mpm_event_module ${MODULES}/mod_mpm_event.so`,
-                `LoadModule authz_core_module ${MODULES}/mod_authz_core.so`,
-                `LoadModule mime_module ${MODULES}/mod_mime.so`,
-                `LoadModule dir_module ${MODULES}/mod_dir.so`,
-                ...(runAsRoot ? ["User www-data", "Group www-data"] : []),
-                `TypesConfig /etc/mime.types`,
-                `DocumentRoot "${CONTEXT}/htdocs"`,
-                `<Directory "${CONTEXT}/htdocs">`,
-                `    Require all granted`,
-                `</Directory>`,
-                `DirectoryIndex index.html`,
-                `ErrorLog "${dir}/error.log"`,
-                `Include "${CONTEXT}/health.conf"`,
-            ].join("\n"),
-        );
-        const child = spawn(APACHE, ["-f", path.join(dir, "httpd.conf"), "-DFOREGROUND"], { stdio: ["ignore", "pipe", "pipe"] });
-        let out = "";
-        child.stdout.on("data", (d) => (out += d));
-        child.stderr.on("data", (d) => (out += d));
-        const log = () => out + (fs.existsSync(path.join(dir, "error.log")) ? fs.readFileSync(path.join(dir, "error.log"), "utf8") : "");
+        // The same httpd the local lab runs: content staged where httpd's user can read it, wherever the checkout is.
+        const httpd = await startHttpd({ port: 0 });
         try {
-            await waitForHttp(`http://127.0.0.1:${port}/`, child, log);
-            const version = await fetch(`http://127.0.0.1:${port}/`);
+            const version = await fetch(`${httpd.url}/`);
             assert.match(version.headers.get("server") ?? "", /Apache\/2\.4/);
-            await checkSite(`http://127.0.0.1:${port}`);
+            await checkSite(httpd.url);
         } finally {
-            child.kill("SIGTERM");
-            await new Promise((r) => (child.exitCode !== null ? r(null) : child.once("exit", r)));
-            fs.rmSync(dir, { recursive: true, force: true });
+            await httpd.close();
         }
     });
 

@@ -11,11 +11,16 @@ export interface LabProcess {
     exited: Promise<number | null>;
 }
 
+/** The flags with `--web-port 0` added when they name none: tests never depend on httpd's fixed default port. */
+function withFreeWebPort(args: string[]): string[] {
+    return args.some((a) => a === "--web-port" || a.startsWith("--web-port=")) ? args : [...args, "--web-port", "0"];
+}
+
 /** Runs `npm start`'s command line (local/start.ts) as a child process, with the given flags. */
 export function spawnLab(args: string[], env: Record<string, string> = {}): LabProcess {
     const child = spawn(
         process.execPath,
-        ["--openssl-legacy-provider", "-r", "ts-node/register/transpile-only", path.join(ROOT, "local", "start.ts"), ...args],
+        ["--openssl-legacy-provider", "-r", "ts-node/register/transpile-only", path.join(ROOT, "local", "start.ts"), ...withFreeWebPort(args)],
         { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
     );
     return watchLab(child);
@@ -64,7 +69,7 @@ export function runLabCli(
 
 /** Runs the real `npm start -- ...` from the project root (npm, then sh, then node), to test what killing npm does. */
 export function spawnNpmStart(args: string[]): LabProcess {
-    const child = spawn("npm", ["start", "--silent", "--", ...args], { cwd: ROOT, env: { ...process.env, INIT_CWD: "" }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("npm", ["start", "--silent", "--", ...withFreeWebPort(args)], { cwd: ROOT, env: { ...process.env, INIT_CWD: "" }, stdio: ["ignore", "pipe", "pipe"] });
     return watchLab(child);
 }
 

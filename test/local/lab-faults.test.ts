@@ -38,8 +38,10 @@ describe("the local lab under bad input and faults", function () {
         dirs.push(d);
         return d;
     };
+    // The faults here are the directory lab's and the lab folder's: the audio and web-service labs stay off.
+    const directoryLabs = (args: string[]) => (args.includes("--labs") ? args : [...args, "--labs", "directory,hello"]);
     const start = (args: string[]) => {
-        const lab = spawnLab(args);
+        const lab = spawnLab(directoryLabs(args));
         labs.push(lab);
         return lab;
     };
@@ -211,7 +213,7 @@ describe("the local lab under bad input and faults", function () {
     for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
         it(`4: killing npm start with ${signal} stops the lab, frees its ports and the folder`, async () => {
             const labDir = tmp();
-            const npm = spawnNpmStart(["--port", "0", "--lab-dir", labDir]);
+            const npm = spawnNpmStart(directoryLabs(["--port", "0", "--lab-dir", labDir]));
             labs.push(npm);
             const url = await npm.ready;
             const state = readLabState(labDir)!;

@@ -8,6 +8,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { runLabCli, spawnLab } from "../helpers/lab-process";
+import { verifyMain } from "../../tools/verify/cli";
 
 const APACHE = "/usr/sbin/apache2";
 
@@ -49,7 +50,7 @@ describe("npm start: every lab", function () {
         assert.match(out, /API\s+http:\/\/127\.0\.0\.1:\d+\/hello/);
         assert.match(out, new RegExp(`Page\\s+${url}/audio\\.html`));
         assert.match(out, new RegExp(`MP3 URLs\\s+${url}/audio-lab/audio/<name>\\.mp3`));
-        assert.match(out, /npm run lab -- put my-text\.txt text\/my-text\.txt --bucket audio-lab/);
+        assert.match(out, /npm run lab -- --lab-dir \S+ put my-text\.txt text\/my-text\.txt --bucket audio-lab/);
         const service = /Service\s+(http:\/\/127\.0\.0\.1:(\d+))\//.exec(out);
         assert.ok(service, out);
         const pid = Number(/Apache httpd, pid (\d+)/.exec(out)?.[1]);
@@ -66,6 +67,19 @@ describe("npm start: every lab", function () {
         assert.equal(state.serviceUrl, service[1]);
         assert.equal(state.audioBucket, "audio-lab");
         assert.equal(state.audioUrlPattern, `${url}/audio-lab/audio/<name>.mp3`);
+
+        // The same checks as after a deploy pass on all four local labs (the seed MP3 is waited for).
+        const checks: string[] = [];
+        const verified = await verifyMain(["--local", "--lab-dir", dir, "--json"], {
+            stdout: (l) => checks.push(l),
+            stderr: (l) => checks.push(l),
+            env: process.env,
+            signal: new AbortController().signal,
+        });
+        assert.equal(verified, 0, checks.join("\n"));
+        const report = JSON.parse(checks.join("\n")) as { checks: { lab: string; ok: boolean }[]; failed: number };
+        assert.deepEqual([...new Set(report.checks.map((c) => c.lab))], ["directory", "hello", "audio", "webService"]);
+        assert.equal(report.failed, 0);
 
         const text = path.join(labDir(), "hi.txt");
         fs.writeFileSync(text, "Hi from the lab command.");

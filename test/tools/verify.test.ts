@@ -145,7 +145,7 @@ describe("npm run verify against the local lab", function () {
 
     before(async () => {
         labDir = dir();
-        lab = spawnLab(["--port", "0", "--lab-dir", labDir]);
+        lab = spawnLab(["--port", "0", "--lab-dir", labDir, "--labs", "directory,hello"]); // all four: test/local/labs.test.ts
         await lab.ready;
         outputs = JSON.parse(fs.readFileSync(path.join(labDir, "outputs.json"), "utf8"));
         s3 = localS3Client(outputs.s3Endpoint!);
@@ -162,7 +162,7 @@ describe("npm run verify against the local lab", function () {
     });
 
     it("the running lab keeps one state file, outputs.json, with the stack output names (removed on exit: lab.test.ts)", () => {
-        assert.deepEqual(Object.keys(outputs).sort(), ["apiUrl", "dataBucket", "helloWorldApi", "pid", "s3Endpoint", "websiteUrl"]);
+        assert.deepEqual(Object.keys(outputs).sort(), ["apiUrl", "dataBucket", "helloWorldApi", "pid", "s3Endpoint", "url", "websiteUrl"]);
         assert.equal(outputs.pid, lab.child.pid);
         assert.equal(outputs.helloWorldApi, `${outputs.apiUrl}/hello`);
         assert.equal(outputs.dataBucket, "directory-data");

@@ -19,7 +19,13 @@ export async function checkAudio(out: AudioOutputs, ctx: VerifyContext, results:
 
     if (out.seedAudioUrl) {
         const url = out.seedAudioUrl;
-        await run("seed MP3 public", "anyone (an Alexa skill) can play the spoken seed text", async () => publicMp3(ctx, url));
+        await run("seed MP3 public", "anyone (an Alexa skill) can play the spoken seed text", async () => {
+            // The seed text is spoken after it is uploaded (by the Lambda on AWS, in the background locally): a
+            // fresh lab may not have its MP3 yet, so a 404 is waited out like the lab step's upload.
+            const waited = await waitWhile404(ctx, url);
+            const detail = await publicMp3(ctx, url);
+            return waited > 0 ? `${detail}, after waiting ${waited} ms for it to be spoken` : detail;
+        });
     }
 
     if (ctx.publicUrlOf) {
@@ -34,6 +40,19 @@ export async function checkAudio(out: AudioOutputs, ctx: VerifyContext, results:
     }
 
     if (labSteps) await speakStep(out, ctx, results);
+}
+
+/** Polls `url` while it answers 404, up to the audio wait; returns how long it waited. */
+async function waitWhile404(ctx: VerifyContext, url: string): Promise<number> {
+    const started = performance.now();
+    while ((await request(ctx, url)).status === 404 && performance.now() - started < ctx.audioWaitMs) {
+        try {
+            await sleep(ctx.pollMs, undefined, { signal: ctx.signal });
+        } catch {
+            throw new Interrupted();
+        }
+    }
+    return Math.round(performance.now() - started);
 }
 
 /** Checks an MP3 URL answers 200 as audio/mpeg; a 403 names the usual cause. */

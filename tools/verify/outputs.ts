@@ -3,15 +3,23 @@
  * checked before anything runs: a missing or malformed value is an OutputsError naming the source and the key.
  */
 
-/** The outputs verify uses, by the names index.ts exports them under. */
+/** The outputs verify uses, by the names index.ts exports them under (the local lab writes the same names). */
 export interface LabOutputs {
+    /** The website's URL (directory). */
     websiteUrl?: string;
+    /** The API's base URL (directory). */
     apiUrl?: string;
+    /** The data bucket's name (directory). */
     dataBucket?: string;
+    /** The `/hello` endpoint (hello). */
     helloWorldApi?: string;
+    /** The audio lab's bucket. */
     audioBucket?: string;
+    /** An MP3's public URL with a `<name>` placeholder (audio). */
     audioUrlPattern?: string;
+    /** The first seed text's MP3 (audio). */
     seedAudioUrl?: string;
+    /** The web-service lab's page. */
     serviceUrl?: string;
     /** Set by the local lab only: its S3 endpoint. Its presence means "local": no AWS-only checks. */
     s3Endpoint?: string;
