@@ -3,7 +3,7 @@
  */
 import * as crypto from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { S3Client } from "@aws-sdk/client-s3";
+import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 // The local lab and the tests run on Node 20, which this SDK version supports; its notice about future versions
 // needing Node 22 (the Lambda runtime already is) would only add noise to every run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -12,9 +12,18 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const S3rver = require("s3rver") as new (options: Record<string, unknown>) => {
     run(): Promise<AddressInfo>;
+    /** Called by run() as listen(port, address, otherOptions); resolves to the listening server. */
+    listen(...args: unknown[]): Promise<import("node:http").Server>;
+    /** Set by run(). */
+    httpServer: import("node:http").Server;
     close(): Promise<void>;
     reset(): void;
 };
+
+/** Connections the emulator's socket queues before accepting them (Linux caps it at net.core.somaxconn). */
+export const LISTEN_BACKLOG = 2048;
+/** How long the emulator keeps an idle connection open for the next request (Node's default is 5 s). */
+export const KEEP_ALIVE_TIMEOUT_MS = 60_000;
 
 export interface LocalS3 {
     /** `http://127.0.0.1:<port>` */
@@ -58,7 +67,14 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
         directory: options.directory,
         configureBuckets: (options.buckets ?? []).map((name) => ({ name })),
     });
+    // A directory GET wave opens up to 1,000 connections at once and keeps this single-threaded emulator busy
+    // for many seconds. With Node's defaults, connections past the listen backlog (511) and requests sent on a
+    // reused connection that the busy server had not read within its 5 s keep-alive timeout came back as
+    // ECONNRESET. S3 is never that busy for one client; give the emulator the same headroom.
+    const listen = server.listen.bind(server);
+    server.listen = (port: number, host: string) => listen({ port, host, backlog: LISTEN_BACKLOG });
     const address = await server.run();
+    server.httpServer.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
     const endpoint = `http://127.0.0.1:${address.port}`;
     const client = localS3Client(endpoint);
     return {
@@ -72,12 +88,17 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     };
 }
 
-/** An S3 client for a local endpoint: path-style addressing and s3rver's fixed credentials. */
-export function localS3Client(endpoint: string): S3Client {
-    return new S3Client({
+/** S3 client settings for a local endpoint: path-style addressing and s3rver's fixed credentials. */
+export function localS3Config(endpoint: string): S3ClientConfig {
+    return {
         endpoint,
         region: "us-east-1",
         forcePathStyle: true,
         credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-    });
+    };
+}
+
+/** An S3 client for a local endpoint (see `localS3Config`). */
+export function localS3Client(endpoint: string): S3Client {
+    return new S3Client(localS3Config(endpoint));
 }
