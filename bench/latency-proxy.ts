@@ -4,6 +4,7 @@
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import { KEEP_ALIVE_TIMEOUT_MS, LISTEN_BACKLOG } from "../local/s3-server";
 
 export interface LatencyProxy {
     endpoint: string;
@@ -37,7 +38,10 @@ export async function startLatencyProxy(target: string, delayMs: number): Promis
             req.pipe(forward);
         }, delayMs);
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    // The directory's GET waves open up to 1,000 connections at once: queue them all, and keep idle ones open
+    // while the busy emulator behind works through a wave (see local/s3-server.ts).
+    server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+    await new Promise<void>((resolve) => server.listen({ port: 0, host: "127.0.0.1", backlog: LISTEN_BACKLOG }, resolve));
     return {
         endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
         counts,

@@ -1,28 +1,33 @@
 /**
- * `npm run bench [-- --delay 20 --runs 3 --readme]`: measures, in one run, ratios against baselines measured in
- * the same run. Not part of `npm test`.
+ * `npm run bench [-- --delay 20 --runs 5 --readme --docs]`: measures, in one run, ratios against references
+ * measured in the same run. Not part of `npm test`.
  *
- * 1. The directory handler against the lab's reference solution, both against s3rver behind a latency proxy.
+ * 1. The directory handler against the floor (bench/floor.ts: one GET wave per listing page) and the lab's
+ *    reference solution, all against s3rver behind a latency proxy; and the deployed bundle's peak RSS.
  * 2. Each function's bundle: size, and the time to load it in a fresh Node process vs. unbundled from node_modules.
  * 3. The whole program under mocks, per stack: time and resource count.
  * 4. `npm start` with every lab: start to ready.
  *
- * Writes bench/results.json and bench/results.md; with --readme also the README's Performance section.
+ * Writes bench/results.json and bench/results.md; with --readme also the README's Performance table, with --docs
+ * the whole docs/performance.md (rendered by bench/report.ts).
  */
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { buildSync } from "esbuild";
 import { createHandler, mapLimit } from "../functions/directory/core";
+import { directoryS3Client } from "../functions/directory/s3-client";
 import { memoryLogger } from "../functions/shared/log";
-import { localS3Client } from "../local/s3-server";
+import { localS3Client, localS3Config } from "../local/s3-server";
 import { functionEntries } from "../scripts/build-functions";
 import { generateUser } from "../scripts/generate-users";
 import { ROOT, runProgram, shippedStacks } from "../scripts/mock-program";
 import { bundle } from "../stacks/bundle";
 import { getEvent } from "../test/helpers/events";
+import { createFloor } from "./floor";
+import { markdown, performancePage, readmeSummary, WARM_SAMPLES_FACTOR } from "./report";
 import { labStartBench } from "./lab-start";
 import { createReferenceHandler } from "./reference-solution";
 
@@ -30,18 +35,21 @@ interface Options {
     delayMs: number;
     runs: number;
     readme: boolean;
+    /** Write docs/performance.md, the whole page. */
+    docs: boolean;
     /** Re-render the tables from bench/results.json without measuring. */
     reportOnly: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
-    const options: Options = { delayMs: 20, runs: 3, readme: false, reportOnly: false };
+    const options: Options = { delayMs: 20, runs: 5, readme: false, docs: false, reportOnly: false };
     for (let i = 0; i < argv.length; i++) {
         if (argv[i] === "--report-only") options.reportOnly = true;
         else if (argv[i] === "--delay") options.delayMs = Number(argv[++i]);
         else if (argv[i] === "--runs") options.runs = Number(argv[++i]);
         else if (argv[i] === "--readme") options.readme = true;
-        else throw new Error(`unknown option ${argv[i]} (use --delay MS, --runs N, --readme, --report-only)`);
+        else if (argv[i] === "--docs") options.docs = true;
+        else throw new Error(`unknown option ${argv[i]} (use --delay MS, --runs N, --readme, --docs, --report-only)`);
     }
     if (!(options.delayMs >= 0) || !(options.runs >= 1)) throw new Error("--delay must be >= 0 and --runs >= 1");
     return options;
@@ -69,14 +77,24 @@ interface Measure {
 
 interface DirectoryCase {
     name: string;
+    /** The simulated S3 round trip this case ran with. */
+    delayMs: number;
     files: number;
     records: number;
     baseline: Measure;
+    /** The floor (bench/floor.ts): list, then one parallel GET wave per listing page, merge. */
+    floorCold: Measure;
     cold: Measure;
+    floorWarm: Measure;
     warm: Measure;
     warmAfterChange: Measure;
+    /** Ours ÷ floor, cold and warm (1 = the floor; lower is better). */
+    coldVsFloor: number;
+    warmVsFloor: number;
     coldSpeedup: number;
     warmSpeedup: number;
+    /** The most memory the deployed bundle's process held (max RSS) over a cold invocation, as in Lambda. */
+    peakRssMb: number;
     rawBytes: number;
     gzipBytes: number;
 }
@@ -105,63 +123,126 @@ async function startServerProcess(dir: string, delayMs: number) {
     };
 }
 
+type Call = () => Promise<{ body?: string }>;
+
+
+/**
+ * The deployed bundle of the directory function in a fresh Node process, as Lambda runs it, against `endpoint`:
+ * one cold invocation; returns the process's peak RSS in MB.
+ */
+function handlerProcessPeakRss(endpoint: string, records: number): number {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cloud-labs-bench-fn-"));
+    try {
+        const file = path.join(dir, "index.js");
+        fs.writeFileSync(file, bundle("functions/directory/index.ts").code);
+        const script = `require(${JSON.stringify(file)}).handler({ rawPath: "/users", headers: {} }).then((r) => {
+            console.log(JSON.stringify({ status: r.statusCode, total: JSON.parse(r.body).total, maxRssKb: process.resourceUsage().maxRSS }));
+        });`;
+        const env = { PATH: process.env.PATH, DATA_BUCKET: "data", AWS_ENDPOINT_URL_S3: endpoint, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
+        const result = spawnSync(process.execPath, ["-e", script], { env, cwd: dir, encoding: "utf8", timeout: 300_000 });
+        const out = JSON.parse(result.stdout || "{}") as { status?: number; total?: number; maxRssKb?: number };
+        if (out.status !== 200 || out.total !== records) throw new Error(`the bundled handler answered ${result.stdout} ${result.stderr}`);
+        return out.maxRssKb! / 1024;
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
 async function directoryCase(name: string, files: { key: string; body: string }[], o: Options): Promise<DirectoryCase> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cloud-labs-bench-"));
     const server = await startServerProcess(dir, o.delayMs);
     const direct = localS3Client(server.s3);
-    const client = localS3Client(server.proxy);
-    const proxy = { reset: () => server.counts(true), counts: { list: 0, get: 0 } };
+    // Every client is built as the function builds its own (keep-alive pool sized to a GET wave), so the floor
+    // and the handler differ only in what they do with it.
+    const newClient = () => directoryS3Client(localS3Config(server.proxy));
+    const clients: S3Client[] = [];
+    const client = (c = newClient()) => (clients.push(c), c);
+    /** Cold calls' clients, closed before the next call so their sockets do not pile up. */
+    const retire: S3Client[] = [];
+    const coldClient = () => (retire.push(newClient()), retire[retire.length - 1]);
     try {
         await mapLimit(files, 32, (f) => direct.send(new PutObjectCommand({ Bucket: "data", Key: f.key, Body: f.body })).then(() => undefined));
         const logger = memoryLogger();
-        const newHandler = () => createHandler({ s3: client, bucket: "data", logger });
-        const measure = async (call: () => Promise<unknown>, prepare: () => Promise<void> = async () => undefined): Promise<Measure> => {
-            const times: number[] = [];
-            let records = 0;
-            for (let i = 0; i < o.runs; i++) {
-                await prepare();
-                await proxy.reset();
-                const [ms, result] = await timed(call);
-                times.push(ms);
-                proxy.counts = await server.counts();
-                const body = JSON.parse((result as { body: string }).body);
-                records = Array.isArray(body) ? body.length : body.total;
-            }
-            return { medianMs: median(times), lists: proxy.counts.list, gets: proxy.counts.get, records };
+        const once = async (call: Call) => {
+            await server.counts(true);
+            const [ms, result] = await timed(call);
+            const counts = await server.counts();
+            const body = JSON.parse(result.body ?? "null");
+            return { ms, counts, records: Array.isArray(body) ? body.length : body.total };
         };
+        /**
+         * Times each of `calls` `runs` times, interleaved and in turns (one run of each, then again with the order
+         * rotated), so the load of this shared machine falls on all of them alike; `make` builds a fresh call
+         * (cold) or returns the same one (warm).
+         */
+        const measure = async (makes: (() => Call)[], prepare: () => Promise<void> = async () => undefined, runs = o.runs): Promise<Measure[]> => {
+            const samples = makes.map(() => ({ times: [] as number[], lists: 0, gets: 0, records: 0 }));
+            for (let i = 0; i < runs; i++) {
+                for (let j = 0; j < makes.length; j++) {
+                    const k = (i + j) % makes.length;
+                    for (const c of retire.splice(0)) c.destroy();
+                    const call = makes[k]();
+                    await prepare();
+                    const run = await once(call);
+                    Object.assign(samples[k], { lists: run.counts.list, gets: run.counts.get, records: run.records });
+                    samples[k].times.push(run.ms);
+                }
+            }
+            return samples.map((s) => ({ medianMs: median(s.times), lists: s.lists, gets: s.gets, records: s.records }));
+        };
+        const ours = (c: S3Client) => createHandler({ s3: c, bucket: "data", logger });
+        const event = getEvent("/users");
 
-        const reference = createReferenceHandler(client, "data");
-        const baseline = await measure(() => reference());
-        const cold = await measure(() => newHandler()(getEvent("/users")));
-        const warmHandler = newHandler();
-        await warmHandler(getEvent("/users"));
-        const warm = await measure(() => warmHandler(getEvent("/users")));
+        const reference = createReferenceHandler(client(), "data");
+        const [baseline] = await measure([() => reference]);
+        // Cold: a new client (so new connections, as in a new Lambda container) and an empty cache for every call.
+        const [cold, floorCold] = await measure([
+            () => {
+                const handler = ours(coldClient());
+                return () => handler(event);
+            },
+            () => createFloor(coldClient(), "data"),
+        ]);
+        // Warm: one call first, then the measured ones reuse the cache and the kept-alive connections.
+        const warmHandler = ours(client());
+        const warmFloor = createFloor(client(), "data");
+        await warmHandler(event);
+        await warmFloor();
+        const [warm, floorWarm] = await measure([() => () => warmHandler(event), () => warmFloor], undefined, WARM_SAMPLES_FACTOR * o.runs);
         let version = 0;
-        const warmAfterChange = await measure(
-            () => warmHandler(getEvent("/users")),
+        const [warmAfterChange] = await measure(
+            [() => () => warmHandler(event)],
             async () => {
                 const changed = JSON.parse(files[0].body) as Record<string, unknown>[];
                 changed[0] = { ...changed[0], title: `Changed ${++version}` };
                 await direct.send(new PutObjectCommand({ Bucket: "data", Key: files[0].key, Body: JSON.stringify(changed) }));
             },
         );
-        const raw = await warmHandler(getEvent("/users"));
+        const raw = await warmHandler(event);
         const zipped = await warmHandler(getEvent("/users", {}, { "accept-encoding": "gzip" }));
+        const records = files.reduce((n, f) => n + (JSON.parse(f.body) as unknown[]).length, 0);
+        const peakRssMb = Math.max(...Array.from({ length: Math.min(3, o.runs) }, () => handlerProcessPeakRss(server.proxy, records)));
         return {
             name,
+            delayMs: o.delayMs,
             files: files.length,
-            records: files.reduce((n, f) => n + (JSON.parse(f.body) as unknown[]).length, 0),
+            records,
             baseline,
+            floorCold,
             cold,
+            floorWarm,
             warm,
             warmAfterChange,
+            coldVsFloor: cold.medianMs / floorCold.medianMs,
+            warmVsFloor: warm.medianMs / floorWarm.medianMs,
             coldSpeedup: baseline.medianMs / cold.medianMs,
             warmSpeedup: baseline.medianMs / warm.medianMs,
+            peakRssMb,
             rawBytes: Buffer.byteLength(raw.body ?? ""),
             gzipBytes: zipped.isBase64Encoded ? Buffer.from(zipped.body ?? "", "base64").length : Buffer.byteLength(zipped.body ?? ""),
         };
     } finally {
-        client.destroy();
+        for (const c of [...clients, ...retire]) c.destroy();
         direct.destroy();
         await server.stop();
         fs.rmSync(dir, { recursive: true, force: true });
@@ -202,7 +283,7 @@ function loadTime(file: string | undefined, runs: number): number {
     return median(times);
 }
 
-function bundleBench(runs: number): BundleResult[] {
+export function bundleBench(runs: number): BundleResult[] {
     const out = path.join(ROOT, "dist", "bench");
     fs.rmSync(out, { recursive: true, force: true });
     // Unbundled: every source file compiled one to one, so imports resolve from node_modules as they would
@@ -255,61 +336,12 @@ async function programBench(runs: number): Promise<ProgramResult[]> {
     return results;
 }
 
-// ---------------------------------------------------------------- report
+// ---------------------------------------------------------------- run
 
-/** Load-time differences below this are within the noise of starting a process. */
-const NOISE_MS = 10;
-
-function markdown(results: Awaited<ReturnType<typeof runAll>>): string {
-    const m = results.machine;
-    const f1 = (n: number) => n.toFixed(1);
-    const lines = [
-        `Measured ${m.date} on ${m.cpus} × ${m.cpu}, ${m.memoryGb} GB, Node ${m.node}; S3 round trip simulated as ${results.options.delayMs} ms, median of ${results.options.runs} runs.`,
-        "",
-        "| case | baseline (reference solution) | ours, cold | ours, warm | warm after 1 file changed | cold speedup | S3 requests: baseline / cold / warm / changed | body raw → gzip |",
-        "|---|---|---|---|---|---|---|---|",
-        ...results.directory.map(
-            (c) =>
-                `| ${c.name} | ${f1(c.baseline.medianMs)} ms (${c.baseline.records} records) | ${f1(c.cold.medianMs)} ms | ${f1(c.warm.medianMs)} ms | ${f1(c.warmAfterChange.medianMs)} ms | ${c.coldSpeedup.toFixed(1)}× | ` +
-                `${c.baseline.lists}L+${c.baseline.gets}G / ${c.cold.lists}L+${c.cold.gets}G / ${c.warm.lists}L+${c.warm.gets}G / ${c.warmAfterChange.lists}L+${c.warmAfterChange.gets}G | ` +
-                `${(c.rawBytes / 1024).toFixed(0)} KB → ${(c.gzipBytes / 1024).toFixed(0)} KB (${((100 * c.gzipBytes) / c.rawBytes).toFixed(0)}%) |`,
-        ),
-        "",
-        "Cold speedup on 50 files × 100 by simulated round trip (the emulator serves one request at a time, so its own service time is a floor no client parallelism removes):",
-        "",
-        "| round trip | baseline | ours, cold | speedup |",
-        "|---|---|---|---|",
-        ...results.sweep.map((w) => `| ${w.delayMs} ms | ${f1(w.baselineMs)} ms | ${f1(w.coldMs)} ms | ${w.speedup.toFixed(1)}× |`),
-        "",
-        `Load times are a fresh \`node -e 'require(…)'\` less Node's own start (${f1(results.bundles[0]?.nodeStartMs ?? 0)} ms here), median of ${Math.max(9, results.options.runs * 3)}.`,
-        "",
-        "| function | bundle | load bundled | load unbundled from node_modules | unbundled ÷ bundled |",
-        "|---|---|---|---|---|",
-        ...results.bundles.map((b) => {
-            // Below a few ms the difference of two process start-ups is noise: say so instead of a ratio.
-            const noise = Math.min(b.bundledLoadMs, b.unbundledLoadMs) < NOISE_MS;
-            const ms = (v: number) => (v < NOISE_MS ? `< ${NOISE_MS} ms` : `${f1(v)} ms`);
-            return `| ${b.fn} | ${b.bundleKb.toFixed(0)} KB | ${ms(b.bundledLoadMs)} | ${ms(b.unbundledLoadMs)} | ${noise ? "within noise" : `${b.loadSpeedup.toFixed(2)}×`} |`;
-        }),
-        "",
-        "| stack | program under mocks | resources |",
-        "|---|---|---|",
-        ...results.program.map((p) => `| ${p.stack} | ${f1(p.medianMs)} ms | ${p.resources} |`),
-        "",
-        // Older results.json files (--report-only) have no start-up figures.
-        ...(results.labStart
-            ? [
-                  "| npm start | labs | start to ready (median) | slowest | the lab's own figure |",
-                  "|---|---|---|---|---|",
-                  `| every lab | ${results.labStart.labs} | ${f1(results.labStart.medianMs)} ms | ${f1(results.labStart.maxMs)} ms | ${f1(results.labStart.reportedMs)} ms |`,
-                  "",
-              ]
-            : []),
-        "Targets:",
-        ...results.targets.map((t) => `- ${t.pass ? "✅" : "❌"} ${t.target}: ${t.measured}`),
-    ];
-    return lines.join("\n");
-}
+/** Within this factor of the floor, the handler's own overhead is small enough (issue 14's targets). */
+const FLOOR_TARGET = 1.15;
+const FLOOR_TARGET_1500 = 1.3;
+const FUNCTION_MEMORY_MB = 256;
 
 async function runAll(o: Options) {
     const seed = ["users_1.json", "users_2.json", "users_3.json"].map((key) => ({ key, body: fs.readFileSync(path.join(ROOT, "data", key), "utf8") }));
@@ -319,12 +351,11 @@ async function runAll(o: Options) {
     directory.push(await directoryCase("50 files × 100", syntheticFiles(50, 100), o));
     console.error("directory handler: 1,500 files × 1 …");
     directory.push(await directoryCase("1,500 files × 1", syntheticFiles(1500, 1), o));
-    // How the cold speedup depends on the round trip: the emulator's own service time is the floor.
-    const sweep: { delayMs: number; baselineMs: number; coldMs: number; speedup: number }[] = [];
-    for (const delayMs of [0, o.delayMs, 100].filter((d, i, all) => all.indexOf(d) === i)) {
+    // The 50-file case by round trip: the emulator's own service time weighs most at 0 ms, the round trip at 100.
+    const sweep: DirectoryCase[] = [];
+    for (const delayMs of [0, o.delayMs, 100].filter((d, i, all) => all.indexOf(d) === i).sort((a, b) => a - b)) {
         console.error(`directory handler: 50 files × 100 at a ${delayMs} ms round trip …`);
-        const c = delayMs === o.delayMs ? directory[1] : await directoryCase("50 files × 100", syntheticFiles(50, 100), { ...o, delayMs });
-        sweep.push({ delayMs, baselineMs: c.baseline.medianMs, coldMs: c.cold.medianMs, speedup: c.coldSpeedup });
+        sweep.push(delayMs === o.delayMs ? directory[1] : await directoryCase("50 files × 100", syntheticFiles(50, 100), { ...o, delayMs }));
     }
     console.error("bundles …");
     const bundles = bundleBench(o.runs);
@@ -334,12 +365,20 @@ async function runAll(o: Options) {
     const labStart = await labStartBench(o.runs);
 
     const [seedCase, fifty, many] = directory;
+    const within = (c: DirectoryCase, which: "cold" | "warm", limit: number) => {
+        const value = which === "cold" ? c.coldVsFloor : c.warmVsFloor;
+        return { target: `${c.name} at ${c.delayMs} ms: ours ${which} within ${limit}× of the floor`, measured: `${value.toFixed(2)}×`, pass: value <= limit };
+    };
     const targets = [
         ...directory.map((c) => ({
             target: `${c.name}: warm unchanged = one LIST per 1,000 keys, no GET`,
             measured: `${c.warm.lists} LIST, ${c.warm.gets} GET`,
             pass: c.warm.lists === Math.max(1, Math.ceil(c.files / 1000)) && c.warm.gets === 0,
         })),
+        ...sweep.flatMap((c) => [within(c, "cold", FLOOR_TARGET), within(c, "warm", FLOOR_TARGET)]),
+        within(many, "cold", FLOOR_TARGET_1500),
+        { target: `1,500 files × 1: peak RSS of the function's own process under ${FUNCTION_MEMORY_MB} MB`, measured: `${many.peakRssMb.toFixed(0)} MB`, pass: many.peakRssMb < FUNCTION_MEMORY_MB },
+        { ...within(seedCase, "cold", FLOOR_TARGET), target: `seed: no regression (3 files were already one wave): ours cold within ${FLOOR_TARGET}× of the floor` },
         { target: "cold with 50 files at least 8× faster than the baseline", measured: `${fifty.coldSpeedup.toFixed(1)}×`, pass: fifty.coldSpeedup >= 8 },
         { target: "gzip at most a quarter of the raw bytes on the seed data", measured: `${((100 * seedCase.gzipBytes) / seedCase.rawBytes).toFixed(1)}%`, pass: seedCase.gzipBytes * 4 <= seedCase.rawBytes },
         { target: "1,500 files: every record returned (the baseline stops at 1,000 keys)", measured: `ours ${many.cold.records}, baseline ${many.baseline.records}`, pass: many.cold.records === many.records },
@@ -359,14 +398,18 @@ async function runAll(o: Options) {
     };
 }
 
-const README_START = "<!-- bench:start (npm run bench -- --readme) -->";
-const README_END = "<!-- bench:end -->";
+export type BenchResults = Awaited<ReturnType<typeof runAll>>;
+
+export const README_START = "<!-- bench:start (npm run bench -- --readme) -->";
+export const README_END = "<!-- bench:end -->";
+/** The page `--docs` writes, whole. */
+export const PERFORMANCE_PAGE = path.join("docs", "performance.md");
 
 if (require.main === module) {
     (async () => {
         const options = parseOptions(process.argv.slice(2));
         const saved = path.join(ROOT, "bench", "results.json");
-        const results = options.reportOnly ? (JSON.parse(fs.readFileSync(saved, "utf8")) as Awaited<ReturnType<typeof runAll>>) : await runAll(options);
+        const results = options.reportOnly ? (JSON.parse(fs.readFileSync(saved, "utf8")) as BenchResults) : await runAll(options);
         const table = markdown(results);
         if (!options.reportOnly) fs.writeFileSync(saved, JSON.stringify(results, null, 2) + "\n");
         fs.writeFileSync(path.join(ROOT, "bench", "results.md"), table + "\n");
@@ -376,8 +419,13 @@ if (require.main === module) {
             const start = readme.indexOf(README_START);
             const end = readme.indexOf(README_END);
             if (start < 0 || end < 0) throw new Error(`README.md lacks the ${README_START} markers`);
-            fs.writeFileSync(path.join(ROOT, "README.md"), readme.slice(0, start) + `${README_START}\n${table}\n` + readme.slice(end));
+            fs.writeFileSync(path.join(ROOT, "README.md"), readme.slice(0, start) + `${README_START}\n${readmeSummary(results)}\n` + readme.slice(end));
             console.error("updated README.md");
+        }
+        if (options.docs) {
+            fs.mkdirSync(path.join(ROOT, path.dirname(PERFORMANCE_PAGE)), { recursive: true });
+            fs.writeFileSync(path.join(ROOT, PERFORMANCE_PAGE), performancePage(results));
+            console.error(`wrote ${PERFORMANCE_PAGE}`);
         }
     })().catch((error) => {
         console.error(`bench: ${error instanceof Error ? error.stack : String(error)}`);

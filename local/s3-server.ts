@@ -4,7 +4,7 @@
 import * as crypto from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { S3Client } from "@aws-sdk/client-s3";
+import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import { LabFilesystemStore } from "./s3-store";
 import type { S3Event } from "aws-lambda";
 // The local lab and the tests run on Node 20, which this SDK version supports; its notice about future versions
@@ -23,6 +23,11 @@ const S3rver = require("s3rver") as new (options: Record<string, unknown>) => {
     on(name: "event", listener: (event: S3Event) => void): void;
     close(): Promise<void>;
 };
+
+/** Connections the emulator's socket queues before accepting them (Linux caps it at net.core.somaxconn). */
+export const LISTEN_BACKLOG = 2048;
+/** How long the emulator keeps an idle connection open for the next request (Node's default is 5 s). */
+export const KEEP_ALIVE_TIMEOUT_MS = 60_000;
 
 export interface LocalS3 {
     /** `http://127.0.0.1:<port>` */
@@ -81,7 +86,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
         await server.configureBuckets();
         address = await new Promise<AddressInfo>((resolve, reject) => {
             httpServer.once("error", reject);
-            httpServer.listen(options.port ?? 0, "127.0.0.1", () => {
+            httpServer.listen({ port: options.port ?? 0, host: "127.0.0.1", backlog: LISTEN_BACKLOG }, () => {
                 httpServer.off("error", reject);
                 resolve(httpServer.address() as AddressInfo);
             });
@@ -91,6 +96,11 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
         throw error;
     }
     httpServer.on("close", releaseLogger);
+    // A directory GET wave opens up to 1,000 connections at once and keeps this single-threaded emulator busy
+    // for many seconds. With Node's defaults, connections past the listen backlog (511) and requests sent on a
+    // reused connection that the busy server had not read within its 5 s keep-alive timeout came back as
+    // ECONNRESET. S3 is never that busy for one client; give the emulator the same headroom.
+    httpServer.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
     server.httpServer = httpServer;
     const endpoint = `http://127.0.0.1:${address.port}`;
     const client = localS3Client(endpoint);
@@ -106,12 +116,17 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     };
 }
 
-/** An S3 client for a local endpoint: path-style addressing and s3rver's fixed credentials. */
-export function localS3Client(endpoint: string): S3Client {
-    return new S3Client({
+/** S3 client settings for a local endpoint: path-style addressing and s3rver's fixed credentials. */
+export function localS3Config(endpoint: string): S3ClientConfig {
+    return {
         endpoint,
         region: "us-east-1",
         forcePathStyle: true,
         credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-    });
+    };
+}
+
+/** An S3 client for a local endpoint (see `localS3Config`). */
+export function localS3Client(endpoint: string): S3Client {
+    return new S3Client(localS3Config(endpoint));
 }

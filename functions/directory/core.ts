@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { GetObjectCommand, ListObjectsV2Command, S3ServiceException, type S3Client } from "@aws-sdk/client-s3";
 import { consoleLogger, type Logger } from "../shared/log";
 import { HttpError, jsonResponse, type HttpEvent, type HttpHandler, type HttpResult } from "../shared/http";
@@ -22,11 +23,13 @@ export interface DirectoryOptions {
      */
     prefix?: string;
     /**
-     * How many objects are fetched at once. 16 lets 50 files arrive in 4 round trips (S3 serves thousands of
-     * GETs a second per prefix; the SDK's default socket pool is 50).
-     * @default 16
+     * Keys per listing page (ListObjectsV2 MaxKeys), which is also the largest GET wave and the most GETs in
+     * flight at once, so at most one page of bodies is held unparsed. Each page's changed files are all fetched
+     * as soon as that page arrives, while the listing continues; give the S3 client a socket pool to match
+     * (`directoryS3Client` in s3-client.ts).
+     * @default 1000 (S3's largest page)
      */
-    concurrency?: number;
+    listPageSize?: number;
     /**
      * Files larger than this are skipped with a warning (they could not be returned anyway).
      * @default 5 MB
@@ -46,6 +49,8 @@ export interface DirectoryOptions {
 export const MAX_LIMIT = 1000;
 /** The default of `maxObjectBytes`: 5 MB. */
 export const MAX_OBJECT_BYTES = 5 * 1024 * 1024;
+/** S3 returns at most 1,000 keys per ListObjectsV2 page. */
+export const LIST_PAGE_SIZE = 1000;
 const MAX_QUERY_LENGTH = 200;
 
 /** One data file as `load()` returns it: its records in file order, and the ETag they were read at. */
@@ -175,30 +180,79 @@ function longestCursor(files: LoadedFile[]): string {
     return encodeCursor({ key: longest.key, etag: longest.etag, index: Number.MAX_SAFE_INTEGER });
 }
 
-/** Lists, fetches, parses and merges the data files; keeps parsed files by ETag between invocations. */
+/**
+ * Lists, fetches, parses and merges the data files; keeps parsed files by ETag between invocations.
+ *
+ * Scheduling: each listing page's new or changed files are fetched in one wave as soon as that page arrives,
+ * while the next page is being listed, so the wait is about one round trip for the listing and one for the
+ * GETs, whatever the number of files. At most one page of GETs is in flight at once (a later page's GETs take
+ * the slots the earlier ones free), and each body is parsed as soon as it has arrived, so no more than one
+ * page of bodies is held unparsed. The first failure aborts the requests still in flight and fails the
+ * invocation once they have all settled: nothing keeps running, and nothing rejects unobserved.
+ */
 export class UserStore {
     private readonly cache = new Map<string, CachedFile>();
     /** Each record's size in a serialized Lambda result, measured once when first paged over (auto paging sums them). */
     private readonly sizes = new WeakMap<UserRecord, number>();
     private readonly prefix: string;
-    private readonly concurrency: number;
+    private readonly listPageSize: number;
     private readonly maxObjectBytes: number;
     private readonly logger: Logger;
 
     constructor(private readonly options: DirectoryOptions) {
         this.prefix = options.prefix ?? "users";
-        this.concurrency = options.concurrency ?? 16;
+        this.listPageSize = options.listPageSize ?? LIST_PAGE_SIZE;
+        if (!Number.isInteger(this.listPageSize) || this.listPageSize < 1 || this.listPageSize > LIST_PAGE_SIZE) {
+            throw new Error(`listPageSize must be a whole number from 1 to ${LIST_PAGE_SIZE}; received ${this.listPageSize}`);
+        }
         this.maxObjectBytes = options.maxObjectBytes ?? MAX_OBJECT_BYTES;
         this.logger = options.logger ?? consoleLogger;
     }
 
     async load(): Promise<{ files: LoadedFile[]; warnings: FileWarning[] }> {
-        const objects = await this.list();
+        const abort = new AbortController();
+        // Every request in flight listens on this one signal (up to a page of GETs plus a LIST); it lives for
+        // this invocation only, so Node's leak warning past 10 listeners does not apply.
+        setMaxListeners(0, abort.signal);
+        let failure: unknown;
+        const fail = (error: unknown) => {
+            if (abort.signal.aborted) return; // the first failure is the one reported; the rest are its echoes
+            failure = error;
+            abort.abort();
+        };
+        const slots = new Slots(this.listPageSize);
+        const fetches: Promise<void>[] = [];
+        const fetchOne = async (object: ListedObject): Promise<void> => {
+            await slots.take();
+            try {
+                if (!abort.signal.aborted) await this.refresh(object, abort.signal);
+            } catch (error) {
+                fail(error);
+            } finally {
+                slots.give();
+            }
+        };
+
+        const objects: ListedObject[] = [];
+        try {
+            let token: string | undefined;
+            do {
+                const page = await this.listPage(token, abort.signal);
+                for (const object of page.objects) {
+                    objects.push(object);
+                    if (this.cache.get(object.key)?.etag !== object.etag) fetches.push(fetchOne(object));
+                }
+                token = page.next;
+            } while (token && !abort.signal.aborted);
+        } catch (error) {
+            fail(error);
+        }
+        await Promise.all(fetches); // never rejects: each fetch reports through fail()
+        if (abort.signal.aborted) throw toUpstreamError(failure);
+
+        objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
         const listed = new Set(objects.map((o) => o.key));
         for (const key of this.cache.keys()) if (!listed.has(key)) this.cache.delete(key);
-
-        const stale = objects.filter((o) => this.cache.get(o.key)?.etag !== o.etag);
-        await mapLimit(stale, this.concurrency, (o) => this.refresh(o));
 
         const files: LoadedFile[] = [];
         const warnings: FileWarning[] = [];
@@ -211,24 +265,19 @@ export class UserStore {
         return { files, warnings };
     }
 
-    private async list(): Promise<ListedObject[]> {
+    private async listPage(token: string | undefined, abortSignal: AbortSignal): Promise<{ objects: ListedObject[]; next?: string }> {
+        const page = await this.options.s3.send(
+            new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: this.prefix, ContinuationToken: token, MaxKeys: this.listPageSize }),
+            { abortSignal },
+        );
         const objects: ListedObject[] = [];
-        let token: string | undefined;
-        do {
-            const page = await this.s3call(() =>
-                this.options.s3.send(
-                    new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: this.prefix, ContinuationToken: token }),
-                ),
-            );
-            for (const o of page.Contents ?? []) {
-                if (o.Key && !o.Key.endsWith("/")) objects.push({ key: o.Key, etag: o.ETag ?? "", size: o.Size ?? 0 });
-            }
-            token = page.IsTruncated ? page.NextContinuationToken : undefined;
-        } while (token);
-        return objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+        for (const o of page.Contents ?? []) {
+            if (o.Key && !o.Key.endsWith("/")) objects.push({ key: o.Key, etag: o.ETag ?? "", size: o.Size ?? 0 });
+        }
+        return { objects, next: page.IsTruncated ? page.NextContinuationToken : undefined };
     }
 
-    private async refresh(object: ListedObject): Promise<void> {
+    private async refresh(object: ListedObject, abortSignal: AbortSignal): Promise<void> {
         if (object.size > this.maxObjectBytes) {
             this.skip(object.key, object.etag, `is ${object.size} bytes, more than the ${this.maxObjectBytes}-byte limit`);
             return;
@@ -236,7 +285,7 @@ export class UserStore {
         let bytes: Uint8Array;
         let etag: string;
         try {
-            const res = await this.options.s3.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: object.key }));
+            const res = await this.options.s3.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: object.key }), { abortSignal });
             bytes = (await res.Body?.transformToByteArray()) ?? new Uint8Array();
             etag = res.ETag ?? object.etag;
         } catch (error) {
@@ -244,7 +293,7 @@ export class UserStore {
                 this.cache.delete(object.key);
                 return;
             }
-            throw toUpstreamError(error);
+            throw error;
         }
         try {
             const users = parseUsers(bytes);
@@ -267,14 +316,6 @@ export class UserStore {
     private skip(key: string, etag: string, reason: string): void {
         this.logger.error("users.file_skipped", { bucket: this.options.bucket, key, reason });
         this.cache.set(key, { etag, users: [], warning: reason });
-    }
-
-    private async s3call<T>(call: () => Promise<T>): Promise<T> {
-        try {
-            return await call();
-        } catch (error) {
-            throw toUpstreamError(error);
-        }
     }
 }
 
@@ -421,6 +462,24 @@ function escapedJsonBytes(value: unknown): number {
         if (c === 0x22 || c === 0x5c) extra++; // " and \ gain a backslash; JSON text has no raw control characters
     }
     return Buffer.byteLength(json) + extra;
+}
+
+/** A counting semaphore: at most `size` holders at once, served first come, first served. */
+class Slots {
+    private readonly waiting: (() => void)[] = [];
+
+    constructor(private free: number) {}
+
+    async take(): Promise<void> {
+        if (this.free > 0) this.free--;
+        else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+
+    give(): void {
+        const next = this.waiting.shift();
+        if (next) next();
+        else this.free++;
+    }
 }
 
 /** Runs `fn` over `items` with at most `limit` calls in flight. */

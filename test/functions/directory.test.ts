@@ -3,9 +3,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { createHandler, LAMBDA_RESULT_LIMIT, mapLimit, resultBytes } from "../../functions/directory/core";
 import { memoryLogger } from "../../functions/shared/log";
-import { localS3Client } from "../../local/s3-server";
+import { directoryS3Client } from "../../functions/directory/s3-client";
+import { localS3Client, localS3Config } from "../../local/s3-server";
 import { getEvent, jsonBody } from "../helpers/events";
-import { countCommands, put, remove, startTestS3 } from "../helpers/s3";
+import { countCommands, put, remove, spyOnAgentSockets, startTestS3, traceCommands } from "../helpers/s3";
 
 const SEED_DIR = path.resolve(__dirname, "..", "..", "data");
 const seedFiles = ["users_1.json", "users_2.json", "users_3.json"];
@@ -59,14 +60,93 @@ describe("directory function against s3rver", function () {
         assert.deepEqual(jsonBody(result), { users: [], count: 0, total: 0, warnings: [] });
     });
 
-    it("lists past 1,000 keys (ListObjectsV2 pagination)", async () => {
-        const keys = Array.from({ length: 1005 }, (_, i) => `users_${String(i).padStart(4, "0")}.json`);
+    it("returns all 1,500 records of a 1,500-key bucket: each listing page fetched in one wave as it arrives, over a matching keep-alive pool", async () => {
+        const keys = Array.from({ length: 1500 }, (_, i) => `users_${String(i).padStart(4, "0")}.json`);
         await mapLimit(keys, 16, (key) => put(s3.client, s3.bucket, key, JSON.stringify([person(`P${key}`)])));
+        const sockets = spyOnAgentSockets();
+        const client = directoryS3Client(localS3Config(s3.endpoint));
+        try {
+            const trace = traceCommands(client);
+            const handler = handlerFor({ s3: client });
+            const result = await handler(getEvent("/users"));
+            assert.equal(result.statusCode, 200, result.body);
+            const body = jsonBody(result);
+            assert.equal(body.total, 1500);
+            assert.deepEqual(
+                body.users.map((u: any) => u.name.first),
+                keys.map((key) => `P${key}`),
+            );
+
+            assert.equal(trace.events.filter((e) => e === "LIST >").length, 2, "two list pages for 1,500 keys");
+            const secondListDone = trace.events.indexOf("LIST <", trace.events.indexOf("LIST <") + 1);
+            const firstGet = trace.events.findIndex((e) => e.startsWith("GET "));
+            assert.ok(firstGet < secondListDone, "the first page's GETs start before the second page is listed");
+            assert.equal(trace.maxGetsInFlight, 1000, "the first page's 1,000 GETs go out in one wave, and never more than a page at once");
+            assert.ok(sockets.maxOpen >= 1000, `the wave has ${sockets.maxOpen} sockets open at once (the SDK's default pool is 50)`);
+
+            const opened = sockets.opened;
+            await put(s3.client, s3.bucket, keys[7], JSON.stringify([person("Changed")]));
+            assert.equal(jsonBody(await handler(getEvent("/users"))).users[7].name.first, "Changed");
+            assert.equal(sockets.opened, opened, "a warm invocation reuses the kept-alive sockets");
+        } finally {
+            sockets.restore();
+            client.destroy();
+        }
+    });
+
+    it("one failing GET in a wave fails the request with the named 502, stops the rest, and leaves no unhandled rejection", async () => {
+        const keys = Array.from({ length: 25 }, (_, i) => `users_${String(i).padStart(2, "0")}.json`);
+        for (const key of keys) await put(s3.client, s3.bucket, key, JSON.stringify([person(`P${key}`)]));
+        const unhandled: unknown[] = [];
+        const onUnhandled = (reason: unknown) => unhandled.push(reason);
+        process.on("unhandledRejection", onUnhandled);
         const client = localS3Client(s3.endpoint);
-        const counts = countCommands(client);
-        const body = jsonBody(await handlerFor({ s3: client })(getEvent("/users")));
-        assert.equal(body.total, 1005);
-        assert.equal(counts.get("ListObjectsV2Command"), 2, "two list pages for 1,005 keys");
+        const trace = traceCommands(client);
+        // users_03 fails at once; the rest of its wave, and the listing's second page, wait for that failure
+        // and a turn of the event loop (when an unobserved rejection would be reported), then go on; users_07
+        // fails too, later.
+        let failed!: () => void;
+        const failure = new Promise<void>((resolve) => (failed = resolve));
+        const afterFailure = () => failure.then(() => new Promise((resolve) => setImmediate(resolve)));
+        let lists = 0;
+        client.middlewareStack.add(
+            (next, context) => async (args) => {
+                const key = (args.input as { Key?: string }).Key;
+                const s3Error = (name: string) => Object.assign(new Error(`${name} for ${key}`), { name, $fault: "server" });
+                if (context.commandName === "ListObjectsV2Command" && ++lists === 2) {
+                    await new Promise((resolve) => setImmediate(resolve)); // let the first page's GETs go out
+                    if (trace.events.some((e) => e.startsWith("GET "))) await afterFailure();
+                }
+                if (context.commandName === "GetObjectCommand") {
+                    if (key === "users_03.json") {
+                        failed();
+                        throw s3Error("InternalError");
+                    }
+                    await afterFailure();
+                    if (key === "users_07.json") throw s3Error("SlowDown");
+                }
+                return next(args);
+            },
+            { step: "initialize", name: "failOneGet", priority: "low" },
+        );
+        try {
+            const logger = memoryLogger();
+            const result = await handlerFor({ s3: client, listPageSize: 10, logger })(getEvent("/users"));
+            assert.equal(trace.getsInFlight, 0, "no GET is still running when the handler answers");
+            assert.equal(result.statusCode, 502);
+            assert.equal(jsonBody(result).message, "Reading the data bucket failed (InternalError)");
+            assert.ok(logger.entries.some((e) => e.event === "users.failed"));
+            assert.ok(!trace.events.includes("GET users_10.json"), "no GET of a later page starts after the failure");
+            await new Promise((resolve) => setImmediate(resolve));
+            assert.deepEqual(unhandled, []);
+        } finally {
+            process.off("unhandledRejection", onUnhandled);
+            client.destroy();
+        }
+    });
+
+    it("refuses a listPageSize S3 could not serve, naming the option", () => {
+        assert.throws(() => handlerFor({ listPageSize: 1001 }), /^Error: listPageSize must be a whole number from 1 to 1000; received 1001$/);
     });
 
     it("reports a corrupt file, a non-array file and an oversized file in warnings, and keeps the rest", async () => {

@@ -1,4 +1,5 @@
 import * as fs from "node:fs";
+import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
@@ -38,4 +39,73 @@ export function countCommands(s3: S3Client): Map<string, number> {
         { step: "initialize", name: "countCommands" },
     );
     return counts;
+}
+
+/**
+ * Counts the sockets HTTP agents open in this process (every S3 client's pool, and nothing else: the servers
+ * only accept): how many were open at once and how many were ever opened. Call `restore()` when done.
+ */
+export function spyOnAgentSockets(): { maxOpen: number; opened: number; restore(): void } {
+    const original = http.Agent.prototype.createConnection;
+    let open = 0;
+    const spy = {
+        maxOpen: 0,
+        opened: 0,
+        restore: () => {
+            http.Agent.prototype.createConnection = original;
+        },
+    };
+    http.Agent.prototype.createConnection = function (this: http.Agent, ...args: Parameters<typeof original>) {
+        const socket = original.apply(this, args);
+        spy.opened++;
+        spy.maxOpen = Math.max(spy.maxOpen, ++open);
+        socket?.once("close", () => open--);
+        return socket;
+    };
+    return spy;
+}
+
+/** What a client sent, in order, and how many GETs were in flight at most (from send until the body was read). */
+export interface S3Trace {
+    events: string[];
+    getsInFlight: number;
+    maxGetsInFlight: number;
+}
+
+/** Records each command's start (`LIST >`, `GET key`) and end (`LIST <`), and the GETs in flight. */
+export function traceCommands(s3: S3Client): S3Trace {
+    const trace: S3Trace = { events: [], getsInFlight: 0, maxGetsInFlight: 0 };
+    s3.middlewareStack.add(
+        (next, context) => async (args) => {
+            const input = args.input as { Key?: string };
+            if (context.commandName === "ListObjectsV2Command") {
+                trace.events.push("LIST >");
+                try {
+                    return await next(args);
+                } finally {
+                    trace.events.push("LIST <");
+                }
+            }
+            if (context.commandName !== "GetObjectCommand") return next(args);
+            trace.events.push(`GET ${input.Key}`);
+            trace.maxGetsInFlight = Math.max(trace.maxGetsInFlight, ++trace.getsInFlight);
+            let output;
+            try {
+                output = await next(args);
+            } catch (error) {
+                trace.getsInFlight--;
+                throw error;
+            }
+            // In flight until the body has been read: the bodies a handler holds unparsed.
+            const body = (output.output as { Body?: { transformToByteArray: () => Promise<Uint8Array> } }).Body;
+            if (!body) trace.getsInFlight--;
+            else {
+                const read = body.transformToByteArray.bind(body);
+                body.transformToByteArray = () => read().finally(() => trace.getsInFlight--);
+            }
+            return output;
+        },
+        { step: "initialize", name: "traceCommands" },
+    );
+    return trace;
 }
