@@ -112,6 +112,10 @@ describe("GitHub workflows", function () {
         assert.deepEqual([...wf.on.workflow_dispatch.inputs.stack.options].sort(), shippedStacks());
         const steps = wf.jobs.destroy.steps;
         assert.equal(steps.find((s: { uses?: string }) => s.uses?.startsWith("pulumi/actions@")).with.command, "destroy");
-        assert.ok(steps.some((s: { run?: string }) => s.run?.includes("npm run leftovers -- --stack")));
+        const leftovers = steps.findIndex((s: { run?: string }) => s.run?.includes('npm run leftovers -- --stack "$STACK"'));
+        assert.ok(leftovers >= 0, "leftovers runs after destroy");
+        assert.equal(steps[leftovers].env?.STACK, "${{ inputs.stack }}");
+        // With remove-stack, pulumi stack rm deletes the stack file that gives leftovers its region.
+        assert.ok(steps[leftovers].run.indexOf('git checkout -- "Pulumi.$STACK.yaml"') < steps[leftovers].run.indexOf("npm run leftovers"), "the stack file is restored first");
     });
 });
