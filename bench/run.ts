@@ -269,7 +269,7 @@ interface BundleResult {
     nodeStartMs: number;
 }
 
-const FUNCTION_ENV = { DATA_BUCKET: "bench", POLLY_VOICE: "Joanna", POLLY_ENGINE: "standard", AWS_REGION: "us-east-1", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
+const FUNCTION_ENV = { DATA_BUCKET: "bench", ALEXA_SKILL_ID: "amzn1.ask.skill.00000000-0000-4000-8000-000000000000", POLLY_VOICE: "Joanna", POLLY_ENGINE: "standard", AWS_REGION: "us-east-1", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
 
 function loadTime(file: string | undefined, runs: number): number {
     const times: number[] = [];

@@ -1,7 +1,7 @@
 import { setMaxListeners } from "node:events";
 import { GetObjectCommand, ListObjectsV2Command, S3ServiceException, type S3Client } from "@aws-sdk/client-s3";
 import { consoleLogger, type Logger } from "../shared/log";
-import { HttpError, jsonResponse, type HttpEvent, type HttpHandler, type HttpResult } from "../shared/http";
+import { HttpError, jsonResponse, jsonTextResponse, type HttpEvent, type HttpHandler, type HttpResult } from "../shared/http";
 
 /** One person as the data files hold them (randomuser.me-shaped, plus department and title). */
 export type UserRecord = Record<string, unknown>;
@@ -91,6 +91,11 @@ export function createHandler(options: DirectoryOptions): HttpHandler {
             if (query.limit !== undefined) {
                 end = Math.min(matching.length, start + query.limit);
             } else {
+                // Usually everything from `start` fits: then the page's JSON, made once, is measured as Lambda will
+                // serialize it, and only a page that does not fit is sized record by record.
+                const rest = { users: matching.slice(start), count: matching.length - start, total: matching.length, warnings, ...(dataChanged ? { dataChanged } : {}) };
+                const text = JSON.stringify(rest);
+                if (EMPTY_RESULT_BYTES + escapedStringBytes(text) <= maxResponseBytes) return jsonTextResponse(200, text, event);
                 const envelope = { users: [], count: matching.length, total: matching.length, nextCursor: longestCursor(files), warnings, ...(dataChanged ? { dataChanged } : {}) };
                 const overhead = resultBytes(jsonResponse(200, envelope));
                 end = start + fittingCount(matching, start, maxResponseBytes - overhead, store.sizeOf);
@@ -127,6 +132,9 @@ const DEFAULT_MAX_RESPONSE_BYTES = 6_000_000;
 export function resultBytes(result: HttpResult): number {
     return Buffer.byteLength(JSON.stringify(result));
 }
+
+/** A 200 JSON result with an empty body, serialized: what a body's escaped bytes are added to. */
+const EMPTY_RESULT_BYTES = resultBytes(jsonTextResponse(200, ""));
 
 /** Where paging resumes: the record at `index` in the data file `key`, as read at ETag `etag`. */
 export interface Position {
@@ -455,11 +463,15 @@ function fittingCount(users: UserRecord[], start: number, budget: number, sizeOf
 
 /** Bytes a value's JSON takes once escaped into a JSON string (as the body inside a Lambda result). */
 function escapedJsonBytes(value: unknown): number {
-    const json = JSON.stringify(value);
+    return escapedStringBytes(JSON.stringify(value));
+}
+
+/** Bytes JSON text takes once escaped into a JSON string: " and \ gain a backslash (JSON text has no raw control characters). */
+function escapedStringBytes(json: string): number {
     let extra = 0;
     for (let i = 0; i < json.length; i++) {
         const c = json.charCodeAt(i);
-        if (c === 0x22 || c === 0x5c) extra++; // " and \ gain a backslash; JSON text has no raw control characters
+        if (c === 0x22 || c === 0x5c) extra++;
     }
     return Buffer.byteLength(json) + extra;
 }

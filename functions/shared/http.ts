@@ -42,7 +42,11 @@ export function acceptsGzip(event: Pick<HttpEvent, "headers">): boolean {
  * accepts gzip and the body is large enough to be worth it.
  */
 export function jsonResponse(statusCode: number, body: unknown, event?: Pick<HttpEvent, "headers">): HttpResult {
-    const text = JSON.stringify(body);
+    return jsonTextResponse(statusCode, JSON.stringify(body), event);
+}
+
+/** As `jsonResponse`, for a body already serialized to JSON text. */
+export function jsonTextResponse(statusCode: number, text: string, event?: Pick<HttpEvent, "headers">): HttpResult {
     const headers: Record<string, string> = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
     if (event && Buffer.byteLength(text) >= GZIP_MIN_BYTES && acceptsGzip(event)) {
         return {

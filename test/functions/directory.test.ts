@@ -327,6 +327,18 @@ describe("directory function against s3rver", function () {
             assert.deepEqual(seen, Array.from({ length: 300 }, (_, i) => `Q${i}`));
         });
 
+        it("returns everything in one page when the serialized result fits exactly, and pages at one byte less", async () => {
+            await put(s3.client, s3.bucket, "users_q.json", JSON.stringify(Array.from({ length: 40 }, (_, i) => quoted(`Q${i}`, 200))));
+            const whole = await handlerFor({ maxResponseBytes: 10_000_000 })(getEvent("/users"));
+            const exact = resultBytes(whole);
+            const fits = await handlerFor({ maxResponseBytes: exact })(getEvent("/users"));
+            assert.equal(jsonBody(fits).count, 40);
+            assert.equal(jsonBody(fits).nextCursor, undefined);
+            assert.equal(resultBytes(fits), exact, "the size measured before answering is the serialized result's");
+            const paged = jsonBody(await handlerFor({ maxResponseBytes: exact - 1 })(getEvent("/users")));
+            assert.ok(paged.count < 40 && paged.nextCursor, "one byte less and the rest comes on a next page");
+        });
+
         it("keeps an unzipped page of quote-heavy records under Lambda's 6 MB result limit by default", async () => {
             // 2 files of about 3 MB each: 6 MB of body, which escapes to about 11 MB of result.
             for (const file of ["users_a.json", "users_b.json"]) {
