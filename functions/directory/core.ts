@@ -81,6 +81,7 @@ export function createHandler(options: DirectoryOptions): HttpHandler {
     const store = new UserStore(options);
     const logger = options.logger ?? consoleLogger;
     const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    const wholePage = new WholePageMemo();
 
     return async (event: HttpEvent): Promise<HttpResult> => {
         try {
@@ -93,9 +94,14 @@ export function createHandler(options: DirectoryOptions): HttpHandler {
             } else {
                 // Usually everything from `start` fits: then the page's JSON, made once, is measured as Lambda will
                 // serialize it, and only a page that does not fit is sized record by record.
-                const rest = { users: matching.slice(start), count: matching.length - start, total: matching.length, warnings, ...(dataChanged ? { dataChanged } : {}) };
-                const text = JSON.stringify(rest);
-                if (EMPTY_RESULT_BYTES + escapedStringBytes(text) <= maxResponseBytes) return jsonTextResponse(200, text, event);
+                const whole = wholePage.get(files, warnings, query.q, start, dataChanged, () => ({
+                    users: matching.slice(start),
+                    count: matching.length - start,
+                    total: matching.length,
+                    warnings,
+                    ...(dataChanged ? { dataChanged } : {}),
+                }));
+                if (EMPTY_RESULT_BYTES + whole.escapedBytes <= maxResponseBytes) return jsonTextResponse(200, whole.text, event);
                 const envelope = { users: [], count: matching.length, total: matching.length, nextCursor: longestCursor(files), warnings, ...(dataChanged ? { dataChanged } : {}) };
                 const overhead = resultBytes(jsonResponse(200, envelope));
                 end = start + fittingCount(matching, start, maxResponseBytes - overhead, store.sizeOf);
@@ -122,6 +128,24 @@ export function createHandler(options: DirectoryOptions): HttpHandler {
             return jsonResponse(500, { message: "Internal error while reading the directory" });
         }
     };
+}
+
+/**
+ * The last unpaged response body and its size once escaped into a Lambda result, for as long as nothing it was
+ * made from changed: the files' keys and ETags, the warnings, the query and where it starts. A warm call on
+ * unchanged data then neither serializes nor measures the body again.
+ */
+class WholePageMemo {
+    private last?: { key: string; text: string; escapedBytes: number };
+
+    get(files: LoadedFile[], warnings: FileWarning[], q: string | undefined, start: number, dataChanged: boolean, body: () => unknown): { text: string; escapedBytes: number } {
+        const key = JSON.stringify([files.map((f) => [f.key, f.etag]), warnings, q ?? null, start, dataChanged]);
+        if (this.last?.key !== key) {
+            const text = JSON.stringify(body());
+            this.last = { key, text, escapedBytes: escapedStringBytes(text) };
+        }
+        return this.last;
+    }
 }
 
 /** Lambda's limit on a synchronous invocation's serialized result. */

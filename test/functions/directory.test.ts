@@ -327,6 +327,18 @@ describe("directory function against s3rver", function () {
             assert.deepEqual(seen, Array.from({ length: 300 }, (_, i) => `Q${i}`));
         });
 
+        it("a warm call answers from the data as it is now: a changed file, a new query and a cursor each change the page", async () => {
+            await put(s3.client, s3.bucket, "users_a.json", JSON.stringify([quoted("A1", 10), quoted("A2", 10)]));
+            const handler = handlerFor();
+            assert.deepEqual(ids(jsonBody(await handler(getEvent("/users")))), ["A1", "A2"]);
+            assert.deepEqual(ids(jsonBody(await handler(getEvent("/users")))), ["A1", "A2"], "the same page again");
+            await put(s3.client, s3.bucket, "users_a.json", JSON.stringify([quoted("A1", 10), quoted("B2", 10)]));
+            assert.deepEqual(ids(jsonBody(await handler(getEvent("/users")))), ["A1", "B2"], "a changed file");
+            assert.deepEqual(ids(jsonBody(await handler(getEvent("/users", { q: "b2" })))), ["B2"], "another query");
+            const first = jsonBody(await handler(getEvent("/users", { limit: "1" })));
+            assert.deepEqual(ids(jsonBody(await handler(getEvent("/users", { cursor: first.nextCursor })))), ["B2"], "another start");
+        });
+
         it("returns everything in one page when the serialized result fits exactly, and pages at one byte less", async () => {
             await put(s3.client, s3.bucket, "users_q.json", JSON.stringify(Array.from({ length: 40 }, (_, i) => quoted(`Q${i}`, 200))));
             const whole = await handlerFor({ maxResponseBytes: 10_000_000 })(getEvent("/users"));
