@@ -137,10 +137,14 @@ const lambdasLogToOwnGroup: StackValidationPolicy = {
     description: "Every Lambda function logs to a log group this stack creates (so it has retention and goes on destroy).",
     enforcementLevel: "mandatory",
     validateStack: (args, report) => {
-        const groups = new Set(args.resources.filter((r) => r.type === TYPES.logGroup).map((r) => r.props.name as string));
+        // A log group is named, or (so two deployments of one stack never collide) given a prefix AWS completes.
+        const groups = args.resources
+            .filter((r) => r.type === TYPES.logGroup)
+            .map((r) => ({ name: r.props.name as string | undefined, prefix: r.props.namePrefix as string | undefined }));
+        const created = (group: string) => groups.some((g) => g.name === group || (g.prefix !== undefined && group.startsWith(g.prefix)));
         for (const fn of args.resources.filter((r) => r.type === TYPES.lambda)) {
             const group = fn.props.loggingConfig?.logGroup as string | undefined;
-            if (!group || !groups.has(group)) {
+            if (!group || !created(group)) {
                 report(
                     `${fn.name}: Lambda logs to ${group ? `${group}, a log group this stack does not create` : "Lambda's implicit /aws/lambda group, which nothing expires or deletes"}. Fix: create the log group in the stack and set loggingConfig.logGroup (NodeFunction does).`,
                     fn.urn,

@@ -24,7 +24,10 @@ const audioStream = (bytes: Buffer) => ({ transformToByteArray: async () => new 
 describe("speech function against s3rver, with Polly mocked", function () {
     this.timeout(60_000);
     let s3: Awaited<ReturnType<typeof startTestS3>>;
-    const polly = mockClient(PollyClient);
+    // One client's mock, not the class's: the local lab's real Polly (test/local) must stay real in the same run.
+    const pollyClient = new PollyClient({ region: "us-east-1" });
+    const polly = mockClient(pollyClient);
+    after(() => polly.restore());
 
     beforeEach(async () => {
         s3 = await startTestS3("audio");
@@ -37,7 +40,7 @@ describe("speech function against s3rver, with Polly mocked", function () {
     });
 
     const handlerFor = (logger = memoryLogger(), voice = "Joanna", engine = "standard") =>
-        createHandler({ s3: s3.client, polly: new PollyClient({ region: "us-east-1" }), voice, engine, logger });
+        createHandler({ s3: s3.client, polly: pollyClient, voice, engine, logger });
     const read = async (key: string) => {
         const res = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
         return { bytes: Buffer.from(await res.Body!.transformToByteArray()), type: res.ContentType };

@@ -8,6 +8,11 @@ import { findLeftovers, logGroupPrefixes } from "../../tools/leftovers/core";
 describe("npm run leftovers (AWS clients mocked)", () => {
     const tagging = mockClient(ResourceGroupsTaggingAPIClient);
     const logs = mockClient(CloudWatchLogsClient);
+    // The class mocks must not outlive this file: other tests in the same run may use these clients for real.
+    after(() => {
+        tagging.restore();
+        logs.restore();
+    });
     const clients = () => ({ tagging: new ResourceGroupsTaggingAPIClient({ region: "us-east-1" }), logs: new CloudWatchLogsClient({ region: "us-east-1" }) });
     beforeEach(() => {
         tagging.reset();
