@@ -21,14 +21,14 @@ const USAGE = `Usage: npm run lab -- [--lab-dir <dir>] <command> [--bucket NAME]
   --lab-dir <dir>    the folder of the lab to act on, as given to npm start (default .labs/)
   --bucket NAME      the bucket to act on (default: the directory lab's data bucket; the audio lab's is audio-lab)`;
 
-/** Takes `--bucket NAME` (or `--bucket=NAME`) out of the arguments. */
+/** Takes `--bucket NAME` out of the arguments (splitFlagValues has already split `--bucket=NAME`). */
 function takeBucket(argv: string[]): { args: string[]; bucket?: string } | string {
     const args: string[] = [];
     let bucket: string | undefined;
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
-        if (arg === "--bucket" || arg.startsWith("--bucket=")) {
-            const value = arg === "--bucket" ? argv[++i] : arg.slice("--bucket=".length);
+        if (arg === "--bucket") {
+            const value = argv[++i];
             if (!value || value.startsWith("--")) return "--bucket needs a bucket name";
             bucket = value;
         } else args.push(arg);
