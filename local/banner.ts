@@ -55,6 +55,18 @@ export function labBanner(lab: RunningLab, options: BannerOptions): string {
   Health      ${lab.webService.url}/health
   Lab step    open the service URL: the ECS sample app's page, as the load balancer would show it`);
     }
+    if (lab.signup) {
+        const { outputs } = lab;
+        const denied = lab.signup.consumerCanWrite ? "" : "\n  Exercise    the consumer runs WITHOUT dynamodb:PutItem (--signup-consumer-can-write=false): sign-ups end in the dead-letter queue";
+        sections.push(`Sign-up (queue → consumer → DynamoDB, in memory: restarting starts empty)
+  Page        ${outputs.signupWebsiteUrl}
+  API         POST ${lab.url}/signup   GET ${lab.url}/signup/{id}
+  Queues      ${outputs.signupQueueUrl}
+              ${outputs.signupDeadLetterQueueUrl}
+  DynamoDB    ${lab.signup.dynamodb.endpoint}   table: ${lab.signup.tableName}${denied}
+  Lab step    sign up on the page and watch the state turn from queued to stored; then npm run surge
+  AWS CLI     AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws --region us-east-1 --endpoint-url ${lab.signup.dynamodb.endpoint} dynamodb scan --table-name ${lab.signup.tableName}`);
+    }
     sections.push(...lab.notices);
     sections.push(`Ctrl-C stops every lab; your changes are kept in ${options.labDir} (npm start -- --reset starts over).`);
     return `\n${sections.join("\n\n")}\n`;

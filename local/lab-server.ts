@@ -18,6 +18,7 @@ import { toEvent, writeResult } from "./api-gateway";
 import type { LabOutputs } from "./lab-state";
 import type { RunningAudioLab } from "./audio-lab";
 import type { RunningHttpd } from "./httpd";
+import type { RunningSignupLab } from "./signup-lab";
 import { startLocalS3, type LocalS3 } from "./s3-server";
 
 export const LOCAL_BUCKET = "directory-data";
@@ -47,6 +48,10 @@ export interface LabOptions {
     webPort?: number;
     /** Web-service lab: the apache2 binary. @default "/usr/sbin/apache2" */
     apache?: string;
+    /** Sign-up lab: false runs the consumer without DynamoDB write permission (the lab's exercise). @default true */
+    signupConsumerCanWrite?: boolean;
+    /** Sign-up lab: port of the local DynamoDB endpoint (dynalite). @default 0 (any free port) */
+    dynamodbPort?: number;
 }
 
 /** The audio lab's addresses on the lab's HTTP server. */
@@ -72,6 +77,8 @@ export interface RunningLab {
     audio?: RunningAudio;
     /** The web-service lab's httpd. */
     webService?: RunningHttpd;
+    /** The sign-up lab: its queues, local DynamoDB and consumer. */
+    signup?: RunningSignupLab;
     /** Why a lab asked for is not running (e.g. apache2 missing), with what to do. */
     notices: string[];
     /** The stack outputs of the labs that run, named as the stack's (websiteUrl, apiUrl, …, serviceUrl). */
@@ -145,10 +152,14 @@ export async function startLab(options: LabOptions): Promise<RunningLab> {
     });
     let server: http.Server | undefined;
     let audio: RunningAudioLab | undefined;
+    let signup: RunningSignupLab | undefined;
     try {
         const seeded = labs.has("directory") ? await ensureBucket(s3, seeds) : false;
         // Loaded only when they run: they add to start-up time.
         audio = labs.has("audio") ? await (await import("./audio-lab")).startAudioLab({ s3, voice: options.voice, logger: options.logger }) : undefined;
+        signup = labs.has("signup")
+            ? await (await import("./signup-lab")).startSignupLab({ consumerCanWrite: options.signupConsumerCanWrite, dynamodbPort: options.dynamodbPort, logger: options.logger })
+            : undefined;
         const routes: Record<string, HttpHandler> = {};
         if (labs.has("directory")) {
             routes["GET /users"] = createDirectoryHandler({ s3: s3.client, bucket: LOCAL_BUCKET, prefix: options.prefix, logger: options.logger });
@@ -156,8 +167,9 @@ export async function startLab(options: LabOptions): Promise<RunningLab> {
         if (labs.has("hello")) routes["GET /hello"] = createHelloHandler();
         const site = { directory: labs.has("directory"), audioPage: audio ? "audio.html" : undefined };
         const audioLab = audio;
+        const signupLab = signup;
         server = http.createServer((req, res) => {
-            handle(req, res, routes, log, site, audioLab).catch((error) => {
+            handle(req, res, routes, log, site, audioLab, signupLab).catch((error) => {
                 (options.logger ?? consoleLogger).error("local.request_failed", { error: String(error) });
                 if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
                 res.end(JSON.stringify({ message: "Internal Server Error" }));
@@ -183,6 +195,16 @@ export async function startLab(options: LabOptions): Promise<RunningLab> {
             if (running.seedAudioUrl) outputs.seedAudioUrl = running.seedAudioUrl;
         }
         if (webService) outputs.serviceUrl = webService.url;
+        if (signup) {
+            Object.assign(outputs, {
+                signupWebsiteUrl: `${url}/signup/`,
+                signupApiUrl: url,
+                signupTableName: signup.tableName,
+                signupQueueUrl: `${url}/local/signup/queues/${signup.queue.name}`,
+                signupDeadLetterQueueUrl: `${url}/local/signup/queues/${signup.deadLetterQueue.name}`,
+                dynamodbEndpoint: signup.dynamodb.endpoint,
+            });
+        }
         // Seeding speaks in the background, once everything listens.
         audio?.seed();
         return {
@@ -195,6 +217,7 @@ export async function startLab(options: LabOptions): Promise<RunningLab> {
             labs: LAB_NAMES.filter((name) => labs.has(name)),
             audio: running,
             webService,
+            signup,
             notices,
             outputs,
             close: async () => {
@@ -202,13 +225,14 @@ export async function startLab(options: LabOptions): Promise<RunningLab> {
                     httpServer.close(() => resolve());
                     httpServer.closeAllConnections();
                 });
-                await Promise.all([audioLab?.close(), webService?.close()]);
+                await Promise.all([audioLab?.close(), webService?.close(), signupLab?.close()]);
                 await s3.close();
             },
         };
     } catch (error) {
         server?.close();
         await audio?.close();
+        await signup?.close();
         await (await httpd.catch(() => undefined))?.close();
         await s3.close();
         throw error;
@@ -242,6 +266,7 @@ async function handle(
     log: (line: string) => void,
     site: SiteOptions,
     audio: RunningAudioLab | undefined,
+    signup?: RunningSignupLab,
 ) {
     const started = process.hrtime.bigint();
     const headOnly = req.method === "HEAD";
@@ -255,6 +280,12 @@ async function handle(
     if (audio && (await audio.handle(req, res, pathname))) {
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
         if (!["/audio.html", "/audio.js", "/local/audio/mp3s"].includes(pathname)) log(`${req.method} ${pathname} ${res.statusCode} ${ms.toFixed(0)}ms`);
+        return;
+    }
+    if (signup && (await signup.handle(req, res, pathname))) {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        // The page polls its state twice a second, and a surge sends thousands: only other requests are logged.
+        if (!pathname.startsWith("/signup") && !pathname.startsWith("/local/")) log(`${req.method} ${pathname} ${res.statusCode} ${ms.toFixed(0)}ms`);
         return;
     }
     // HEAD is answered as GET without the body, as API Gateway and S3 do.

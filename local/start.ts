@@ -23,6 +23,8 @@ const USAGE = `Usage: npm start -- [--labs <list>] [--port <n>] [--s3-port <n>] 
   --reset           start from the seed data again (forget files you added or deleted)
   --lab-dir <dir>   where the lab keeps its S3 data (default .labs/)
   --seed-dir <dir>  where the users_*.json seed files are (default data/)
+  --signup-consumer-can-write <true|false>
+                    false runs the sign-up consumer without DynamoDB write permission (the lab's exercise; default true)
   --help            show this
 
 Every flag also takes the --flag=value form; folders are relative to where you run npm.`;
@@ -37,10 +39,11 @@ interface Args {
     labs: LabName[];
     apache?: string;
     voice: string;
+    signupConsumerCanWrite: boolean;
 }
 
 export function parseArgs(argv: string[]): Args | "help" {
-    const args: Args = { port: 3000, s3Port: 0, webPort: 8081, reset: false, labDir: DEFAULT_LAB_DIR, labs: [...LAB_NAMES], voice: "Joanna" };
+    const args: Args = { port: 3000, s3Port: 0, webPort: 8081, reset: false, labDir: DEFAULT_LAB_DIR, labs: [...LAB_NAMES], voice: "Joanna", signupConsumerCanWrite: true };
     const port = (flag: string, value: string | undefined) => {
         const n = Number(value);
         if (value === undefined || !/^\d+$/.test(value) || n > 65535) throw new UsageError(`${flag} needs a port number from 0 to 65535`);
@@ -50,7 +53,7 @@ export function parseArgs(argv: string[]): Args | "help" {
         if (!value || value.startsWith("--")) throw new UsageError(`${flag} needs a value`);
         return value;
     };
-    argv = splitFlagValues(argv, ["--port", "--s3-port", "--web-port", "--labs", "--apache", "--voice", "--lab-dir", "--seed-dir"]);
+    argv = splitFlagValues(argv, ["--port", "--s3-port", "--web-port", "--labs", "--apache", "--voice", "--lab-dir", "--seed-dir", "--signup-consumer-can-write"]);
     for (let i = 0; i < argv.length; i++) {
         const flag = argv[i];
         switch (flag) {
@@ -63,6 +66,7 @@ export function parseArgs(argv: string[]): Args | "help" {
             case "--reset": args.reset = true; break;
             case "--lab-dir": args.labDir = fromCallerDir(text(flag, argv[++i])); break;
             case "--seed-dir": args.seedDir = fromCallerDir(text(flag, argv[++i])); break;
+            case "--signup-consumer-can-write": args.signupConsumerCanWrite = booleanFlag(flag, argv[++i]); break;
             case "--help": case "-h": return "help";
             default: throw new UsageError(`unknown option ${flag}`);
         }
@@ -80,6 +84,11 @@ function labList(value: string): LabName[] {
         throw new UsageError(`--labs ${value}: ${unknown.length ? `unknown lab ${unknown.join(", ")}; ` : ""}choose from ${LAB_NAMES.join(", ")}`);
     }
     return LAB_NAMES.filter((name) => names.includes(name));
+}
+
+function booleanFlag(flag: string, value: string | undefined): boolean {
+    if (value !== "true" && value !== "false") throw new UsageError(`${flag} needs true or false; received ${JSON.stringify(value ?? "")}`);
+    return value === "true";
 }
 
 function voiceName(value: string): string {
@@ -132,6 +141,7 @@ async function main(): Promise<void> {
         webPort: args.webPort,
         apache: args.apache,
         voice: args.voice,
+        signupConsumerCanWrite: args.signupConsumerCanWrite,
     });
     if (stopping) return stop(stopping);
     writeLabState(args.labDir, { pid: process.pid, url: lab.url, s3Endpoint: lab.s3Endpoint, ...lab.outputs });

@@ -21,6 +21,18 @@ export interface LabOutputs {
     seedAudioUrl?: string;
     /** The web-service lab's page. */
     serviceUrl?: string;
+    /** The sign-up page on the S3 website (signup). */
+    signupWebsiteUrl?: string;
+    /** The sign-up HTTP API's base URL: POST /signup, GET /signup/{id} (signup). */
+    signupApiUrl?: string;
+    /** The sign-up table's name (signup). */
+    signupTableName?: string;
+    /** The sign-up queue's URL (signup; locally, its figures on the lab server). */
+    signupQueueUrl?: string;
+    /** The sign-up dead-letter queue's URL (signup; locally, its figures on the lab server). */
+    signupDeadLetterQueueUrl?: string;
+    /** Set by the local lab only: its DynamoDB endpoint (dynalite). */
+    dynamodbEndpoint?: string;
     /** Set by the local lab only: its S3 endpoint. Its presence means "local": no AWS-only checks. */
     s3Endpoint?: string;
 }
@@ -28,8 +40,20 @@ export interface LabOutputs {
 /** Outputs that cannot be used: exit 2. */
 export class OutputsError extends Error {}
 
-const URL_KEYS = ["websiteUrl", "apiUrl", "helloWorldApi", "seedAudioUrl", "serviceUrl", "s3Endpoint"] as const;
-const NAME_KEYS = ["dataBucket", "audioBucket", "audioUrlPattern"] as const;
+const URL_KEYS = [
+    "websiteUrl",
+    "apiUrl",
+    "helloWorldApi",
+    "seedAudioUrl",
+    "serviceUrl",
+    "s3Endpoint",
+    "signupWebsiteUrl",
+    "signupApiUrl",
+    "signupQueueUrl",
+    "signupDeadLetterQueueUrl",
+    "dynamodbEndpoint",
+] as const;
+const NAME_KEYS = ["dataBucket", "audioBucket", "audioUrlPattern", "signupTableName"] as const;
 
 /** Each lab's outputs: the lab is checked when any is present, and then all of `required` must be. */
 export const LAB_OUTPUTS: Record<string, { required: (keyof LabOutputs)[]; optional: (keyof LabOutputs)[] }> = {
@@ -37,6 +61,7 @@ export const LAB_OUTPUTS: Record<string, { required: (keyof LabOutputs)[]; optio
     hello: { required: ["helloWorldApi"], optional: [] },
     audio: { required: ["audioBucket", "audioUrlPattern"], optional: ["seedAudioUrl"] },
     webService: { required: ["serviceUrl"], optional: [] },
+    signup: { required: ["signupWebsiteUrl", "signupApiUrl", "signupTableName"], optional: ["signupQueueUrl", "signupDeadLetterQueueUrl", "dynamodbEndpoint"] },
 };
 
 /** Parses and checks outputs JSON; `source` names where it came from in every message. */
