@@ -13,6 +13,7 @@ export const WARM_SAMPLES_FACTOR = 3;
 const NOISE_MS = 10;
 
 const f1 = (n: number) => n.toFixed(1);
+const runsOf = (n: number) => `${n} run${n === 1 ? "" : "s"}`;
 const ratio = (n: number) => `${n.toFixed(2)}×`;
 const requests = (m: { lists: number; gets: number }) => `${m.lists}L+${m.gets}G`;
 
@@ -20,7 +21,7 @@ const requests = (m: { lists: number; gets: number }) => `${m.lists}L+${m.gets}G
 export function markdown(results: BenchResults): string {
     const m = results.machine;
     const lines = [
-        `Measured ${m.date} on ${m.cpus} × ${m.cpu}, ${m.memoryGb} GB, Node ${m.node}; S3 round trip simulated as ${results.options.delayMs} ms, median of ${results.options.runs} runs (warm: ${WARM_SAMPLES_FACTOR * results.options.runs}), the handler and the floor interleaved in the same run.`,
+        `Measured ${m.date} on ${m.cpus} × ${m.cpu}, ${m.memoryGb} GB, Node ${m.node}; S3 round trip simulated as ${results.options.delayMs} ms, median of ${runsOf(results.options.runs)} (warm: ${WARM_SAMPLES_FACTOR * results.options.runs}), the handler and the floor interleaved in the same run.`,
         "",
         "| case | baseline (reference solution) | floor, cold | ours, cold | ours ÷ floor, cold | floor, warm | ours, warm | ours ÷ floor, warm | ours, warm after 1 file changed | cold speedup over baseline | peak RSS, cold, own process | S3 requests: baseline / cold / warm / changed | body raw → gzip |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
@@ -81,7 +82,7 @@ export function readmeSummary(results: BenchResults): string {
             .map((c) => `| ${c.name}, ${results.options.delayMs} ms round trip | ${ratio(c.coldVsFloor)} | ${ratio(c.warmVsFloor)} |`),
     ];
     return [
-        `Measured ${results.machine.date} on ${results.machine.cpus} cores (median of ${results.options.runs} runs); the whole report is [docs/performance.md](docs/performance.md).`,
+        `Measured ${results.machine.date} on ${results.machine.cpus} cores (median of ${runsOf(results.options.runs)}); the whole report is [docs/performance.md](docs/performance.md).`,
         "",
         "| directory function, `GET /users` | ours ÷ floor, cold | ours ÷ floor, warm |",
         "|---|---|---|",
