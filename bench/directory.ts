@@ -10,8 +10,8 @@ import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { createHandler, mapLimit } from "../functions/directory/core";
 import { directoryS3Client } from "../functions/directory/s3-client";
 import { memoryLogger } from "../functions/shared/log";
-import { localS3Client, localS3Config } from "../local/s3-server";
-import { ROOT } from "../scripts/mock-program";
+import { localS3Client, localS3Config } from "../shared/local-s3";
+import { ROOT } from "../shared/resource-graph";
 import { getEvent } from "../shared/http-event";
 import { placeholderUserFiles } from "../shared/placeholder-users";
 import { bundle } from "../stacks/bundle";
@@ -25,19 +25,29 @@ import { median, timed } from "./stats";
 async function startServerProcess(dir: string, delayMs: number) {
     const child = spawn(
         process.execPath,
-        ["--openssl-legacy-provider", "-r", "ts-node/register/transpile-only", path.join(__dirname, "s3-server-process.ts"), dir, String(delayMs)],
+        [
+            "--openssl-legacy-provider",
+            "-r",
+            "ts-node/register/transpile-only",
+            path.join(__dirname, "s3-server-process.ts"),
+            dir,
+            String(delayMs),
+        ],
         { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] },
     );
     const endpoints = await new Promise<{ s3: string; proxy: string; control: string }>((resolve, reject) => {
         let out = "";
-        child.stdout!.on("data", (d) => {
-            out += d;
-            if (out.includes("\n")) resolve(JSON.parse(out.split("\n")[0]));
+        child.stdout.on("data", (d: Buffer) => {
+            out += d.toString();
+            if (out.includes("\n")) resolve(JSON.parse(out.split("\n")[0]) as { s3: string; proxy: string; control: string });
         });
         child.once("exit", (code) => reject(new Error(`s3 server process exited with ${code}`)));
     });
     const counts = async (reset = false) =>
-        (await (await fetch(`${endpoints.control}/${reset ? "__reset" : "__counts"}`, { method: reset ? "POST" : "GET" })).json()) as { list: number; get: number };
+        (await (await fetch(`${endpoints.control}/${reset ? "__reset" : "__counts"}`, { method: reset ? "POST" : "GET" })).json()) as {
+            list: number;
+            get: number;
+        };
     return {
         ...endpoints,
         counts,
@@ -46,7 +56,6 @@ async function startServerProcess(dir: string, delayMs: number) {
 }
 
 type Call = () => Promise<{ body?: string }>;
-
 
 /**
  * The deployed bundle of the directory function in a fresh Node process, as Lambda runs it, against `endpoint`:
@@ -60,7 +69,15 @@ function handlerProcessPeakRss(endpoint: string, records: number): number {
         const script = `require(${JSON.stringify(file)}).handler({ rawPath: "/users", headers: {} }).then((r) => {
             console.log(JSON.stringify({ status: r.statusCode, total: JSON.parse(r.body).total, maxRssKb: process.resourceUsage().maxRSS }));
         });`;
-        const env = { PATH: process.env.PATH, DATA_BUCKET: "data", AWS_ENDPOINT_URL_S3: endpoint, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
+        const env = {
+            PATH: process.env.PATH,
+            DATA_BUCKET: "data",
+            AWS_ENDPOINT_URL_S3: endpoint,
+            AWS_REGION: "us-east-1",
+            AWS_ACCESS_KEY_ID: "S3RVER",
+            AWS_SECRET_ACCESS_KEY: "S3RVER",
+            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+        };
         const result = spawnSync(process.execPath, ["-e", script], { env, cwd: dir, encoding: "utf8", timeout: 300_000 });
         const out = JSON.parse(result.stdout || "{}") as { status?: number; total?: number; maxRssKb?: number };
         if (out.status !== 200 || out.total !== records) throw new Error(`the bundled handler answered ${result.stdout} ${result.stderr}`);
@@ -83,13 +100,16 @@ export async function directoryCase(name: string, files: { key: string; body: st
     const retire: S3Client[] = [];
     const coldClient = () => (retire.push(newClient()), retire[retire.length - 1]);
     try {
-        await mapLimit(files, 32, (f) => direct.send(new PutObjectCommand({ Bucket: "data", Key: f.key, Body: f.body })).then(() => undefined));
+        await mapLimit(files, 32, (f) =>
+            direct.send(new PutObjectCommand({ Bucket: "data", Key: f.key, Body: f.body })).then(() => undefined),
+        );
         const logger = memoryLogger();
         const once = async (call: Call) => {
             await server.counts(true);
             const [ms, result] = await timed(call);
             const counts = await server.counts();
-            const body = JSON.parse(result.body ?? "null");
+            // The reference solution answers an array of records, the handler and the floor { users, total }.
+            const body = JSON.parse(result.body ?? "null") as unknown[] | { total: number };
             return { ms, counts, records: Array.isArray(body) ? body.length : body.total };
         };
         /**
@@ -97,7 +117,11 @@ export async function directoryCase(name: string, files: { key: string; body: st
          * rotated), so the load of this shared machine falls on all of them alike; `make` builds a fresh call
          * (cold) or returns the same one (warm).
          */
-        const measure = async (makes: (() => Call)[], prepare: () => Promise<void> = async () => undefined, runs = o.runs): Promise<Measure[]> => {
+        const measure = async (
+            makes: (() => Call)[],
+            prepare: () => Promise<void> = async () => undefined,
+            runs = o.runs,
+        ): Promise<Measure[]> => {
             const samples = makes.map(() => ({ times: [] as number[], lists: 0, gets: 0, records: 0 }));
             for (let i = 0; i < runs; i++) {
                 for (let j = 0; j < makes.length; j++) {
@@ -132,14 +156,11 @@ export async function directoryCase(name: string, files: { key: string; body: st
         await warmFloor();
         const [warm, floorWarm] = await measure([() => () => warmHandler(event), () => warmFloor], undefined, WARM_SAMPLES_FACTOR * o.runs);
         let version = 0;
-        const [warmAfterChange] = await measure(
-            [() => () => warmHandler(event)],
-            async () => {
-                const changed = JSON.parse(files[0].body) as Record<string, unknown>[];
-                changed[0] = { ...changed[0], title: `Changed ${++version}` };
-                await direct.send(new PutObjectCommand({ Bucket: "data", Key: files[0].key, Body: JSON.stringify(changed) }));
-            },
-        );
+        const [warmAfterChange] = await measure([() => () => warmHandler(event)], async () => {
+            const changed = JSON.parse(files[0].body) as Record<string, unknown>[];
+            changed[0] = { ...changed[0], title: `Changed ${++version}` };
+            await direct.send(new PutObjectCommand({ Bucket: "data", Key: files[0].key, Body: JSON.stringify(changed) }));
+        });
         const raw = await warmHandler(event);
         const zipped = await warmHandler(getEvent("/users", {}, { "accept-encoding": "gzip" }));
         const records = files.reduce((n, f) => n + (JSON.parse(f.body) as unknown[]).length, 0);

@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ROOT } from "../scripts/mock-program";
+import { ROOT } from "../shared/resource-graph";
 import type { LabStartResult } from "./results";
 import { median } from "./stats";
 
@@ -16,7 +16,18 @@ async function once(): Promise<{ wallMs: number; reportedMs: number; labs: strin
     const started = process.hrtime.bigint();
     const child = spawn(
         process.execPath,
-        ["--openssl-legacy-provider", "-r", "ts-node/register/transpile-only", path.join(ROOT, "local", "start.ts"), "--port", "0", "--web-port", "0", "--lab-dir", dir],
+        [
+            "--openssl-legacy-provider",
+            "-r",
+            "ts-node/register/transpile-only",
+            path.join(ROOT, "local", "start.ts"),
+            "--port",
+            "0",
+            "--web-port",
+            "0",
+            "--lab-dir",
+            dir,
+        ],
         { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
     );
     let out = "";
@@ -27,7 +38,12 @@ async function once(): Promise<{ wallMs: number; reportedMs: number; labs: strin
             child.stdout.on("data", (d) => {
                 out += d;
                 const ready = /Local labs running: (.*) \(ready in ([\d.]+) s\)/.exec(out);
-                if (ready) resolve({ wallMs: Number(process.hrtime.bigint() - started) / 1e6, reportedMs: Number(ready[2]) * 1000, labs: ready[1] });
+                if (ready)
+                    resolve({
+                        wallMs: Number(process.hrtime.bigint() - started) / 1e6,
+                        reportedMs: Number(ready[2]) * 1000,
+                        labs: ready[1],
+                    });
             });
             void exited.then(() => reject(new Error(`npm start exited before it was ready:\n${out}`)));
         });

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ROOT } from "../scripts/mock-program";
+import { ROOT } from "../shared/resource-graph";
 import { bundleBench } from "./bundles";
 import { directoryCase, syntheticFiles } from "./directory";
 import { labStartBench } from "./lab-start";
@@ -28,7 +28,10 @@ export function machine(): Machine {
 
 /** Measures everything with `o`; `progress` hears which part is running. */
 export async function measureAll(o: BenchOptions, progress: (text: string) => void): Promise<Measurements> {
-    const seed = ["users_1.json", "users_2.json", "users_3.json"].map((key) => ({ key, body: fs.readFileSync(path.join(ROOT, "data", key), "utf8") }));
+    const seed = ["users_1.json", "users_2.json", "users_3.json"].map((key) => ({
+        key,
+        body: fs.readFileSync(path.join(ROOT, "data", key), "utf8"),
+    }));
     progress("directory handler: seed data …");
     const directory = [await directoryCase("seed: 3 files × 500", seed, o)];
     progress("directory handler: 50 files × 100 …");
@@ -39,7 +42,9 @@ export async function measureAll(o: BenchOptions, progress: (text: string) => vo
     const sweep: DirectoryCase[] = [];
     for (const delayMs of [0, o.delayMs, 100].filter((d, i, all) => all.indexOf(d) === i).sort((a, b) => a - b)) {
         progress(`directory handler: 50 files × 100 at a ${delayMs} ms round trip …`);
-        sweep.push(delayMs === o.delayMs ? directory[1] : await directoryCase("50 files × 100", syntheticFiles(50, 100), { ...o, delayMs }));
+        sweep.push(
+            delayMs === o.delayMs ? directory[1] : await directoryCase("50 files × 100", syntheticFiles(50, 100), { ...o, delayMs }),
+        );
     }
     progress("bundles …");
     const bundles = bundleBench(o.runs);

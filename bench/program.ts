@@ -1,5 +1,5 @@
 /** The whole program under mocks, per shipped stack: time and resource count. */
-import { runProgram, shippedStacks } from "../scripts/mock-program";
+import { runProgram, shippedStacks } from "../shared/resource-graph";
 import type { ProgramResult } from "./results";
 import { median, timed } from "./stats";
 

@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { type CliIo, EXIT, numberFlag, parseOrUsage, runMain, UsageError } from "../shared/cli";
-import { ROOT } from "../scripts/mock-program";
+import { ROOT } from "../shared/resource-graph";
 import { measureAll } from "./measure";
 import { RECORD_OPTION, writeRun } from "./record";
 import { benchArtifacts, markdown, RECORDED_RESULTS } from "./report";
@@ -68,10 +68,14 @@ export async function main(argv: string[], io: CliIo, deps: BenchDeps = { root: 
     if (values["report-only"]) {
         results = JSON.parse(fs.readFileSync(path.join(deps.root, RECORDED_RESULTS), "utf8")) as BenchResults;
     } else {
-        const measured = await deps.measure(options, io.err);
+        const measured = await deps.measure(options, (text) => io.err(text));
         results = { ...measured, targets: targets(measured) };
     }
-    writeRun(deps.root, { name: "results", results, markdown: markdown(results), tracked: benchArtifacts(results), record: Boolean(values.record) }, io);
+    writeRun(
+        deps.root,
+        { name: "results", results, markdown: markdown(results), tracked: benchArtifacts(results), record: Boolean(values.record) },
+        io,
+    );
     return EXIT.ok;
 }
 

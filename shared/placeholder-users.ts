@@ -22,19 +22,168 @@ function prng(seed: number): () => number {
     };
 }
 
-const FEMALE = ["Emma", "Olivia", "Ava", "Sophia", "Mia", "Amelia", "Harper", "Evelyn", "Abigail", "Emily", "Ella", "Chloé", "Léa", "Hannah", "Lena", "Sofia", "Aisha", "Priya", "Ananya", "Mariana", "Beatriz", "Yuki", "Ingrid", "Freja", "Nora", "Zoe", "Isla", "Grace", "Lucía", "Camila"];
-const MALE = ["Liam", "Noah", "Oliver", "Elijah", "James", "William", "Benjamin", "Lucas", "Henry", "Theodore", "Jack", "Hugo", "Louis", "Jonas", "Felix", "Leon", "Arjun", "Rohan", "Mateus", "Gabriel", "Kenji", "Lars", "Magnus", "Oscar", "Finn", "Mateo", "Diego", "Omar", "Samuel", "Ethan"];
-const LAST = ["Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Martin", "Bernard", "Dubois", "Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Sharma", "Patel", "Singh", "Silva", "Santos", "Oliveira", "Tanaka", "Sato", "Hansen", "Nielsen", "Johansson", "Wilson", "Taylor", "Anderson", "Thomas", "Moore", "Jackson", "White", "Harris", "Clark", "Lewis", "Walker", "Young", "King"];
-const STREETS = ["Main Street", "Oak Avenue", "Maple Drive", "Cedar Lane", "Park Road", "High Street", "Station Road", "Church Street", "Mill Lane", "Lake View"];
+const FEMALE = [
+    "Emma",
+    "Olivia",
+    "Ava",
+    "Sophia",
+    "Mia",
+    "Amelia",
+    "Harper",
+    "Evelyn",
+    "Abigail",
+    "Emily",
+    "Ella",
+    "Chloé",
+    "Léa",
+    "Hannah",
+    "Lena",
+    "Sofia",
+    "Aisha",
+    "Priya",
+    "Ananya",
+    "Mariana",
+    "Beatriz",
+    "Yuki",
+    "Ingrid",
+    "Freja",
+    "Nora",
+    "Zoe",
+    "Isla",
+    "Grace",
+    "Lucía",
+    "Camila",
+];
+const MALE = [
+    "Liam",
+    "Noah",
+    "Oliver",
+    "Elijah",
+    "James",
+    "William",
+    "Benjamin",
+    "Lucas",
+    "Henry",
+    "Theodore",
+    "Jack",
+    "Hugo",
+    "Louis",
+    "Jonas",
+    "Felix",
+    "Leon",
+    "Arjun",
+    "Rohan",
+    "Mateus",
+    "Gabriel",
+    "Kenji",
+    "Lars",
+    "Magnus",
+    "Oscar",
+    "Finn",
+    "Mateo",
+    "Diego",
+    "Omar",
+    "Samuel",
+    "Ethan",
+];
+const LAST = [
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Müller",
+    "Schmidt",
+    "Schneider",
+    "Fischer",
+    "Weber",
+    "Sharma",
+    "Patel",
+    "Singh",
+    "Silva",
+    "Santos",
+    "Oliveira",
+    "Tanaka",
+    "Sato",
+    "Hansen",
+    "Nielsen",
+    "Johansson",
+    "Wilson",
+    "Taylor",
+    "Anderson",
+    "Thomas",
+    "Moore",
+    "Jackson",
+    "White",
+    "Harris",
+    "Clark",
+    "Lewis",
+    "Walker",
+    "Young",
+    "King",
+];
+const STREETS = [
+    "Main Street",
+    "Oak Avenue",
+    "Maple Drive",
+    "Cedar Lane",
+    "Park Road",
+    "High Street",
+    "Station Road",
+    "Church Street",
+    "Mill Lane",
+    "Lake View",
+];
 const COUNTRIES = [
-    { country: "United States", nat: "US", phone: "+1", states: { California: ["San Francisco", "Los Angeles", "San Diego"], Washington: ["Seattle", "Spokane"], Texas: ["Austin", "Dallas", "Houston"], "New York": ["New York", "Buffalo"] } },
-    { country: "Canada", nat: "CA", phone: "+1", states: { Ontario: ["Toronto", "Ottawa"], Quebec: ["Montréal", "Québec"], "British Columbia": ["Vancouver", "Victoria"] } },
-    { country: "United Kingdom", nat: "GB", phone: "+44", states: { England: ["London", "Manchester", "Bristol"], Scotland: ["Edinburgh", "Glasgow"], Wales: ["Cardiff"] } },
+    {
+        country: "United States",
+        nat: "US",
+        phone: "+1",
+        states: {
+            California: ["San Francisco", "Los Angeles", "San Diego"],
+            Washington: ["Seattle", "Spokane"],
+            Texas: ["Austin", "Dallas", "Houston"],
+            "New York": ["New York", "Buffalo"],
+        },
+    },
+    {
+        country: "Canada",
+        nat: "CA",
+        phone: "+1",
+        states: { Ontario: ["Toronto", "Ottawa"], Quebec: ["Montréal", "Québec"], "British Columbia": ["Vancouver", "Victoria"] },
+    },
+    {
+        country: "United Kingdom",
+        nat: "GB",
+        phone: "+44",
+        states: { England: ["London", "Manchester", "Bristol"], Scotland: ["Edinburgh", "Glasgow"], Wales: ["Cardiff"] },
+    },
     { country: "Germany", nat: "DE", phone: "+49", states: { Bayern: ["München", "Nürnberg"], Berlin: ["Berlin"], Hamburg: ["Hamburg"] } },
-    { country: "France", nat: "FR", phone: "+33", states: { "Île-de-France": ["Paris", "Versailles"], "Auvergne-Rhône-Alpes": ["Lyon", "Grenoble"] } },
-    { country: "Brazil", nat: "BR", phone: "+55", states: { "São Paulo": ["São Paulo", "Campinas"], "Rio de Janeiro": ["Rio de Janeiro", "Niterói"] } },
+    {
+        country: "France",
+        nat: "FR",
+        phone: "+33",
+        states: { "Île-de-France": ["Paris", "Versailles"], "Auvergne-Rhône-Alpes": ["Lyon", "Grenoble"] },
+    },
+    {
+        country: "Brazil",
+        nat: "BR",
+        phone: "+55",
+        states: { "São Paulo": ["São Paulo", "Campinas"], "Rio de Janeiro": ["Rio de Janeiro", "Niterói"] },
+    },
     { country: "India", nat: "IN", phone: "+91", states: { Karnataka: ["Bengaluru", "Mysuru"], Maharashtra: ["Mumbai", "Pune"] } },
-    { country: "Australia", nat: "AU", phone: "+61", states: { "New South Wales": ["Sydney", "Newcastle"], Victoria: ["Melbourne", "Geelong"] } },
+    {
+        country: "Australia",
+        nat: "AU",
+        phone: "+61",
+        states: { "New South Wales": ["Sydney", "Newcastle"], Victoria: ["Melbourne", "Geelong"] },
+    },
     { country: "Japan", nat: "JP", phone: "+81", states: { Tokyo: ["Tokyo"], Osaka: ["Osaka"] } },
     { country: "Sweden", nat: "SE", phone: "+46", states: { Stockholm: ["Stockholm"], "Västra Götaland": ["Göteborg"] } },
 ] as const;
@@ -49,7 +198,12 @@ const DEPARTMENTS: Record<string, string[]> = {
     Legal: ["Counsel", "Paralegal"],
 };
 
-const ascii = (s: string) => s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/[^A-Za-z]/g, "").toLowerCase();
+const ascii = (s: string) =>
+    s
+        .normalize("NFD")
+        .replace(/[\u0300-\u036f]/g, "")
+        .replace(/[^A-Za-z]/g, "")
+        .toLowerCase();
 
 /** A placeholder employee. */
 export type PlaceholderUser = ReturnType<ReturnType<typeof userGenerator>>;

@@ -17,7 +17,11 @@ const TRACKED = ["bench/results.json", "bench/results.md", "docs/performance.md"
 
 /** A new run: another day, and the 50-file case slower than the recorded one. */
 const { targets: _targets, ...older } = recorded;
-const fresh: Measurements = { ...older, machine: { ...older.machine, date: "2026-12-24" }, sweep: [directoryCase("50 files × 100", 0, 100, 130)] };
+const fresh: Measurements = {
+    ...older,
+    machine: { ...older.machine, date: "2026-12-24" },
+    sweep: [directoryCase("50 files × 100", 0, 100, 130)],
+};
 
 describe("npm run bench", () => {
     let root: string;
@@ -31,7 +35,10 @@ describe("npm run bench", () => {
 
     beforeEach(() => {
         root = fs.mkdtempSync(path.join(os.tmpdir(), "cloud-labs-bench-cli-"));
-        fs.writeFileSync(path.join(root, "README.md"), `# Lab\n\n## Performance\n\n${README_MARKERS.start}\n${README_MARKERS.end}\n\n## After\n`);
+        fs.writeFileSync(
+            path.join(root, "README.md"),
+            `# Lab\n\n## Performance\n\n${README_MARKERS.start}\n${README_MARKERS.end}\n\n## After\n`,
+        );
         recordArtifacts(root, benchArtifacts(recorded));
         calls = [];
         out = [];
@@ -46,10 +53,16 @@ describe("npm run bench", () => {
         assert.deepEqual(snapshot(), before);
         const saved = JSON.parse(read("bench/out/results.json")) as BenchResults;
         assert.equal(saved.machine.date, "2026-12-24");
-        assert.ok(saved.targets.some((t) => t.target === "50 files × 100 at 0 ms: ours cold within 1.15× of the floor" && !t.pass), "targets are checked on the new run");
+        assert.ok(
+            saved.targets.some((t) => t.target === "50 files × 100 at 0 ms: ours cold within 1.15× of the floor" && !t.pass),
+            "targets are checked on the new run",
+        );
         assert.match(out.join("\n"), /^Measured 2026-12-24 /);
         assert.match(read("bench/out/results.md"), /\| 0 ms \| 100\.0 ms \| 130\.0 ms \| 1\.30× \|/);
-        assert.match(err.join("\n"), /--record would also write bench\/results\.json, bench\/results\.md, docs\/performance\.md, README\.md/);
+        assert.match(
+            err.join("\n"),
+            /--record would also write bench\/results\.json, bench\/results\.md, docs\/performance\.md, README\.md/,
+        );
     });
 
     it("--record writes the results, their tables, the docs page and the README's table together, from the same run", async () => {
@@ -60,7 +73,10 @@ describe("npm run bench", () => {
         const saved = JSON.parse(read("bench/results.json")) as BenchResults;
         assert.equal(saved.machine.date, "2026-12-24");
         assert.deepEqual(staleArtifacts(root, benchArtifacts(saved)), [], "every page agrees with the recorded results");
-        assert.match(read("README.md"), /^# Lab\n\n## Performance\n\n<!-- bench:start [^\n]*\nMeasured 2026-12-24 [\s\S]*<!-- bench:end -->\n\n## After\n$/);
+        assert.match(
+            read("README.md"),
+            /^# Lab\n\n## Performance\n\n<!-- bench:start [^\n]*\nMeasured 2026-12-24 [\s\S]*<!-- bench:end -->\n\n## After\n$/,
+        );
         assert.match(read("docs/performance.md"), /\| 0 ms \| 100\.0 ms \| 130\.0 ms \| 1\.30× \|/);
     });
 
@@ -84,7 +100,10 @@ describe("npm run bench", () => {
     it("takes --flag value and --flag=value alike", async () => {
         assert.equal(await run("--runs", "3", "--delay", "0"), 0);
         assert.equal(await run("--runs=3", "--delay=0"), 0);
-        assert.deepEqual(calls, [{ runs: 3, delayMs: 0 }, { runs: 3, delayMs: 0 }]);
+        assert.deepEqual(calls, [
+            { runs: 3, delayMs: 0 },
+            { runs: 3, delayMs: 0 },
+        ]);
     });
 
     it("--help prints the usage on stdout and measures nothing", async () => {

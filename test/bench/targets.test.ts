@@ -23,7 +23,10 @@ describe("benchmark targets", () => {
     it("allow the 1,500-file case 1.3× of the floor and 256 MB of memory", () => {
         assert.equal(verdict(measured, "1,500 files × 1 at 20 ms: ours cold within 1.3× of the floor"), "1.25× ✅");
         assert.equal(verdict(measured, "1,500 files × 1: peak RSS of the function's own process under 256 MB"), "187 MB ✅");
-        const heavy = { ...measured, directory: [measured.directory[0], measured.directory[1], directoryCase("1,500 files × 1", 20, 1000, 1400, 300)] };
+        const heavy = {
+            ...measured,
+            directory: [measured.directory[0], measured.directory[1], directoryCase("1,500 files × 1", 20, 1000, 1400, 300)],
+        };
         assert.equal(verdict(heavy, "1,500 files × 1 at 20 ms: ours cold within 1.3× of the floor"), "1.40× ❌");
         assert.equal(verdict(heavy, "1,500 files × 1: peak RSS"), "300 MB ❌");
     });
@@ -33,7 +36,10 @@ describe("benchmark targets", () => {
         const many = { ...directoryCase("1,500 files × 1", 20, 1000, 1250), files: 1500 };
         const oneList = { ...measured, directory: [measured.directory[0], measured.directory[1], many] };
         assert.equal(verdict(oneList, "1,500 files × 1: warm unchanged"), "1 LIST, 0 GET ❌");
-        const twoLists = { ...measured, directory: [measured.directory[0], measured.directory[1], { ...many, warm: { ...many.warm, lists: 2 } }] };
+        const twoLists = {
+            ...measured,
+            directory: [measured.directory[0], measured.directory[1], { ...many, warm: { ...many.warm, lists: 2 } }],
+        };
         assert.equal(verdict(twoLists, "1,500 files × 1: warm unchanged"), "2 LIST, 0 GET ✅");
     });
 
@@ -43,6 +49,9 @@ describe("benchmark targets", () => {
         assert.equal(verdict(measured, "1,500 files: every record returned"), "ours 5000, baseline 5000 ✅");
         assert.equal(verdict(measured, "directory bundle under 600 KB"), "427 KB ✅");
         assert.equal(verdict(measured, "npm start with every lab ready in under 5 s"), "2.5 s ✅");
-        assert.ok(!targets({ ...measured, labStart: undefined }).some((t) => t.target.startsWith("npm start")), "no start-up target without a start-up figure");
+        assert.ok(
+            !targets({ ...measured, labStart: undefined }).some((t) => t.target.startsWith("npm start")),
+            "no start-up target without a start-up figure",
+        );
     });
 });

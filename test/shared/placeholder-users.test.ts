@@ -14,7 +14,10 @@ describe("placeholder users", () => {
 
     it("numbers the records across files, the last file holding what is left", () => {
         const files = placeholderUserFiles(5, 2);
-        assert.deepEqual(files.map((f) => f.map((u) => u.id.value)), [["E00001", "E00002"], ["E00003", "E00004"], ["E00005"]]);
+        assert.deepEqual(
+            files.map((f) => f.map((u) => u.id.value)),
+            [["E00001", "E00002"], ["E00003", "E00004"], ["E00005"]],
+        );
     });
 
     it("gives each generator its own sequence, so one caller does not shift another's records", () => {
