@@ -10,7 +10,7 @@ import { DeleteObjectCommand } from "@aws-sdk/client-s3";
 import type { Browser, Page } from "playwright-core";
 import { launchChromium } from "../helpers/chromium";
 import { startLab, type RunningLab } from "../../local/lab-server";
-import { localS3Client } from "../../local/s3-server";
+import { localS3Client } from "../../shared/local-s3";
 import { memoryLogger } from "../../functions/shared/log";
 import { ROOT } from "../helpers/program";
 

@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { missingPermissionMessage, SIGNUP_ID_HEADER } from "../../functions/signup/contract";
 import { CheckFailed, expect, Interrupted, randomSuffix, request, runCheck, seconds, trimSlash, type CheckResult, type VerifyContext } from "./check";
-import type { LabOutputs } from "./outputs";
+import type { LabOutputs } from "../outputs";
 
 type SignupOutputs = Required<Pick<LabOutputs, "signupWebsiteUrl" | "signupApiUrl" | "signupTableName">> & Pick<LabOutputs, "signupQueueUrl" | "dynamodbEndpoint">;
 
