@@ -5,6 +5,7 @@ import { TEXTS_DIR } from "./audio-files";
 import { LAB_NAMES, type LabName } from "./lab-names";
 import { CronError, parseCron } from "./cron";
 import { POLLY_ENGINES, POLLY_VOICES, type PollyEngine } from "./polly-voices";
+import { SIGNUP_DEFAULTS, SIGNUP_LIMITS, type SignupSettings } from "./signup-settings";
 
 export { LAB_NAMES, TEXTS_DIR, type LabName };
 
@@ -204,6 +205,36 @@ export const CONFIG_SCHEMA = {
         description: "When to bring webMinCount..webMaxCount back, e.g. cron(0 7 ? * MON-FRI *); set with webStopSchedule.",
         default: "",
     },
+    signupThrottleBurst: {
+        type: "integer",
+        description: `Sign-up lab: burst limit of POST /signup and GET /signup/{id}, in requests (${SIGNUP_LIMITS.throttleBurst.join(" to ")}).`,
+        default: SIGNUP_DEFAULTS.throttleBurst,
+    },
+    signupThrottleRate: {
+        type: "integer",
+        description: `Sign-up lab: steady-state limit of each sign-up route in requests per second (${SIGNUP_LIMITS.throttleRate.join(" to ")}); caps what a leaked URL costs.`,
+        default: SIGNUP_DEFAULTS.throttleRate,
+    },
+    signupBatchSize: {
+        type: "integer",
+        description: `Sign-up lab: messages the consumer receives per invocation (${SIGNUP_LIMITS.batchSize.join(" to ")}).`,
+        default: SIGNUP_DEFAULTS.batchSize,
+    },
+    signupMaxConcurrency: {
+        type: "integer",
+        description: `Sign-up lab: most consumer instances at once, the event source mapping's maximum concurrency (${SIGNUP_LIMITS.maxConcurrency.join(" to ")}).`,
+        default: SIGNUP_DEFAULTS.maxConcurrency,
+    },
+    signupMaxReceiveCount: {
+        type: "integer",
+        description: `Sign-up lab: receives before a message moves to the dead-letter queue (${SIGNUP_LIMITS.maxReceiveCount.join(" to ")}).`,
+        default: SIGNUP_DEFAULTS.maxReceiveCount,
+    },
+    signupConsumerCanWrite: {
+        type: "boolean",
+        description: "Sign-up lab: false deploys the consumer without dynamodb:PutItem (the permission exercise: sign-ups end in the dead-letter queue).",
+        default: SIGNUP_DEFAULTS.consumerCanWrite,
+    },
     budgetMonthlyUsd: {
         type: "integer",
         description: "Monthly AWS Budget in USD for the resources tagged with this stack (0: none); set with budgetEmail.",
@@ -236,6 +267,8 @@ export interface LabConfig {
     alexaFactSkillVersion: string;
     alexaSkillId: string;
     web: WebServiceConfig;
+    /** The sign-up lab's settings. */
+    signup: SignupSettings;
     /** The stack's AWS Budget, when budgetMonthlyUsd and budgetEmail are set. */
     budget?: { monthlyUsd: number; email: string };
 }
@@ -398,6 +431,7 @@ export function loadConfig(source?: ConfigSource, options: LoadConfigOptions = {
     }
 
     const web = readWebConfig(r, problems);
+    const signup = readSignup(r);
     const budget = readBudget(r, problems);
 
     if (problems.length > 0) throw new ConfigError(onePerKey(problems));
@@ -418,7 +452,21 @@ export function loadConfig(source?: ConfigSource, options: LoadConfigOptions = {
         alexaFactSkillVersion,
         alexaSkillId,
         web,
+        signup,
         budget,
+    };
+}
+
+/** The sign-up lab's rules: each number within the limits AWS sets (SIGNUP_LIMITS). */
+function readSignup(r: RawReader): SignupSettings {
+    const L = SIGNUP_LIMITS;
+    return {
+        throttleBurst: r.integer("signupThrottleBurst", ...L.throttleBurst),
+        throttleRate: r.integer("signupThrottleRate", ...L.throttleRate),
+        batchSize: r.integer("signupBatchSize", ...L.batchSize),
+        maxConcurrency: r.integer("signupMaxConcurrency", ...L.maxConcurrency),
+        maxReceiveCount: r.integer("signupMaxReceiveCount", ...L.maxReceiveCount),
+        consumerCanWrite: r.boolean("signupConsumerCanWrite"),
     };
 }
 

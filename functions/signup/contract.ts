@@ -211,6 +211,8 @@ export function isValidEmail(normalised: string): boolean {
 
 /** The environment variable both Lambdas read the table name from. */
 export const TABLE_ENV = "SIGNUP_TABLE";
+/** Set to `true` by the stack when the functions have X-Ray active tracing: their DynamoDB calls are traced too. */
+export const TRACING_ENV = "SIGNUP_TRACING";
 
 /** The log event the consumer writes when the table refuses a write with AccessDenied. */
 export const WRITE_DENIED_EVENT = "signup.write-denied";
