@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { SIGNUP_ID_HEADER, SQS_MESSAGE_ATTRIBUTES_MAPPING } from "../../functions/signup/contract";
 import { SIGNUP_DEFAULTS, VISIBILITY_TIMEOUT_SECONDS } from "../../stacks/signup-settings";
 import { ConfigError, loadConfig } from "../../stacks/config";
-import { ACCOUNT, REGION, runProgram, type MockedResource, type ProgramRun } from "../helpers/program";
+import { ACCOUNT, REGION, runProgram, type ProgramResource, type ProgramRun } from "../helpers/program";
 import { grants, list } from "../helpers/policy";
 
 const arnOf = (service: string, resource: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${resource}`;
@@ -14,7 +14,7 @@ describe("sign-up lab under mocks (dev stack)", function () {
         run = await runProgram("dev");
     });
 
-    const queueOf = (name: string): MockedResource => run.named(name);
+    const queueOf = (name: string): ProgramResource => run.named(name);
     const queueArn = (name: string) => arnOf("sqs", run.outputs[name === "signup-queue" ? "signupQueueUrl" : "signupDeadLetterQueueUrl"].split("/").pop());
     const tableArn = () => arnOf("dynamodb", `table/${run.outputs.signupTableName}`);
     const rolePolicy = (name: string) => grants(run.named(name));

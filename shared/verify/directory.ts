@@ -19,7 +19,7 @@ import {
     type CheckResult,
     type VerifyContext,
 } from "./check";
-import type { LabOutputs } from "./outputs";
+import type { LabOutputs } from "../outputs";
 
 type DirectoryOutputs = Required<Pick<LabOutputs, "websiteUrl" | "apiUrl" | "dataBucket">>;
 

@@ -5,7 +5,7 @@ import * as crypto from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
-import { LabFilesystemStore } from "./s3-store";
+import { LabFilesystemStore } from "./local-s3-store";
 import type { S3Event } from "aws-lambda";
 // The local lab and the tests run on Node 20, which this SDK version supports; its notice about future versions
 // needing Node 22 (the Lambda runtime already is) would only add noise to every run.
