@@ -125,7 +125,10 @@ export class SignupLab extends pulumi.ComponentResource {
                 visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
                 maxMessageSize: MAX_BODY_BYTES,
                 sqsManagedSseEnabled: true,
-                redrivePolicy: pulumi.jsonStringify({ deadLetterTargetArn: this.deadLetterQueue.arn, maxReceiveCount: settings.maxReceiveCount }),
+                redrivePolicy: pulumi.jsonStringify({
+                    deadLetterTargetArn: this.deadLetterQueue.arn,
+                    maxReceiveCount: settings.maxReceiveCount,
+                }),
             },
             { parent: this },
         );
@@ -267,7 +270,10 @@ export class SignupLab extends pulumi.ComponentResource {
                 responseParameters: [
                     {
                         statusCode: "200",
-                        mappings: { "overwrite:statuscode": String(ACCEPTED_STATUS), [`overwrite:header.${SIGNUP_ID_HEADER}`]: "$context.requestId" },
+                        mappings: {
+                            "overwrite:statuscode": String(ACCEPTED_STATUS),
+                            [`overwrite:header.${SIGNUP_ID_HEADER}`]: "$context.requestId",
+                        },
                     },
                 ],
             },

@@ -169,7 +169,6 @@ export type Validation = { ok: true; signup: ValidSignup } | { ok: false; reason
 // dot-separated labels of letters, digits and inner hyphens (IDN domains arrive punycoded).
 const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$/;
 const DOMAIN_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** Applies the rules to a message body as received (a string); extra fields in the object are ignored. */

@@ -15,7 +15,8 @@ describe("sign-up lab under mocks (dev stack)", function () {
     });
 
     const queueOf = (name: string): ProgramResource => run.named(name);
-    const queueArn = (name: string) => arnOf("sqs", run.outputs[name === "signup-queue" ? "signupQueueUrl" : "signupDeadLetterQueueUrl"].split("/").pop());
+    const queueArn = (name: string) =>
+        arnOf("sqs", run.outputs[name === "signup-queue" ? "signupQueueUrl" : "signupDeadLetterQueueUrl"].split("/").pop());
     const tableArn = () => arnOf("dynamodb", `table/${run.outputs.signupTableName}`);
     const rolePolicy = (name: string) => grants(run.named(name));
 
@@ -29,7 +30,10 @@ describe("sign-up lab under mocks (dev stack)", function () {
         assert.equal(integration.requestParameters.MessageBody, "$request.body");
         assert.equal(integration.requestParameters.MessageAttributes, SQS_MESSAGE_ATTRIBUTES_MAPPING);
         assert.deepEqual(integration.responseParameters, [
-            { statusCode: "200", mappings: { "overwrite:statuscode": "202", [`overwrite:header.${SIGNUP_ID_HEADER}`]: "$context.requestId" } },
+            {
+                statusCode: "200",
+                mappings: { "overwrite:statuscode": "202", [`overwrite:header.${SIGNUP_ID_HEADER}`]: "$context.requestId" },
+            },
         ]);
         const route = run.named("signup-send-route").inputs;
         assert.equal(route.routeKey, "POST /signup");
@@ -38,7 +42,10 @@ describe("sign-up lab under mocks (dev stack)", function () {
 
     it("lets the API's role do nothing but sqs:SendMessage to the sign-up queue, assumed only by API Gateway", () => {
         const trust = JSON.parse(run.named("signup-send-role").inputs.assumeRolePolicy);
-        assert.deepEqual(trust.Statement.map((s: any) => s.Principal.Service), ["apigateway.amazonaws.com"]);
+        assert.deepEqual(
+            trust.Statement.map((s: any) => s.Principal.Service),
+            ["apigateway.amazonaws.com"],
+        );
         const statements = rolePolicy("signup-send-policy");
         assert.deepEqual(
             statements.map((s) => [list(s.Action), list(s.Resource)]),
@@ -48,9 +55,15 @@ describe("sign-up lab under mocks (dev stack)", function () {
 
     it("answers GET /signup/{id} from a Lambda that may only read the table", () => {
         const routes = run.ofType("aws:apigatewayv2/route:Route").filter((r) => r.name.startsWith("signup-api-"));
-        assert.deepEqual(routes.map((r) => r.inputs.routeKey), ["GET /signup/{id}"]);
+        assert.deepEqual(
+            routes.map((r) => r.inputs.routeKey),
+            ["GET /signup/{id}"],
+        );
         const statements = rolePolicy("signup-statusPolicy").filter((s) => s.Sid === "ReadTable");
-        assert.deepEqual(statements.map((s) => [list(s.Action), list(s.Resource)]), [[["dynamodb:GetItem"], [tableArn()]]]);
+        assert.deepEqual(
+            statements.map((s) => [list(s.Action), list(s.Resource)]),
+            [[["dynamodb:GetItem"], [tableArn()]]],
+        );
         assert.equal(run.named("signup-statusFunction").inputs.environment.variables.SIGNUP_TABLE, run.outputs.signupTableName);
     });
 
@@ -135,7 +148,12 @@ describe("sign-up lab under mocks (dev stack)", function () {
     });
 
     it("serves site/signup/ on its own public website with a config.js naming the API, and not on the directory's", () => {
-        const keys = (prefix: string) => run.ofType("aws:s3/bucketObjectv2:BucketObjectv2").filter((o) => o.name.startsWith(prefix)).map((o) => o.inputs.key).sort();
+        const keys = (prefix: string) =>
+            run
+                .ofType("aws:s3/bucketObjectv2:BucketObjectv2")
+                .filter((o) => o.name.startsWith(prefix))
+                .map((o) => o.inputs.key)
+                .sort();
         assert.deepEqual(keys("signup-website-"), ["app.js", "config.js", "index.html"]);
         assert.ok(!keys("directory-website-").some((k) => k.startsWith("signup/")), "the directory website leaves site/signup/ out");
         const config = run.ofType("aws:s3/bucketObjectv2:BucketObjectv2").find((o) => o.name === "signup-website-config.js")!;
