@@ -10,6 +10,7 @@ import { functionDefaults } from "./stacks/function-defaults";
 import { HelloWorld } from "./stacks/hello";
 import { labProvider } from "./stacks/lab-provider";
 import { stackNameSuffix } from "./stacks/physical-name";
+import { SignupLab } from "./stacks/signup";
 import { StackBudget } from "./stacks/stack-budget";
 import { WebService } from "./stacks/web-service";
 
@@ -61,6 +62,14 @@ const web = config.labs.has("webService")
       )
     : undefined;
 
+const signup = config.labs.has("signup")
+    ? new SignupLab(
+          "signup",
+          { ...config.signup, extraCorsOrigins: config.apiCorsExtraOrigins, functionDefaults: defaults },
+          { providers: [labProvider("signup")] },
+      )
+    : undefined;
+
 // Stack-wide, not a lab: the default provider, tagged with the stack explicitly.
 if (config.budget) new StackBudget("stack", config.budget);
 
@@ -90,6 +99,14 @@ if (web) {
     outputs.loadBalancerDnsName = web.loadBalancerDnsName;
     outputs.repositoryUrl = web.repository.repositoryUrl;
     outputs.clusterName = web.cluster.name;
+}
+
+if (signup) {
+    outputs.signupWebsiteUrl = signup.websiteUrl;
+    outputs.signupApiUrl = signup.api.url;
+    outputs.signupTableName = signup.table.name;
+    outputs.signupQueueUrl = signup.queue.url;
+    outputs.signupDeadLetterQueueUrl = signup.deadLetterQueue.url;
 }
 
 export = outputs;

@@ -81,6 +81,14 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
             const alphabet = `${inputs.lower === false ? "" : "abcdefghijklmnopqrstuvwxyz"}${inputs.upper === false ? "" : "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}${inputs.numeric === false ? "" : "0123456789"}`;
             return { result: Array.from(crypto.randomBytes(inputs.length), (b) => alphabet[b % alphabet.length]).join("") };
         }
+        case "aws:sqs/queue:Queue": {
+            const queueName = inputs.name ?? autoName(name);
+            return { arn: arn("sqs", queueName), name: queueName, url: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${queueName}` };
+        }
+        case "aws:dynamodb/table:Table": {
+            const tableName = inputs.name ?? autoName(name);
+            return { arn: arn("dynamodb", `table/${tableName}`), name: tableName };
+        }
         case "aws:serverlessrepository/cloudFormationStack:CloudFormationStack":
             return { outputs: { LambdaFunctionArn: arn("lambda", "function:fact-skill") } };
         default:

@@ -9,6 +9,8 @@ import * as path from "node:path";
 export const SEED_DIR = path.resolve(__dirname, "..", "data");
 /** The web page: site/. */
 export const SITE_DIR = path.resolve(__dirname, "..", "site");
+/** The sign-up lab's page: site/signup/ (its own website; the directory's upload leaves it out). */
+export const SIGNUP_SITE_DIR = path.join(SITE_DIR, "signup");
 
 /** The users_*.json file names in a folder, sorted. */
 export function seedFiles(dir = SEED_DIR): string[] {

@@ -2,7 +2,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { checkArgs } from "./config/reader";
 import { directoryProblems } from "./config/rules/directory";
-import { SEED_DIR, SITE_DIR, seedFiles, siteConfigScript } from "./directory-files";
+import { SEED_DIR, SIGNUP_SITE_DIR, SITE_DIR, seedFiles, siteConfigScript } from "./directory-files";
 import type { FunctionDefaults } from "./function-defaults";
 import { HttpApi } from "./http-api";
 import { LabBucket } from "./lab-bucket";
@@ -116,7 +116,8 @@ export class EmployeeDirectory extends pulumi.ComponentResource {
     }
 
     private uploadSite(): void {
-        this.website.putDirectory(SITE_DIR);
+        // site/signup/ is the sign-up lab's page, on that lab's own website.
+        this.website.putDirectory(SITE_DIR, "", [SIGNUP_SITE_DIR]);
         this.website.putObject({ key: "config.js", content: this.api.url.apply(siteConfigScript) });
     }
 

@@ -10,6 +10,17 @@ export interface HttpApiArgs {
      */
     corsOrigins?: pulumi.Input<string>[];
     /**
+     * Methods browsers may use from those origins (CORS).
+     * @default ["GET", "OPTIONS"]
+     */
+    corsMethods?: string[];
+    /**
+     * Response headers, beyond the CORS-safelisted ones, that scripts on those origins may read.
+     * @default []
+     * @example { corsExposeHeaders: ["x-signup-id"] }
+     */
+    corsExposeHeaders?: string[];
+    /**
      * Burst limit in requests, applied to every route; with `throttleRate` it caps what a leaked URL can cost.
      * @default 50
      */
@@ -45,8 +56,9 @@ export class HttpApi extends pulumi.ComponentResource {
                 protocolType: "HTTP",
                 corsConfiguration: {
                     allowOrigins: args.corsOrigins ?? [],
-                    allowMethods: ["GET", "OPTIONS"],
+                    allowMethods: args.corsMethods ?? ["GET", "OPTIONS"],
                     allowHeaders: ["content-type"],
+                    exposeHeaders: args.corsExposeHeaders?.length ? args.corsExposeHeaders : undefined,
                     maxAge: 600,
                 },
             },

@@ -152,9 +152,13 @@ export class LabBucket extends pulumi.ComponentResource {
         );
     }
 
-    /** Uploads every file below `dir` (keys relative to it, `/`-separated), sorted for a stable plan. */
-    putDirectory(dir: string, keyPrefix = ""): aws.s3.BucketObjectv2[] {
-        return listFiles(dir).map((file) =>
+    /**
+     * Uploads every file below `dir` (keys relative to it, `/`-separated), sorted for a stable plan, except those
+     * below the folders in `exclude`.
+     */
+    putDirectory(dir: string, keyPrefix = "", exclude: string[] = []): aws.s3.BucketObjectv2[] {
+        const excluded = (file: string) => exclude.some((folder) => !path.relative(folder, file).startsWith(".."));
+        return listFiles(dir).filter((file) => !excluded(file)).map((file) =>
             this.putObject({ key: keyPrefix + path.relative(dir, file).split(path.sep).join("/"), file }),
         );
     }

@@ -169,7 +169,6 @@ export type Validation = { ok: true; signup: ValidSignup } | { ok: false; reason
 // dot-separated labels of letters, digits and inner hyphens (IDN domains arrive punycoded).
 const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$/;
 const DOMAIN_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** Applies the rules to a message body as received (a string); extra fields in the object are ignored. */
@@ -211,6 +210,8 @@ export function isValidEmail(normalised: string): boolean {
 
 /** The environment variable both Lambdas read the table name from. */
 export const TABLE_ENV = "SIGNUP_TABLE";
+/** Set to `true` by the stack when the functions have X-Ray active tracing: their DynamoDB calls are traced too. */
+export const TRACING_ENV = "SIGNUP_TRACING";
 
 /** The log event the consumer writes when the table refuses a write with AccessDenied. */
 export const WRITE_DENIED_EVENT = "signup.write-denied";

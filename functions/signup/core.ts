@@ -34,8 +34,7 @@ export interface SignupOptions {
 
 /** What happened to one message: its final state, or `failed` (left for redelivery and, in the end, the DLQ). */
 export type MessageOutcome = { id: string; messageId: string } & (
-    | { state: Exclude<SignupState, "queued">; reason?: string }
-    | { state: "failed"; error: string }
+    { state: Exclude<SignupState, "queued">; reason?: string } | { state: "failed"; error: string }
 );
 
 /** The sign-up id a message carries (the API's request id), or its SQS message id when it carries none. */
@@ -118,7 +117,12 @@ export async function processBatch(
             const receiveCount = Number(message.attributes?.ApproximateReceiveCount ?? 1);
             try {
                 const outcome = await processMessage(message, options);
-                logger.info("signup.processed", { id, messageId: message.messageId, state: outcome.state, reason: outcome.state === "rejected" ? outcome.reason : undefined });
+                logger.info("signup.processed", {
+                    id,
+                    messageId: message.messageId,
+                    state: outcome.state,
+                    reason: outcome.state === "rejected" ? outcome.reason : undefined,
+                });
                 return outcome;
             } catch (error) {
                 const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -166,7 +170,9 @@ export async function readStatus(id: string, options: Pick<SignupOptions, "dynam
  * The `GET /signup/{id}` handler (API Gateway payload 2.0): 200 with the state, 400 for an id that cannot be one,
  * 500 `{ error }` (logged) when the table cannot be read.
  */
-export function createStatusHandler(options: Pick<SignupOptions, "dynamodb" | "table" | "logger">): (event: HttpEvent) => Promise<HttpResult> {
+export function createStatusHandler(
+    options: Pick<SignupOptions, "dynamodb" | "table" | "logger">,
+): (event: HttpEvent) => Promise<HttpResult> {
     const logger = options.logger ?? consoleLogger;
     return async (event) => {
         const id = event.pathParameters?.id ?? "";

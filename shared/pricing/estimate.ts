@@ -27,6 +27,13 @@ export interface Assumptions {
     responseBytes: number;
     /** Count free tiers, including the 12-month ones of a new account. */
     freeTier: boolean;
+    /**
+     * The sign-up lab's campaign: this many sign-ups a day for this many days, all in the month priced. Without
+     * one, the lab gets `requestsPerMonth` sign-ups like every other route.
+     */
+    campaign?: { signupsPerDay: number; days: number };
+    /** `GET /signup/{id}` calls the page makes per sign-up while it waits for the state. */
+    statusPollsPerSignup: number;
 }
 
 export const DEFAULT_ASSUMPTIONS: Assumptions = {
@@ -34,12 +41,22 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
     hours: HOURS_PER_MONTH,
     uploadsPerMonth: 10,
     charactersPerUpload: 200,
-    durationMs: { directory: 100, hello: 5, speech: 1500 },
+    durationMs: { directory: 100, hello: 5, speech: 1500, consumer: 30, status: 10 },
     logBytesPerRequest: 1024,
     imageSizeMb: 60,
     responseBytes: 5 * 1024,
     freeTier: true,
+    statusPollsPerSignup: 4,
 };
+
+/**
+ * Long polls the sign-up consumer's event source mapping makes on an empty queue: Lambda keeps about five pollers
+ * waiting 20 s each (AWS does not publish the number; five is the figure its SQS scaling documentation starts from),
+ * billed as SQS requests whether or not a message arrives.
+ */
+export const IDLE_SQS_POLLS_PER_MONTH = 5 * 3 * 60 * HOURS_PER_MONTH;
+/** Bytes the sign-up lab stores per sign-up: the email record and the state record. */
+export const SIGNUP_BYTES = 400;
 
 export interface CostItem {
     item: string;
@@ -102,6 +119,9 @@ export async function estimate(stack: string, region: string, resources: PricedR
         traces: new Allowance(a.freeTier ? P.xray.freeTraces : 0),
         pollyStandard: new Allowance(a.freeTier ? P.polly.freeCharacters.standard : 0),
         pollyNeural: new Allowance(a.freeTier ? P.polly.freeCharacters.neural : 0),
+        sqsRequests: new Allowance(a.freeTier ? P.sqs.freeRequests : 0),
+        dynamodbGb: new Allowance(a.freeTier ? P.dynamodbOnDemand.freeGbMonth : 0),
+        alarms: new Allowance(a.freeTier ? P.cloudwatchAlarm.freeAlarms : 0),
     };
     const byLab = new Map<string, PricedResource[]>();
     for (const r of resources) {
@@ -110,6 +130,8 @@ export async function estimate(stack: string, region: string, resources: PricedR
     }
     const requests = a.requestsPerMonth * (a.hours / HOURS_PER_MONTH);
     const uploads = a.uploadsPerMonth * (a.hours / HOURS_PER_MONTH);
+    const signups = a.campaign ? a.campaign.signupsPerDay * a.campaign.days : requests;
+    const statusCalls = signups * a.statusPollsPerSignup;
 
     const sizes = new Map<PricedResource, number>();
     for (const o of resources.filter((r) => r.type === "aws:s3/bucketObjectv2:BucketObjectv2")) sizes.set(o, await objectBytes(o));
@@ -128,9 +150,11 @@ export async function estimate(stack: string, region: string, resources: PricedR
         // Lambda: requests and GB-seconds; X-Ray traces when tracing is on; CloudWatch Logs ingestion.
         let logBytes = 0;
         for (const fn of of("aws:lambda/function:Function")) {
-            const entry = /-(users|function|speech|factSkill)Function$/.exec(fn.name)?.[1];
-            const kind = entry === "users" ? "directory" : entry === "function" ? "hello" : entry === "factSkill" ? "factSkill" : "speech";
-            const invocations = kind === "speech" ? uploads : requests;
+            const entry = /-(users|function|speech|factSkill|consumer|status)Function$/.exec(fn.name)?.[1];
+            const kind =
+                entry === "users" ? "directory" : entry === "function" ? "hello" : entry === "factSkill" || entry === "consumer" || entry === "status" ? entry : "speech";
+            // The consumer is priced at one message per invocation: the most invocations; full batches need fewer.
+            const invocations = kind === "speech" ? uploads : kind === "consumer" ? signups : kind === "status" ? statusCalls : requests;
             // Functions are auto-named (a random suffix per deployment): label them by their name in the program.
             const label = `Lambda ${fn.name.replace(/Function$/, "")}`;
             const seconds = (a.durationMs[kind] ?? 100) / 1000;
@@ -154,7 +178,8 @@ export async function estimate(stack: string, region: string, resources: PricedR
         // API Gateway HTTP API: every route this lab owns.
         const routes = of("aws:apigatewayv2/route:Route");
         if (routes.length > 0) {
-            const calls = requests * routes.length;
+            // A sign-up is one POST and the page's status polls; every other route gets the assumed requests.
+            const calls = lab === "signup" ? signups + statusCalls : requests * routes.length;
             usage("API Gateway HTTP API", calls * P.apiGatewayHttp.perRequest, `${fmt(calls)} requests to ${routes.map((r) => r.inputs.routeKey).join(", ")}`);
             credit("API Gateway HTTP API", free.apiRequests.take(calls) * P.apiGatewayHttp.perRequest, "1M calls a month, first 12 months");
             logBytes += calls * (a.logBytesPerRequest / 2);
@@ -168,7 +193,8 @@ export async function estimate(stack: string, region: string, resources: PricedR
             idle("S3 storage", gb * P.s3.perGbMonth, `${fmt(bytes / 1024)} KB in ${objects.length} objects`);
             credit("S3 storage", free.s3Gb.take(gb) * P.s3.perGbMonth, "5 GB, first 12 months", "idle");
             const siteFiles = objects.filter((o) => /-website-/.test(o.name)).length;
-            const gets = (lab === "directory" ? requests * siteFiles : 0) + uploads;
+            const pageLoads = lab === "directory" ? requests : lab === "signup" ? signups : 0;
+            const gets = pageLoads * siteFiles + uploads;
             const puts = uploads * 2;
             const lists = lab === "directory" ? requests : 0;
             usage("S3 requests", gets * P.s3.perGet + (puts + lists) * P.s3.perPut, `${fmt(gets)} GET, ${fmt(puts + lists)} PUT/LIST`);
@@ -222,6 +248,37 @@ export async function estimate(stack: string, region: string, resources: PricedR
                 idle("ECR image storage", (a.imageSizeMb / 1024) * P.ecr.perGbMonth, `${a.imageSizeMb} MB`);
             }
             logBytes += requests * (a.logBytesPerRequest / 4);
+        }
+
+        // SQS: the consumer's idle long polls, and per sign-up a send, a receive and a delete.
+        const queues = of("aws:sqs/queue:Queue");
+        if (queues.length > 0) {
+            const polls = IDLE_SQS_POLLS_PER_MONTH * (a.hours / HOURS_PER_MONTH);
+            idle("SQS idle polling", polls * P.sqs.perRequest, `${fmt(polls)} long polls by the event source mapping (about 5 pollers × 20 s)`);
+            credit("SQS idle polling", free.sqsRequests.take(polls) * P.sqs.perRequest, "1M requests a month, permanent", "idle");
+            const messages = signups * 3;
+            usage("SQS requests", messages * P.sqs.perRequest, `${fmt(signups)} sign-ups × send, receive, delete`);
+            credit("SQS requests", free.sqsRequests.take(messages) * P.sqs.perRequest, "1M requests a month, permanent");
+        }
+
+        // DynamoDB on demand: two writes per sign-up (email record, state record), one read per status call.
+        for (const table of of("aws:dynamodb/table:Table").filter((t) => t.inputs.billingMode === "PAY_PER_REQUEST")) {
+            const writes = signups * 2;
+            usage(
+                "DynamoDB on-demand requests",
+                writes * P.dynamodbOnDemand.perWriteRequestUnit + statusCalls * P.dynamodbOnDemand.perReadRequestUnit,
+                `${fmt(writes)} write and ${fmt(statusCalls)} read request units (${table.name})`,
+            );
+            const gb = (signups * SIGNUP_BYTES) / GB;
+            usage("DynamoDB storage", gb * P.dynamodbOnDemand.perGbMonth, `${fmt((signups * SIGNUP_BYTES) / 1024)} KB for ${fmt(signups)} sign-ups`);
+            credit("DynamoDB storage", free.dynamodbGb.take(gb) * P.dynamodbOnDemand.perGbMonth, "25 GB, permanent");
+        }
+
+        // CloudWatch metric alarms bill per month whether or not they fire.
+        const alarms = of("aws:cloudwatch/metricAlarm:MetricAlarm");
+        if (alarms.length > 0) {
+            idle("CloudWatch alarms", alarms.length * P.cloudwatchAlarm.perAlarmMonth, `${alarms.length} standard-resolution alarm(s)`);
+            credit("CloudWatch alarms", free.alarms.take(alarms.length) * P.cloudwatchAlarm.perAlarmMonth, "10 alarms a month, permanent", "idle");
         }
 
         if (logBytes > 0) {

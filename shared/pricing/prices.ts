@@ -42,4 +42,17 @@ export const PRICES = {
     },
     cloudwatchLogs: { perGbIngested: 0.5, perGbMonthStored: 0.03, /** Permanent. */ freeGb: 5 },
     xray: { perTrace: 5.0 / 1e6, /** Permanent. */ freeTraces: 100_000 },
+    // The sign-up lab's services: not in shared/reference/aws-prices.md; AWS pricing pages' us-east-1 list prices
+    // as of 2026-11 (DynamoDB's on-demand prices since its November 2024 cut). Check before quoting.
+    /** SQS standard queue: per request (each 64 KB chunk of a payload is one request). */
+    sqs: { perRequest: 0.4 / 1e6, /** Monthly, permanent. */ freeRequests: 1e6 },
+    dynamodbOnDemand: {
+        perWriteRequestUnit: 0.625 / 1e6,
+        perReadRequestUnit: 0.125 / 1e6,
+        perGbMonth: 0.25,
+        /** Storage, permanent. */
+        freeGbMonth: 25,
+    },
+    /** A standard-resolution metric alarm, per month. */
+    cloudwatchAlarm: { perAlarmMonth: 0.1, /** Permanent. */ freeAlarms: 10 },
 } as const;

@@ -8,6 +8,7 @@ import { readAudio } from "./rules/audio";
 import { readBudget } from "./rules/budget";
 import { readDirectory } from "./rules/directory";
 import { readFunctionSettings, readLabs } from "./rules/functions";
+import { readSignup } from "./rules/signup";
 import { readWebConfig } from "./rules/web-service";
 import type { LabConfig } from "./schema";
 
@@ -34,6 +35,7 @@ export function loadConfig(source?: ConfigSource, options: LoadConfigOptions = {
         ...readDirectory(r, problems),
         ...readAudio(r, problems, labs),
         web: readWebConfig(r, problems),
+        signup: readSignup(r),
         budget: readBudget(r, problems),
     };
     if (problems.length > 0) throw new ConfigError(onePerKey(problems));

@@ -4,6 +4,7 @@
  */
 import { LAB_NAMES, type LabName } from "../lab-names";
 import { POLLY_ENGINES, type PollyEngine } from "../polly-voices";
+import { SIGNUP_DEFAULTS, SIGNUP_LIMITS, type SignupSettings } from "../signup-settings";
 
 export { LAB_NAMES, type LabName };
 
@@ -203,6 +204,36 @@ export const CONFIG_SCHEMA = {
         description: "When to bring webMinCount..webMaxCount back, e.g. cron(0 7 ? * MON-FRI *); set with webStopSchedule.",
         default: "",
     },
+    signupThrottleBurst: {
+        type: "integer",
+        description: `Sign-up lab: burst limit of POST /signup and GET /signup/{id}, in requests (${SIGNUP_LIMITS.throttleBurst.join(" to ")}).`,
+        default: SIGNUP_DEFAULTS.throttleBurst,
+    },
+    signupThrottleRate: {
+        type: "integer",
+        description: `Sign-up lab: steady-state limit of each sign-up route in requests per second (${SIGNUP_LIMITS.throttleRate.join(" to ")}); caps what a leaked URL costs.`,
+        default: SIGNUP_DEFAULTS.throttleRate,
+    },
+    signupBatchSize: {
+        type: "integer",
+        description: `Sign-up lab: messages the consumer receives per invocation (${SIGNUP_LIMITS.batchSize.join(" to ")}).`,
+        default: SIGNUP_DEFAULTS.batchSize,
+    },
+    signupMaxConcurrency: {
+        type: "integer",
+        description: `Sign-up lab: most consumer instances at once, the event source mapping's maximum concurrency (${SIGNUP_LIMITS.maxConcurrency.join(" to ")}).`,
+        default: SIGNUP_DEFAULTS.maxConcurrency,
+    },
+    signupMaxReceiveCount: {
+        type: "integer",
+        description: `Sign-up lab: receives before a message moves to the dead-letter queue (${SIGNUP_LIMITS.maxReceiveCount.join(" to ")}).`,
+        default: SIGNUP_DEFAULTS.maxReceiveCount,
+    },
+    signupConsumerCanWrite: {
+        type: "boolean",
+        description: "Sign-up lab: false deploys the consumer without dynamodb:PutItem (the permission exercise: sign-ups end in the dead-letter queue).",
+        default: SIGNUP_DEFAULTS.consumerCanWrite,
+    },
     budgetMonthlyUsd: {
         type: "integer",
         description: "Monthly AWS Budget in USD for the resources tagged with this stack (0: none); set with budgetEmail.",
@@ -231,6 +262,11 @@ export const WHOLE_NUMBER_RANGES = {
     webCpuTargetPercent: [10, 90],
     webContainerPort: [1, 65535],
     webKeepImages: [1, 1000],
+    signupThrottleBurst: SIGNUP_LIMITS.throttleBurst,
+    signupThrottleRate: SIGNUP_LIMITS.throttleRate,
+    signupBatchSize: SIGNUP_LIMITS.batchSize,
+    signupMaxConcurrency: SIGNUP_LIMITS.maxConcurrency,
+    signupMaxReceiveCount: SIGNUP_LIMITS.maxReceiveCount,
 } as const satisfies Partial<Record<ConfigKey, readonly [number, number]>>;
 export type WholeNumberKey = keyof typeof WHOLE_NUMBER_RANGES;
 
@@ -252,6 +288,8 @@ export interface LabConfig {
     alexaFactSkillVersion: string;
     alexaSkillId: string;
     web: WebServiceConfig;
+    /** The sign-up lab's settings. */
+    signup: SignupSettings;
     /** The stack's AWS Budget, when budgetMonthlyUsd and budgetEmail are set. */
     budget?: { monthlyUsd: number; email: string };
 }

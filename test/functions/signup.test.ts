@@ -1,5 +1,12 @@
 import * as assert from "node:assert/strict";
-import { ConditionalCheckFailedException, DynamoDBClient, DynamoDBServiceException, GetItemCommand, PutItemCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
+import {
+    ConditionalCheckFailedException,
+    DynamoDBClient,
+    DynamoDBServiceException,
+    GetItemCommand,
+    PutItemCommand,
+    type AttributeValue,
+} from "@aws-sdk/client-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import {
     emailKey,
@@ -78,14 +85,26 @@ describe("sign-up contract rules", () => {
             [JSON.stringify({ name: "Ada", email: 7 }), REJECT_REASONS.emailMissing],
             [JSON.stringify({ name: "Ada", email: `${"a".repeat(250)}@x.io` }), REJECT_REASONS.emailTooLong],
         ];
-        for (const bad of ["no-at", "a@b", "a@@b.com", "a b@c.com", ".a@b.com", "a..b@c.com", "a@-b.com", "a@b.123", `${"a".repeat(65)}@b.com`]) {
+        for (const bad of [
+            "no-at",
+            "a@b",
+            "a@@b.com",
+            "a b@c.com",
+            ".a@b.com",
+            "a..b@c.com",
+            "a@-b.com",
+            "a@b.123",
+            `${"a".repeat(65)}@b.com`,
+        ]) {
             cases.push([JSON.stringify({ name: "Ada", email: bad }), REJECT_REASONS.emailInvalid]);
         }
         for (const [body, reason] of cases) assert.deepEqual(validateSignup(body), { ok: false, reason }, body);
     });
 
     it("maps the sign-up id attribute from the API's request id and names the missing permission", () => {
-        assert.deepEqual(JSON.parse(SQS_MESSAGE_ATTRIBUTES_MAPPING), { signupId: { DataType: "String", StringValue: "${context.requestId}" } });
+        assert.deepEqual(JSON.parse(SQS_MESSAGE_ATTRIBUTES_MAPPING), {
+            signupId: { DataType: "String", StringValue: "${context.requestId}" },
+        });
         assert.equal(missingPermissionMessage("t1"), "the consumer's role lacks dynamodb:PutItem on t1");
     });
 });
@@ -93,7 +112,12 @@ describe("sign-up contract rules", () => {
 describe("sign-up consumer core", () => {
     it("stores a valid sign-up once under its normalised email and records the state", async () => {
         const { client, items } = fakeTable();
-        const result = await processBatch([message("a1", { name: "Ada", email: "Ada@Example.com" })], { dynamodb: client, table: "t", now: clock, logger: memoryLogger() });
+        const result = await processBatch([message("a1", { name: "Ada", email: "Ada@Example.com" })], {
+            dynamodb: client,
+            table: "t",
+            now: clock,
+            logger: memoryLogger(),
+        });
         assert.deepEqual(result.batchItemFailures, []);
         assert.deepEqual(items.get(emailKey("ada@example.com")), {
             pk: { S: "email#ada@example.com" },
@@ -102,7 +126,11 @@ describe("sign-up consumer core", () => {
             email: { S: "ada@example.com" },
             at: { S: "2026-01-02T03:04:05.000Z" },
         });
-        assert.deepEqual(items.get(signupKey("a1")), { pk: { S: "signup#a1" }, state: { S: "stored" }, at: { S: "2026-01-02T03:04:05.000Z" } });
+        assert.deepEqual(items.get(signupKey("a1")), {
+            pk: { S: "signup#a1" },
+            state: { S: "stored" },
+            at: { S: "2026-01-02T03:04:05.000Z" },
+        });
     });
 
     it("keeps a redelivered message stored (not duplicate) and a second sign-up of the email a duplicate", async () => {
@@ -122,12 +150,19 @@ describe("sign-up consumer core", () => {
 
     it("records an invalid sign-up as rejected with its reason, without an email record", async () => {
         const { client, items } = fakeTable();
-        const result = await processBatch([message("r1", { name: "Ada", email: "nope" }), message("r2", "{")], { dynamodb: client, table: "t", logger: memoryLogger() });
+        const result = await processBatch([message("r1", { name: "Ada", email: "nope" }), message("r2", "{")], {
+            dynamodb: client,
+            table: "t",
+            logger: memoryLogger(),
+        });
         assert.deepEqual(result.batchItemFailures, []);
         assert.equal(items.get(signupKey("r1"))?.reason?.S, REJECT_REASONS.emailInvalid);
         assert.equal(stateOf(items, "r2"), "rejected");
         assert.equal(items.get(signupKey("r2"))?.reason?.S, REJECT_REASONS.notJson);
-        assert.equal([...items.keys()].some((k) => k.startsWith("email#")), false);
+        assert.equal(
+            [...items.keys()].some((k) => k.startsWith("email#")),
+            false,
+        );
     });
 
     it("reports only the messages that failed, so SQS redelivers just those", async () => {
@@ -144,7 +179,11 @@ describe("sign-up consumer core", () => {
     it("logs AccessDenied naming dynamodb:PutItem and the table, and fails every item", async () => {
         const { client } = fakeTable({ denyPuts: true });
         const logger = memoryLogger();
-        const result = await processBatch([message("d1", { name: "A", email: "a@example.com" }), message("d2", "{")], { dynamodb: client, table: "signups-t", logger });
+        const result = await processBatch([message("d1", { name: "A", email: "a@example.com" }), message("d2", "{")], {
+            dynamodb: client,
+            table: "signups-t",
+            logger,
+        });
         assert.deepEqual(result.batchItemFailures, [{ itemIdentifier: "m-d1" }, { itemIdentifier: "m-d2" }]);
         const denied = logger.entries.filter((e) => e.event === WRITE_DENIED_EVENT);
         assert.equal(denied.length, 2);
@@ -156,7 +195,11 @@ describe("sign-up consumer core", () => {
 
     it("processes a message without the id attribute under its SQS message id", async () => {
         const { client, items } = fakeTable();
-        await processBatch([{ messageId: "sqs-1", body: JSON.stringify({ name: "A", email: "a@example.com" }) }], { dynamodb: client, table: "t", logger: memoryLogger() });
+        await processBatch([{ messageId: "sqs-1", body: JSON.stringify({ name: "A", email: "a@example.com" }) }], {
+            dynamodb: client,
+            table: "t",
+            logger: memoryLogger(),
+        });
         assert.equal(stateOf(items, "sqs-1"), "stored");
     });
 });
@@ -170,8 +213,18 @@ describe("sign-up status handler", () => {
         const before = await handler(statusEvent("s1"));
         assert.equal(before.statusCode, 200);
         assert.deepEqual(jsonBody(before), { id: "s1", state: "queued" });
-        await processBatch([message("s1", { name: "A", email: "bad" })], { dynamodb: client, table: "t", now: clock, logger: memoryLogger() });
-        assert.deepEqual(jsonBody(await handler(statusEvent("s1"))), { id: "s1", state: "rejected", reason: REJECT_REASONS.emailInvalid, at: "2026-01-02T03:04:05.000Z" });
+        await processBatch([message("s1", { name: "A", email: "bad" })], {
+            dynamodb: client,
+            table: "t",
+            now: clock,
+            logger: memoryLogger(),
+        });
+        assert.deepEqual(jsonBody(await handler(statusEvent("s1"))), {
+            id: "s1",
+            state: "rejected",
+            reason: REJECT_REASONS.emailInvalid,
+            at: "2026-01-02T03:04:05.000Z",
+        });
     });
 
     it("answers 400 for an id that cannot be one, and 500 when the table cannot be read", async () => {

@@ -20,7 +20,7 @@ describe("npm run cost", function () {
 
     it("prices the serverless stack at lab usage at $0.00 within the free tier, and shows the gross separately", async () => {
         const report = await costReport("serverless", DEFAULT_ASSUMPTIONS);
-        assert.deepEqual(report.labs.map((l) => l.lab), ["audio", "directory", "hello"]);
+        assert.deepEqual(report.labs.map((l) => l.lab), ["audio", "directory", "hello", "signup"]);
         assert.ok(Math.abs(report.total.idleMonthly) < 0.005, `idle ${report.total.idleMonthly} prints as $0.00`);
         assert.ok(Math.abs(report.total.usageMonthly) < 0.005, `usage ${report.total.usageMonthly} prints as $0.00`);
         assert.match(formatReport(report), /^TOTAL\s+\$0\.00\s+\$0\.00$/m);
@@ -142,6 +142,44 @@ describe("npm run cost", function () {
         const report = JSON.parse(ok.out.slice(ok.out.indexOf("{")));
         assert.equal(report.stack, "containers");
         assert.equal(report.assumptions.hours, 10);
+    });
+});
+
+describe("npm run cost: the sign-up lab", function () {
+    this.timeout(120_000);
+    let serverless: Awaited<ReturnType<typeof runProgram>>;
+    before(async () => {
+        serverless = await runProgram("serverless");
+    });
+    const price = (a: Partial<typeof DEFAULT_ASSUMPTIONS>) => estimate("serverless", "us-east-1", serverless.resources, { ...DEFAULT_ASSUMPTIONS, ...a });
+
+    it("bills idle only the dead-letter alarm and the consumer's long polls, both inside permanent free tiers", async () => {
+        const report = await price({});
+        const lab = report.labs.find((l) => l.lab === "signup")!;
+        assert.equal(lab.idleMonthly, 0);
+        assert.equal(item(report, "signup", /^CloudWatch alarms$/).idleMonthly, PRICES.cloudwatchAlarm.perAlarmMonth);
+        assert.equal(cents(item(report, "signup", /^SQS idle polling$/).idleMonthly), 0.26, "657,000 long polls × $0.40 per million");
+        const past = (await price({ freeTier: false })).labs.find((l) => l.lab === "signup")!;
+        assert.equal(cents(past.idleMonthly), 0.36, "past the free tiers: $0.10 alarm + $0.26 polling");
+    });
+
+    it("prices a campaign of N sign-ups a day for D days by hand: DynamoDB, SQS and the API", async () => {
+        const report = await price({ campaign: { signupsPerDay: 100_000, days: 3 }, freeTier: false });
+        const signups = 300_000;
+        const polls = signups * DEFAULT_ASSUMPTIONS.statusPollsPerSignup;
+        const dynamo = item(report, "signup", /^DynamoDB on-demand requests$/).usageMonthly;
+        assert.equal(dynamo, Math.round((signups * 2 * PRICES.dynamodbOnDemand.perWriteRequestUnit + polls * PRICES.dynamodbOnDemand.perReadRequestUnit) * 1e6) / 1e6);
+        assert.equal(cents(dynamo), 0.53);
+        assert.equal(cents(item(report, "signup", /^SQS requests$/).usageMonthly), 0.36, "900,000 requests × $0.40 per million");
+        assert.equal(cents(item(report, "signup", /^API Gateway HTTP API$/).usageMonthly), 1.5, "300,000 POSTs + 1.2M status calls");
+        assert.match(formatReport(report), /^Sign-up campaign: 100,000 sign-ups a day for 3 days, 4 status polls each$/m);
+    });
+
+    it("takes the campaign flags together, with whole days from 1 to 31", () => {
+        assert.deepEqual(parseArgs(["--stack", "dev", "--signups-per-day", "5000", "--campaign-days=3"]).assumptions.campaign, { signupsPerDay: 5000, days: 3 });
+        assert.throws(() => parseArgs(["--stack", "dev", "--campaign-days", "3"]), /--signups-per-day and --campaign-days go together/);
+        assert.throws(() => parseArgs(["--stack", "dev", "--signups-per-day", "10", "--campaign-days", "40"]), /--campaign-days needs a number from 0 to 31/);
+        assert.throws(() => parseArgs(["--stack", "dev", "--signups-per-day", "10", "--campaign-days", "0"]), /--campaign-days needs a whole number of days from 1 to 31/);
     });
 });
 
