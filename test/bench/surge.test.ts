@@ -1,8 +1,7 @@
 /** `npm run surge` with a small surge: the count check holds for both designs (timings are not asserted). */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as path from "node:path";
-import { main, OUT_DIR, type SurgeResults } from "../../bench/surge";
+import { main, RESULTS_FILE, type SurgeResults } from "../../bench/surge";
 
 describe("npm run surge (a small surge)", function () {
     this.timeout(300_000);
@@ -12,7 +11,7 @@ describe("npm run surge (a small surge)", function () {
         const io = { out: (t: string) => out.push(t), err: (t: string) => out.push(t), env: process.env, cwd: process.cwd(), isTTY: false };
         const code = await main(["--baseline-rate", "2", "--baseline-seconds", "1", "--surge-rate", "100", "--surge-seconds", "3", "--connections", "50", "--json"], io);
         assert.equal(code, 0, out.join("\n"));
-        const results = JSON.parse(fs.readFileSync(path.join(OUT_DIR, "surge.json"), "utf8")) as SurgeResults;
+        const results = JSON.parse(fs.readFileSync(RESULTS_FILE, "utf8")) as SurgeResults;
         assert.deepEqual(results.designs.map((d) => d.design), ["queue", "one-server"]);
         for (const d of results.designs) {
             const c = d.count;
