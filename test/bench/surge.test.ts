@@ -1,7 +1,10 @@
 /** `npm run surge` with a small surge: the count check holds for both designs (timings are not asserted). */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import { main, RESULTS_FILE, type SurgeResults } from "../../bench/surge";
+import * as path from "node:path";
+import { staleArtifacts } from "../../bench/record";
+import { main, RECORDED_RESULTS, RESULTS_FILE, trackedArtifacts, type SurgeResults } from "../../bench/surge";
+import { ROOT } from "../helpers/program";
 
 describe("npm run surge (a small surge)", function () {
     this.timeout(300_000);
@@ -22,6 +25,13 @@ describe("npm run surge (a small surge)", function () {
             assert.ok(c.duplicate > 0 && c.rejected > 0, `${d.design}: the mix has repeated emails and invalid bodies: ${JSON.stringify(c)}`);
             assert.equal(d.sent, 302);
         }
+    });
+
+    it("docs/labs/signup.md shows the recorded surge (npm run surge -- --record rewrites both)", () => {
+        const recorded = JSON.parse(fs.readFileSync(path.join(ROOT, RECORDED_RESULTS), "utf8")) as SurgeResults;
+        assert.deepEqual(staleArtifacts(ROOT, trackedArtifacts(recorded)), []);
+        const queue = recorded.designs.find((d) => d.design === "queue");
+        assert.equal(queue?.count.lost, 0, "the recorded surge lost nothing");
     });
 
     it("refuses bad flags with the usage (exit 2)", async () => {
