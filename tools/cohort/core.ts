@@ -93,10 +93,13 @@ function errorText(error: unknown): string {
 /** The line of an error a person needs: Pulumi's `error:` line when there is one, else the first non-empty line. */
 export function firstErrorLine(error: unknown): string {
     const text = errorText(error);
-    const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
+    // A CommandError's text: "code: 255", " stdout: …", " stderr: …", " err?: …"; the labels go, the numbers too.
+    const lines = text
+        .split("\n")
+        .map((l) => l.trim().replace(/^(stdout|stderr|err\?):\s*/, ""))
+        .filter((l) => l && !/^code: -?\d+$/.test(l));
     const pulumiError = lines.find((l) => /^error:/.test(l) && !/^error: update failed$/.test(l));
-    const line = pulumiError ?? lines.find((l) => !/^(code|stdout|stderr|err\?):\s*$/.test(l)) ?? "unknown error";
-    return line.replace(/^(stderr|err\?):\s*/, "").slice(0, 300);
+    return (pulumiError ?? lines[0] ?? "unknown error").slice(0, 300);
 }
 
 /** Runs `task` again after throttling, waiting baseDelay, 2×baseDelay, …; any other error is thrown at once. */

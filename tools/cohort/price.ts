@@ -16,18 +16,20 @@ export interface EnvironmentPrice {
     types: Record<string, number>;
 }
 
+/** One run per base stack and config in a process: the stack name changes no price. */
+const runs = new Map<string, Promise<{ idleMonthly: number; types: Record<string, number> }>>();
+
 /**
  * Prices every environment. One account's free tier is shared by the whole cohort, so environments are priced
  * without it. Environments with the same config are run once.
  */
 export async function priceEnvironments(base: string, envs: Environment[]): Promise<{ region: string; prices: EnvironmentPrice[] }> {
     const region = stackConfig(base)["aws:region"] ?? "us-east-1";
-    const runs = new Map<string, Promise<{ idleMonthly: number; types: Record<string, number> }>>();
     const problems: string[] = [];
     const prices: EnvironmentPrice[] = [];
     for (const env of envs) {
         const overrides = Object.fromEntries(Object.entries(env.config).map(([k, v]) => [fullConfigKey(k), v]));
-        const key = JSON.stringify(Object.entries(overrides).sort());
+        const key = JSON.stringify([base, Object.entries(overrides).sort()]);
         if (!runs.has(key)) {
             runs.set(
                 key,
@@ -44,7 +46,7 @@ export async function priceEnvironments(base: string, envs: Environment[]): Prom
             const { idleMonthly, types } = await runs.get(key)!;
             prices.push({ stack: env.stack, idleMonthly, idleHourly: idleMonthly / HOURS_PER_MONTH, types });
         } catch (error) {
-            problems.push(`learner ${env.name} (stack ${env.stack}): ${(error as Error).message.split("\n")[0]}`);
+            problems.push(`learner ${env.name} (stack ${env.stack}): ${(error as Error).message.split("\n").map((l) => l.trim()).filter(Boolean).join(" ")}`);
         }
     }
     if (problems.length) throw new PlanError(problems.join("\n"));
