@@ -1,6 +1,15 @@
 /** The cohort before anything is deployed: rosters, expiry, stack names. Pure, no Pulumi CLI, no AWS. */
 import * as assert from "node:assert/strict";
-import { countedLearners, environments, expiryOf, parseExpiry, parseRoster, PlanError, projectConfigKeys, stackNameProblem } from "../../tools/cohort/plan";
+import {
+    countedLearners,
+    environments,
+    expiryOf,
+    parseExpiry,
+    parseRoster,
+    PlanError,
+    projectConfigKeys,
+    stackNameProblem,
+} from "../../tools/cohort/plan";
 import { ROOT } from "../helpers/program";
 
 const KEYS = projectConfigKeys(ROOT);
@@ -13,7 +22,11 @@ const rejects = (fn: () => unknown, ...patterns: RegExp[]) =>
 
 describe("cohort roster", () => {
     it("reads a name column and per-learner config, skipping blank and # lines", () => {
-        const learners = parseRoster("# class of December\nname,budgetEmail,budgetMonthlyUsd\n\nana,ana@example.com,10\nbo,,\n\"cy\",\"cy@example.com\",5\n", "learners.csv", KEYS);
+        const learners = parseRoster(
+            '# class of December\nname,budgetEmail,budgetMonthlyUsd\n\nana,ana@example.com,10\nbo,,\n"cy","cy@example.com",5\n',
+            "learners.csv",
+            KEYS,
+        );
         assert.deepEqual(learners, [
             { name: "ana", config: { budgetEmail: "ana@example.com", budgetMonthlyUsd: "10" } },
             { name: "bo", config: {} },
@@ -22,7 +35,16 @@ describe("cohort roster", () => {
     });
 
     it("names every bad row by its line, and drops none silently", () => {
-        const text = ["name,budgetEmail", "ana,ana@example.com", "bo", "ana,again@example.com", "Ana María,x@example.com", ",y@example.com", '"cy,cy@example.com', "dee,dee@example.com"].join("\n");
+        const text = [
+            "name,budgetEmail",
+            "ana,ana@example.com",
+            "bo",
+            "ana,again@example.com",
+            "Ana María,x@example.com",
+            ",y@example.com",
+            '"cy,cy@example.com',
+            "dee,dee@example.com",
+        ].join("\n");
         rejects(
             () => parseRoster(text, "learners.csv", KEYS),
             /learners\.csv line 3: 1 fields, the header has 2/,
@@ -34,7 +56,10 @@ describe("cohort roster", () => {
     });
 
     it("refuses a column that is not a config key of the project, naming the allowed ones", () => {
-        rejects(() => parseRoster("name,budgetMail\nana,a@example.com\n", "r.csv", KEYS), /r\.csv line 1: column "budgetMail" is not a config key of this project \(name, or one of: .*budgetEmail/);
+        rejects(
+            () => parseRoster("name,budgetMail\nana,a@example.com\n", "r.csv", KEYS),
+            /r\.csv line 1: column "budgetMail" is not a config key of this project \(name, or one of: .*budgetEmail/,
+        );
     });
 
     it("refuses a roster without a name column, an empty one, and one without learners", () => {
@@ -44,7 +69,10 @@ describe("cohort roster", () => {
     });
 
     it("names counted learners 01, 02, … wide enough for the count", () => {
-        assert.deepEqual(countedLearners(3).map((l) => l.name), ["01", "02", "03"]);
+        assert.deepEqual(
+            countedLearners(3).map((l) => l.name),
+            ["01", "02", "03"],
+        );
         assert.equal(countedLearners(120)[0].name, "001");
     });
 });
@@ -84,7 +112,10 @@ describe("cohort expiry", () => {
 
 describe("cohort stack names", () => {
     it("are <prefix>-<learner>", () => {
-        assert.deepEqual(environments("dec", countedLearners(2)).map((e) => e.stack), ["dec-01", "dec-02"]);
+        assert.deepEqual(
+            environments("dec", countedLearners(2)).map((e) => e.stack),
+            ["dec-01", "dec-02"],
+        );
     });
 
     it("hold what a Pulumi stack name holds: at most 100 characters", () => {
@@ -94,11 +125,17 @@ describe("cohort stack names", () => {
     });
 
     it("hold what the physical names derived from the stack hold (no period: the ECS task family)", () => {
-        assert.match(stackNameProblem("dec.v2-ana") ?? "", /an ECS task definition family made from it may hold only letters, digits, hyphens and underscores/);
+        assert.match(
+            stackNameProblem("dec.v2-ana") ?? "",
+            /an ECS task definition family made from it may hold only letters, digits, hyphens and underscores/,
+        );
     });
 
     it("refuse a bad prefix, and a learner whose stack name is too long, naming the learner", () => {
         rejects(() => environments("dec 2026", countedLearners(1)), /--prefix "dec 2026" may hold only/);
-        rejects(() => environments("p".repeat(90), [{ name: "x".repeat(20), config: {} }]), /learner x{20}: stack p{90}-x{20} cannot be used: a Pulumi stack name holds at most 100 characters/);
+        rejects(
+            () => environments("p".repeat(90), [{ name: "x".repeat(20), config: {} }]),
+            /learner x{20}: stack p{90}-x{20} cannot be used: a Pulumi stack name holds at most 100 characters/,
+        );
     });
 });

@@ -51,7 +51,8 @@ export async function pulumiCommand(env: NodeJS.ProcessEnv): Promise<PulumiComma
         throw new PulumiMissing(`${found} did not answer \`pulumi version\` (${(error as Error).message.split("\n")[0]}): ${install}.`);
     }
     const version = command.version?.toString();
-    if (!version || !newer(version, MIN_PULUMI)) throw new PulumiMissing(`Pulumi CLI ${version ?? "(unknown version)"} at ${found} is too old: ${install}.`);
+    if (!version || !newer(version, MIN_PULUMI))
+        throw new PulumiMissing(`Pulumi CLI ${version ?? "(unknown version)"} at ${found} is too old: ${install}.`);
     return command;
 }
 

@@ -5,8 +5,8 @@
  */
 import * as fs from "node:fs";
 import { EXIT, fromCallerDir, numberFlag, parseOrUsage, runMain, UsageError, type CliIo } from "../../shared/cli";
-import { ROOT, shippedStacks, stackConfig } from "../../scripts/stack-files";
-import { HOURS_PER_MONTH, PRICES_TAKEN } from "../cost/prices";
+import { ROOT, shippedStacks, stackConfig } from "../../shared/stack-files";
+import { HOURS_PER_MONTH, PRICES_TAKEN } from "../../shared/pricing/prices";
 import {
     cohortReport,
     cohortStacks,
@@ -20,7 +20,17 @@ import {
     type EnvironmentResult,
 } from "./core";
 import { connect, defaultDeps, type CohortDeps } from "./deps";
-import { countedLearners, environments, fullConfigKey, parseExpiry, parseRoster, PlanError, projectConfigKeys, type Environment, type Learner } from "./plan";
+import {
+    countedLearners,
+    environments,
+    fullConfigKey,
+    parseExpiry,
+    parseRoster,
+    PlanError,
+    projectConfigKeys,
+    type Environment,
+    type Learner,
+} from "./plan";
 import { priceEnvironments } from "./price";
 import { checkQuotas, refusal } from "./quotas";
 
@@ -65,9 +75,11 @@ export async function main(argv: string[], io: CliIo, deps: CohortDeps = default
         const { values, positionals } = parsed;
         const command = positionals[0];
         if (!command) throw new UsageError("name a subcommand: up, status or destroy");
-        if (!["up", "status", "destroy"].includes(command)) throw new UsageError(`unknown subcommand ${JSON.stringify(command)}: up, status or destroy`);
+        if (!["up", "status", "destroy"].includes(command))
+            throw new UsageError(`unknown subcommand ${JSON.stringify(command)}: up, status or destroy`);
         const only = (name: string, allowed: string[]) => {
-            if (values[name as keyof typeof values] !== undefined && !allowed.includes(command)) throw new UsageError(`--${name} goes with ${allowed.join(" or ")}`);
+            if (values[name as keyof typeof values] !== undefined && !allowed.includes(command))
+                throw new UsageError(`--${name} goes with ${allowed.join(" or ")}`);
         };
         only("roster", ["up"]);
         only("count", ["up"]);
@@ -123,7 +135,9 @@ function learnersOf(args: UpArgs, io: CliIo): Learner[] {
     try {
         text = fs.readFileSync(file, "utf8");
     } catch (error) {
-        throw new PlanError(`Cannot read the roster ${file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "it does not exist" : (error as Error).message}`);
+        throw new PlanError(
+            `Cannot read the roster ${file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "it does not exist" : (error as Error).message}`,
+        );
     }
     return parseRoster(text, args.roster!, projectConfigKeys(ROOT));
 }
@@ -132,7 +146,8 @@ function learnersOf(args: UpArgs, io: CliIo): Learner[] {
 const hourly = (n: number) => `$${n.toFixed(3)}`;
 
 async function up(io: CliIo, deps: CohortDeps, args: UpArgs): Promise<number> {
-    if (!shippedStacks().includes(args.base)) throw new UsageError(`--base ${JSON.stringify(args.base)} has no Pulumi.${args.base}.yaml (stacks: ${shippedStacks().join(", ")})`);
+    if (!shippedStacks().includes(args.base))
+        throw new UsageError(`--base ${JSON.stringify(args.base)} has no Pulumi.${args.base}.yaml (stacks: ${shippedStacks().join(", ")})`);
     const now = deps.now();
     const expiresAt = args.expires === undefined ? undefined : parseExpiry(args.expires, now);
     const envs = environments(args.prefix, learnersOf(args, io));
@@ -140,17 +155,26 @@ async function up(io: CliIo, deps: CohortDeps, args: UpArgs): Promise<number> {
     const priceOf = new Map(prices.map((p) => [p.stack, p]));
 
     // The plan: stacks, each learner's config, the cost.
-    io.out(`Cohort ${args.prefix}: ${envs.length} environment${envs.length === 1 ? "" : "s"} from Pulumi.${args.base}.yaml in ${region}, ${expiresAt ? `expiring ${expiresAt.toISOString()} (npm run reap destroys them after it)` : "no expiry (npm run reap never removes them; pass --expires)"}`);
+    io.out(
+        `Cohort ${args.prefix}: ${envs.length} environment${envs.length === 1 ? "" : "s"} from Pulumi.${args.base}.yaml in ${region}, ${expiresAt ? `expiring ${expiresAt.toISOString()} (npm run reap destroys them after it)` : "no expiry (npm run reap never removes them; pass --expires)"}`,
+    );
     const w = Math.max(7, ...envs.map((e) => e.name.length));
     const sw = Math.max(5, ...envs.map((e) => e.stack.length));
     io.out(`  ${"learner".padEnd(w)}  ${"stack".padEnd(sw)}  ${"idle/hour".padStart(9)}  ${"idle/month".padStart(10)}  config`);
     for (const env of envs) {
         const p = priceOf.get(env.stack)!;
-        const config = Object.entries(env.config).map(([k, v]) => `${fullConfigKey(k)}=${v}`).join(" ") || `(Pulumi.${args.base}.yaml as is)`;
-        io.out(`  ${env.name.padEnd(w)}  ${env.stack.padEnd(sw)}  ${hourly(p.idleHourly).padStart(9)}  ${usd(p.idleMonthly).padStart(10)}  ${config}`);
+        const config =
+            Object.entries(env.config)
+                .map(([k, v]) => `${fullConfigKey(k)}=${v}`)
+                .join(" ") || `(Pulumi.${args.base}.yaml as is)`;
+        io.out(
+            `  ${env.name.padEnd(w)}  ${env.stack.padEnd(sw)}  ${hourly(p.idleHourly).padStart(9)}  ${usd(p.idleMonthly).padStart(10)}  ${config}`,
+        );
     }
     const totalMonthly = prices.reduce((a, p) => a + p.idleMonthly, 0);
-    io.out(`Idle cost of the cohort: ${hourly(totalMonthly / HOURS_PER_MONTH)} an hour, ${usd(totalMonthly)} a month (${HOURS_PER_MONTH} h), list prices taken ${PRICES_TAKEN}, without free tiers (the cohort shares one account's); traffic adds to it: npm run cost -- --stack ${args.base}`);
+    io.out(
+        `Idle cost of the cohort: ${hourly(totalMonthly / HOURS_PER_MONTH)} an hour, ${usd(totalMonthly)} a month (${HOURS_PER_MONTH} h), list prices taken ${PRICES_TAKEN}, without free tiers (the cohort shares one account's); traffic adds to it: npm run cost -- --stack ${args.base}`,
+    );
     if (args.dryRun) {
         io.out("Dry run: nothing was deployed.");
         return EXIT.ok;
@@ -159,16 +183,26 @@ async function up(io: CliIo, deps: CohortDeps, args: UpArgs): Promise<number> {
     const backend = await connect(deps, io, args.base, region);
     if (typeof backend === "number") return backend;
 
-    const checks = await checkQuotas(prices.map((p) => p.types), region, deps.quotas);
+    const checks = await checkQuotas(
+        prices.map((p) => p.types),
+        region,
+        deps.quotas,
+    );
     const refused = checks.filter((c) => !c.ok);
-    for (const c of checks.filter((c) => c.ok)) io.out(`Limit ok: ${c.limit.name}: the cohort needs ${c.need} of ${c.quota.value} (${c.quota.source})`);
+    for (const c of checks.filter((c) => c.ok))
+        io.out(`Limit ok: ${c.limit.name}: the cohort needs ${c.need} of ${c.quota.value} (${c.quota.source})`);
     if (refused.length) {
         for (const c of refused) io.err(`Refused: ${refusal(c, region)}`);
         io.err("Nothing was deployed.");
         return EXIT.failed;
     }
 
-    const go = await confirmed(io, deps, args.yes, `Deploy ${envs.length} environment${envs.length === 1 ? "" : "s"} for about ${usd(totalMonthly)} a month idle?`);
+    const go = await confirmed(
+        io,
+        deps,
+        args.yes,
+        `Deploy ${envs.length} environment${envs.length === 1 ? "" : "s"} for about ${usd(totalMonthly)} a month idle?`,
+    );
     if (go !== true) return go;
 
     const base = stackConfig(args.base);
@@ -179,7 +213,12 @@ async function up(io: CliIo, deps: CohortDeps, args: UpArgs): Promise<number> {
         retry: deps.retry,
         progress: progressFor(io.out, io.isTTY, deps.write),
         idleMonthlyUsd: Object.fromEntries(prices.map((p) => [p.stack, p.idleMonthly])),
-        verify: (env: Environment, outputs) => deps.verify(outputs, { ...base, ...Object.fromEntries(Object.entries(env.config).map(([k, v]) => [fullConfigKey(k), v])) }, io.signal),
+        verify: (env: Environment, outputs) =>
+            deps.verify(
+                outputs,
+                { ...base, ...Object.fromEntries(Object.entries(env.config).map(([k, v]) => [fullConfigKey(k), v])) },
+                io.signal,
+            ),
     });
     return finish(io, rows, args.prefix, args.outDir, now, expiresAt);
 }
@@ -199,17 +238,25 @@ async function confirmed(io: CliIo, deps: CohortDeps, yes: boolean, question: st
 function finish(io: CliIo, rows: EnvironmentResult[], cohort: string, outDir: string, now: Date, expiresAt?: Date): number {
     const report = cohortReport(cohort, rows, now, expiresAt);
     const files = writeReports(outDir, report);
-    io.out(`${report.totals.ready} of ${report.totals.environments} ready${report.totals.failed ? `, ${report.totals.failed} failed` : ""}. Hand-out: ${files.join(", ")}`);
+    io.out(
+        `${report.totals.ready} of ${report.totals.environments} ready${report.totals.failed ? `, ${report.totals.failed} failed` : ""}. Hand-out: ${files.join(", ")}`,
+    );
     for (const r of rows.filter((r) => r.state === "failed")) io.err(`✖ ${r.learner} (${r.stack}): ${r.error}`);
     return report.totals.ready === report.totals.environments ? EXIT.ok : EXIT.failed;
 }
 
-async function status(io: CliIo, deps: CohortDeps, args: { prefix: string; parallel: number; outDir: string; only?: string[] }): Promise<number> {
+async function status(
+    io: CliIo,
+    deps: CohortDeps,
+    args: { prefix: string; parallel: number; outDir: string; only?: string[] },
+): Promise<number> {
     const backend = await connect(deps, io, "serverless", io.env.AWS_REGION ?? "us-east-1");
     if (typeof backend === "number") return backend;
     const stacks = await cohortStacks(backend, args.prefix, args.only);
     if (stacks.length === 0) {
-        io.err(`No stack of this project carries the tag cloud-labs:cohort=${args.prefix}${args.only ? ` for ${args.only.join(", ")}` : ""}.`);
+        io.err(
+            `No stack of this project carries the tag cloud-labs:cohort=${args.prefix}${args.only ? ` for ${args.only.join(", ")}` : ""}.`,
+        );
         return EXIT.failed;
     }
     const rows = await cohortStatus(stacks, backend, {
@@ -220,15 +267,26 @@ async function status(io: CliIo, deps: CohortDeps, args: { prefix: string; paral
     return finish(io, rows, args.prefix, args.outDir, deps.now());
 }
 
-async function destroy(io: CliIo, deps: CohortDeps, args: { prefix: string; parallel: number; only?: string[]; yes: boolean }): Promise<number> {
+async function destroy(
+    io: CliIo,
+    deps: CohortDeps,
+    args: { prefix: string; parallel: number; only?: string[]; yes: boolean },
+): Promise<number> {
     const backend = await connect(deps, io, "serverless", io.env.AWS_REGION ?? "us-east-1");
     if (typeof backend === "number") return backend;
     const stacks = await cohortStacks(backend, args.prefix, args.only);
     if (stacks.length === 0) {
-        io.out(`No stack of this project carries the tag cloud-labs:cohort=${args.prefix}${args.only ? ` for ${args.only.join(", ")}` : ""}: nothing to destroy.`);
+        io.out(
+            `No stack of this project carries the tag cloud-labs:cohort=${args.prefix}${args.only ? ` for ${args.only.join(", ")}` : ""}: nothing to destroy.`,
+        );
         return EXIT.ok;
     }
-    const go = await confirmed(io, deps, args.yes, `Destroy and remove ${stacks.length} stack${stacks.length === 1 ? "" : "s"} (${stacks.map((s) => s.name).join(", ")})?`);
+    const go = await confirmed(
+        io,
+        deps,
+        args.yes,
+        `Destroy and remove ${stacks.length} stack${stacks.length === 1 ? "" : "s"} (${stacks.map((s) => s.name).join(", ")})?`,
+    );
     if (go !== true) return go;
     const rows = await destroyStacks(stacks, backend, {
         parallel: args.parallel,

@@ -79,7 +79,9 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 15_000, sl
 /** AWS (through the provider) or the backend said "slow down": worth another try after a wait. */
 export function isThrottling(error: unknown): boolean {
     const text = errorText(error);
-    return /Throttling|ThrottlingException|TooManyRequests|Rate exceeded|RequestLimitExceeded|SlowDown|\b429\b|Too Many Requests/i.test(text);
+    return /Throttling|ThrottlingException|TooManyRequests|Rate exceeded|RequestLimitExceeded|SlowDown|\b429\b|Too Many Requests/i.test(
+        text,
+    );
 }
 
 function errorText(error: unknown): string {
@@ -153,7 +155,12 @@ export function cohortTags(cohort: string, learner: string, expiresAt?: Date): R
 
 /** Deploys and verifies every environment; each ends ready or failed with its first error line. */
 export async function deployCohort(envs: Environment[], backend: CohortBackend, o: UpOptions): Promise<EnvironmentResult[]> {
-    const rows = envs.map<EnvironmentResult>((env) => ({ learner: env.name, stack: env.stack, state: "queued", idleMonthlyUsd: o.idleMonthlyUsd[env.stack] }));
+    const rows = envs.map<EnvironmentResult>((env) => ({
+        learner: env.name,
+        stack: env.stack,
+        state: "queued",
+        idleMonthlyUsd: o.idleMonthlyUsd[env.stack],
+    }));
     rows.forEach((row) => o.progress.update(row));
     await pool(envs, o.parallel, async (env) => {
         const row = rows[envs.indexOf(env)];
@@ -169,7 +176,11 @@ export async function deployCohort(envs: Environment[], backend: CohortBackend, 
             }, o.retry);
             set({ state: "verifying", attempts, ...urls(outputs) });
             const verify = await o.verify(env, outputs);
-            set(verify.failed === 0 ? { state: "ready", verify } : { state: "failed", verify, error: `verify: ${verify.firstFailure ?? `${verify.failed} checks failed`}` });
+            set(
+                verify.failed === 0
+                    ? { state: "ready", verify }
+                    : { state: "failed", verify, error: `verify: ${verify.firstFailure ?? `${verify.failed} checks failed`}` },
+            );
         } catch (error) {
             set({ state: "failed", error: firstErrorLine(error) });
         }
@@ -198,7 +209,12 @@ export async function cohortStatus(
             Object.assign(row, { state: "verifying", ...urls(outputs) });
             o.progress.update(row);
             const verify = await o.verify({ name: row.learner, stack: s.name, config: {} }, outputs);
-            Object.assign(row, verify.failed === 0 ? { state: "ready", verify } : { state: "failed", verify, error: `verify: ${verify.firstFailure ?? `${verify.failed} checks failed`}` });
+            Object.assign(
+                row,
+                verify.failed === 0
+                    ? { state: "ready", verify }
+                    : { state: "failed", verify, error: `verify: ${verify.firstFailure ?? `${verify.failed} checks failed`}` },
+            );
         } catch (error) {
             Object.assign(row, { state: "failed", error: firstErrorLine(error) });
         }
@@ -247,7 +263,9 @@ export async function destroyStacks(stacks: StackInfo[], backend: CohortBackend,
             const region = config["aws:region"] ?? o.defaultRegion;
             const { attempts } = await withRetry(() => backend.destroy(s.name), o.retry);
             await backend.remove(s.name);
-            const leftovers = await o.leftovers({ stack: s.name, region, deployment }).catch((error) => [`the leftovers audit failed: ${firstErrorLine(error)}`]);
+            const leftovers = await o
+                .leftovers({ stack: s.name, region, deployment })
+                .catch((error) => [`the leftovers audit failed: ${firstErrorLine(error)}`]);
             set({ state: "destroyed", attempts, leftovers });
         } catch (error) {
             set({ state: "failed", error: firstErrorLine(error) });
@@ -286,7 +304,12 @@ const ICON: Record<State, string> = {
 };
 
 function rowLine(row: EnvironmentResult, width: number): string {
-    const detail = row.state === "failed" ? `: ${row.error ?? ""}` : row.state === "ready" && row.verify ? ` (${row.verify.passed} checks passed)` : "";
+    const detail =
+        row.state === "failed"
+            ? `: ${row.error ?? ""}`
+            : row.state === "ready" && row.verify
+              ? ` (${row.verify.passed} checks passed)`
+              : "";
     return `${ICON[row.state]} ${row.learner.padEnd(width)} ${row.stack.padEnd(width + 8)} ${row.state}${detail}`;
 }
 
@@ -368,9 +391,12 @@ export function reportMarkdown(report: CohortReport): string {
         const verify = r.verify ? `${r.verify.passed} passed, ${r.verify.failed} failed` : "–";
         const api = r.apiUrl ?? r.helloWorldApi ?? r.serviceUrl;
         const state = r.state === "failed" ? `failed: ${r.error ?? ""}` : r.state;
-        lines.push(`| ${cell(r.learner)} | ${cell(r.stack)} | ${cell(r.websiteUrl)} | ${cell(api)} | ${verify} | ${r.idleMonthlyUsd === undefined ? "–" : usd(r.idleMonthlyUsd)} | ${cell(state)} |`);
+        lines.push(
+            `| ${cell(r.learner)} | ${cell(r.stack)} | ${cell(r.websiteUrl)} | ${cell(api)} | ${verify} | ${r.idleMonthlyUsd === undefined ? "–" : usd(r.idleMonthlyUsd)} | ${cell(state)} |`,
+        );
     }
-    if (report.totals.idleMonthlyUsd !== undefined) lines.push("", `Idle cost of the cohort: ${usd(report.totals.idleMonthlyUsd)} a month.`);
+    if (report.totals.idleMonthlyUsd !== undefined)
+        lines.push("", `Idle cost of the cohort: ${usd(report.totals.idleMonthlyUsd)} a month.`);
     return `${lines.join("\n")}\n`;
 }
 
@@ -393,7 +419,9 @@ export function reportDestroyed(io: Pick<CliIo, "out" | "err">, rows: Environmen
             io.err(`✖ ${r.stack}: destroy failed, the stack is left in place: ${r.error}`);
         } else if (r.leftovers?.length) {
             clean = false;
-            io.err(`✖ ${r.stack}: destroyed, but ${r.leftovers.length} thing${r.leftovers.length === 1 ? " is" : "s are"} left:\n${r.leftovers.map((l) => `    ${l}`).join("\n")}`);
+            io.err(
+                `✖ ${r.stack}: destroyed, but ${r.leftovers.length} thing${r.leftovers.length === 1 ? " is" : "s are"} left:\n${r.leftovers.map((l) => `    ${l}`).join("\n")}`,
+            );
         }
     }
     const gone = rows.filter((r) => r.state === "destroyed").length;

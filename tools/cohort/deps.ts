@@ -8,10 +8,10 @@ import { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-
 import { S3Client } from "@aws-sdk/client-s3";
 import { ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import type { CliIo } from "../../shared/cli";
-import { PROJECT, ROOT } from "../../scripts/stack-files";
-import { findLeftovers } from "../leftovers/core";
-import { formatResult, verify as runVerify } from "../verify/core";
-import { parseOutputs } from "../verify/outputs";
+import { PROJECT, ROOT } from "../../shared/stack-files";
+import { findLeftovers } from "../../shared/leftovers";
+import { formatResult, verify as runVerify } from "../../shared/verify/core";
+import { parseOutputs } from "../../shared/outputs";
 import { automationBackend, pulumiCommand, PulumiMissing } from "./automation";
 import { DEFAULT_RETRY, type CohortBackend, type LeftoverQuery, type RetryPolicy, type VerifyOutcome } from "./core";
 import { serviceQuotasReader, type QuotaReader } from "./quotas";
@@ -66,7 +66,8 @@ export function defaultDeps(): CohortDeps {
                     s3,
                     timeoutMs: 10_000,
                     signal: signal ?? new AbortController().signal,
-                    publicUrlOf: async (bucket, key) => `https://${bucket}.s3.${region}.amazonaws.com/${key.split("/").map(encodeURIComponent).join("/")}`,
+                    publicUrlOf: async (bucket, key) =>
+                        `https://${bucket}.s3.${region}.amazonaws.com/${key.split("/").map(encodeURIComponent).join("/")}`,
                     dataPrefix: config["cloud-labs:directoryDataPrefix"] ?? "users",
                     healthPath: config["cloud-labs:webHealthCheckPath"] ?? "/health",
                     audioWaitMs: 60_000,
@@ -74,7 +75,11 @@ export function defaultDeps(): CohortDeps {
                     report: () => undefined,
                 });
                 const failed = run.results.filter((r) => !r.ok);
-                return { passed: run.results.length - failed.length, failed: failed.length, firstFailure: failed[0] && formatResult(failed[0]).slice(2) };
+                return {
+                    passed: run.results.length - failed.length,
+                    failed: failed.length,
+                    firstFailure: failed[0] && formatResult(failed[0]).slice(2),
+                };
             } finally {
                 s3.destroy();
             }

@@ -38,10 +38,13 @@ export const PULUMI_STACK_NAME_MAX = 100;
  * name the program derives from the stack (stacks/physical-name.ts NAME_RULES: `cloud-labs-<stack>-<name>-<suffix>`).
  */
 export function stackNameProblem(stack: string, project = "cloud-labs"): string | undefined {
-    if (stack.length > PULUMI_STACK_NAME_MAX) return `a Pulumi stack name holds at most ${PULUMI_STACK_NAME_MAX} characters; "${stack}" has ${stack.length}`;
-    if (!PULUMI_STACK_NAME.test(stack)) return `a Pulumi stack name holds only letters, digits, hyphens, underscores and periods; "${stack}" does not`;
+    if (stack.length > PULUMI_STACK_NAME_MAX)
+        return `a Pulumi stack name holds at most ${PULUMI_STACK_NAME_MAX} characters; "${stack}" has ${stack.length}`;
+    if (!PULUMI_STACK_NAME.test(stack))
+        return `a Pulumi stack name holds only letters, digits, hyphens, underscores and periods; "${stack}" does not`;
     for (const rule of Object.values(NAME_RULES)) {
-        if (!rule.characters.test(`${project}-${stack}-web`)) return `${rule.what} made from it may hold only ${rule.charactersText}; "${stack}" does not`;
+        if (!rule.characters.test(`${project}-${stack}-web`))
+            return `${rule.what} made from it may hold only ${rule.charactersText}; "${stack}" does not`;
     }
     return undefined;
 }
@@ -112,10 +115,15 @@ export function parseRoster(text: string, source: string, configKeys: string[]):
         }
         if (!header) {
             header = fields;
-            if (!header.includes("name")) problems.push(`${source} line ${line}: the header needs a "name" column; it has ${header.map((h) => JSON.stringify(h)).join(", ")}`);
+            if (!header.includes("name"))
+                problems.push(
+                    `${source} line ${line}: the header needs a "name" column; it has ${header.map((h) => JSON.stringify(h)).join(", ")}`,
+                );
             for (const column of header) {
                 if (column !== "name" && !column.includes(":") && !configKeys.includes(column)) {
-                    problems.push(`${source} line ${line}: column "${column}" is not a config key of this project (name, or one of: ${configKeys.join(", ")})`);
+                    problems.push(
+                        `${source} line ${line}: column "${column}" is not a config key of this project (name, or one of: ${configKeys.join(", ")})`,
+                    );
                 }
             }
             const doubled = header.filter((h, i) => header!.indexOf(h) !== i);
@@ -129,7 +137,9 @@ export function parseRoster(text: string, source: string, configKeys: string[]):
         const row = Object.fromEntries(header.map((h, i) => [h, fields[i]]));
         const name = row.name ?? "";
         if (!LEARNER_NAME.test(name)) {
-            problems.push(`${source} line ${line}: learner name ${JSON.stringify(name)} may hold only letters, digits, hyphens and underscores, starting with a letter or digit`);
+            problems.push(
+                `${source} line ${line}: learner name ${JSON.stringify(name)} may hold only letters, digits, hyphens and underscores, starting with a letter or digit`,
+            );
             return;
         }
         const first = seen.get(name.toLowerCase());
@@ -142,7 +152,8 @@ export function parseRoster(text: string, source: string, configKeys: string[]):
         for (const [key, value] of Object.entries(row)) if (key !== "name" && value !== "") config[key] = value;
         learners.push({ name, config });
     });
-    if (!header && problems.length === 0) problems.push(`${source} is empty: it needs a header line with a "name" column and one learner a line`);
+    if (!header && problems.length === 0)
+        problems.push(`${source} is empty: it needs a header line with a "name" column and one learner a line`);
     else if (header && learners.length === 0 && problems.length === 0) problems.push(`${source} has a header but no learners`);
     if (problems.length) throw new PlanError(problems.join("\n"));
     return learners;
@@ -151,7 +162,10 @@ export function parseRoster(text: string, source: string, configKeys: string[]):
 /** Each learner's stack, `<prefix>-<learner>`, every name checked; all problems in one PlanError. */
 export function environments(prefix: string, learners: Learner[]): Environment[] {
     const problems: string[] = [];
-    if (!LEARNER_NAME.test(prefix)) problems.push(`--prefix ${JSON.stringify(prefix)} may hold only letters, digits, hyphens and underscores, starting with a letter or digit`);
+    if (!LEARNER_NAME.test(prefix))
+        problems.push(
+            `--prefix ${JSON.stringify(prefix)} may hold only letters, digits, hyphens and underscores, starting with a letter or digit`,
+        );
     const envs = learners.map((l) => ({ ...l, stack: `${prefix}-${l.name}` }));
     if (problems.length === 0) {
         for (const env of envs) {
@@ -177,7 +191,10 @@ export function parseExpiry(value: string, now: Date): Date {
     if (/^(\d+[mhd])+$/.test(text)) {
         let ms = 0;
         for (const [, n, unit] of text.matchAll(/(\d+)([mhd])/g)) ms += Number(n) * UNIT_MS[unit];
-        if (ms === 0) throw new PlanError(`--expires ${JSON.stringify(value)} is no time at all; give a duration like 8h or a time like 2026-12-01T18:00Z`);
+        if (ms === 0)
+            throw new PlanError(
+                `--expires ${JSON.stringify(value)} is no time at all; give a duration like 8h or a time like 2026-12-01T18:00Z`,
+            );
         at = new Date(now.getTime() + ms);
     } else {
         const iso = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.exec(text);
@@ -191,11 +208,21 @@ export function parseExpiry(value: string, now: Date): Date {
         }
         at = new Date(text);
         const [, y, mo, d, h, mi, s] = iso;
-        const valid = !Number.isNaN(at.getTime()) && Number(mo) >= 1 && Number(mo) <= 12 && Number(d) >= 1 && Number(d) <= new Date(Date.UTC(Number(y), Number(mo), 0)).getUTCDate() && Number(h) <= 23 && Number(mi) <= 59 && Number(s ?? 0) <= 59;
+        const valid =
+            !Number.isNaN(at.getTime()) &&
+            Number(mo) >= 1 &&
+            Number(mo) <= 12 &&
+            Number(d) >= 1 &&
+            Number(d) <= new Date(Date.UTC(Number(y), Number(mo), 0)).getUTCDate() &&
+            Number(h) <= 23 &&
+            Number(mi) <= 59 &&
+            Number(s ?? 0) <= 59;
         if (!valid) throw new PlanError(`--expires ${JSON.stringify(value)} is not a real date and time`);
     }
-    if (at.getTime() <= now.getTime()) throw new PlanError(`--expires ${JSON.stringify(value)} is in the past (it is now ${now.toISOString()})`);
-    if (at.getTime() - now.getTime() > MAX_EXPIRY_DAYS * UNIT_MS.d) throw new PlanError(`--expires ${JSON.stringify(value)} is more than ${MAX_EXPIRY_DAYS} days away`);
+    if (at.getTime() <= now.getTime())
+        throw new PlanError(`--expires ${JSON.stringify(value)} is in the past (it is now ${now.toISOString()})`);
+    if (at.getTime() - now.getTime() > MAX_EXPIRY_DAYS * UNIT_MS.d)
+        throw new PlanError(`--expires ${JSON.stringify(value)} is more than ${MAX_EXPIRY_DAYS} days away`);
     return at;
 }
 

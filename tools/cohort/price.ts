@@ -3,9 +3,9 @@
  * learner's overrides and the learner's stack name (so bad config fails here, naming the key, before anything is
  * deployed), priced by the same estimate as `npm run cost`.
  */
-import { runProgram, stackConfig } from "../../scripts/mock-program";
-import { DEFAULT_ASSUMPTIONS, estimate } from "../cost/estimate";
-import { HOURS_PER_MONTH } from "../cost/prices";
+import { runProgram, stackConfig } from "../../shared/resource-graph";
+import { DEFAULT_ASSUMPTIONS, estimate } from "../../shared/pricing/estimate";
+import { HOURS_PER_MONTH } from "../../shared/pricing/prices";
 import { fullConfigKey, PlanError, type Environment } from "./plan";
 
 export interface EnvironmentPrice {
@@ -46,7 +46,13 @@ export async function priceEnvironments(base: string, envs: Environment[]): Prom
             const { idleMonthly, types } = await runs.get(key)!;
             prices.push({ stack: env.stack, idleMonthly, idleHourly: idleMonthly / HOURS_PER_MONTH, types });
         } catch (error) {
-            problems.push(`learner ${env.name} (stack ${env.stack}): ${(error as Error).message.split("\n").map((l) => l.trim()).filter(Boolean).join(" ")}`);
+            problems.push(
+                `learner ${env.name} (stack ${env.stack}): ${(error as Error).message
+                    .split("\n")
+                    .map((l) => l.trim())
+                    .filter(Boolean)
+                    .join(" ")}`,
+            );
         }
     }
     if (problems.length) throw new PlanError(problems.join("\n"));

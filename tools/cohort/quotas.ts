@@ -29,7 +29,8 @@ export const LIMITS: Limit[] = [
         name: "API Gateway APIs per Region",
         scope: "region",
         documentedDefault: 600,
-        documentedAt: "https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html (Regional APIs per Region; not in Service Quotas, cannot be raised)",
+        documentedAt:
+            "https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html (Regional APIs per Region; not in Service Quotas, cannot be raised)",
         need: (t) => count(t, "aws:apigatewayv2/api:Api"),
         unit: "HTTP API",
     },
@@ -84,13 +85,15 @@ export function serviceQuotasReader(client: (region: string) => ServiceQuotasCli
         const ids = { ServiceCode: limit.serviceCode, QuotaCode: limit.quotaCode };
         try {
             const applied = await c.send(new GetServiceQuotaCommand(ids));
-            if (applied.Quota?.Value !== undefined) return { value: applied.Quota.Value, source: `Service Quotas ${limit.serviceCode}/${limit.quotaCode}` };
+            if (applied.Quota?.Value !== undefined)
+                return { value: applied.Quota.Value, source: `Service Quotas ${limit.serviceCode}/${limit.quotaCode}` };
         } catch (error) {
             if ((error as Error).name !== "NoSuchResourceException") return documented(`Service Quotas: ${(error as Error).name}`);
         }
         try {
             const aws = await c.send(new GetAWSDefaultServiceQuotaCommand(ids));
-            if (aws.Quota?.Value !== undefined) return { value: aws.Quota.Value, source: `Service Quotas default ${limit.serviceCode}/${limit.quotaCode}` };
+            if (aws.Quota?.Value !== undefined)
+                return { value: aws.Quota.Value, source: `Service Quotas default ${limit.serviceCode}/${limit.quotaCode}` };
         } catch (error) {
             return documented(`Service Quotas: ${(error as Error).name}`);
         }
@@ -120,7 +123,14 @@ export async function checkQuotas(perEnvironment: Record<string, number>[], regi
         if (need === 0) continue;
         const quota = await read(limit, region);
         const same = needs.every((n) => n === needs[0]);
-        checks.push({ limit, need, environments: needs.length, perEnvironment: same ? needs[0] : undefined, quota, ok: need <= quota.value });
+        checks.push({
+            limit,
+            need,
+            environments: needs.length,
+            perEnvironment: same ? needs[0] : undefined,
+            quota,
+            ok: need <= quota.value,
+        });
     }
     return checks;
 }

@@ -36,7 +36,8 @@ export async function main(argv: string[], io: CliIo, deps: CohortDeps = default
     const { expired, live, untagged } = expiredStacks(await backend.list(), now);
     for (const s of live) io.out(`  keep  ${s.name}: expires ${expiryOf(s.tags)!.toISOString()}`);
     for (const s of untagged) io.out(`  skip  ${s.name}: no cloud-labs:expires-at tag`);
-    for (const s of expired) io.out(`  ${parsed.values["dry-run"] ? "would reap" : "reap"}  ${s.name}: expired ${expiryOf(s.tags)!.toISOString()}`);
+    for (const s of expired)
+        io.out(`  ${parsed.values["dry-run"] ? "would reap" : "reap"}  ${s.name}: expired ${expiryOf(s.tags)!.toISOString()}`);
     if (expired.length === 0) {
         io.out(`Nothing has expired (${now.toISOString()}).`);
         return EXIT.ok;
