@@ -413,7 +413,9 @@ export async function startHttpd(options: HttpdOptions = {}): Promise<RunningHtt
     const exitedUnexpectedly = ended.then(async () => {
         if (closing) return new Promise<string>(() => undefined);
         if (pgid !== undefined) await stopGroup(pgid); // its workers, still holding the port
-        const how = child.signalCode ? `was killed by ${child.signalCode}` : `exited with code ${child.exitCode}`;
+        const how = child.signalCode
+            ? `was killed by ${child.signalCode}${child.signalCode === "SIGKILL" ? " (from outside httpd: kill -9, or the kernel's OOM killer, which dmesg names)" : ""}`
+            : `exited with code ${child.exitCode}`;
         const lines = lastLines(log());
         return (
             `httpd (pid ${pgid}) ${how}; ${url}/ no longer answers. ` +
