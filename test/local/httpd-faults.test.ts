@@ -26,6 +26,14 @@ function isRunning(pid: number): boolean {
         return false;
     }
 }
+/** Kills what a failed test leaves: httpd's process group, or the process where it leads none. */
+function killGroup(pid: number): void {
+    try {
+        process.kill(-pid, "SIGKILL");
+    } catch {
+        process.kill(pid, "SIGKILL");
+    }
+}
 const staged = (tmp: string) => fs.readdirSync(tmp).filter((f) => f.startsWith("cloud-labs-httpd-"));
 
 describe("the web-service lab's httpd under faults", function () {
@@ -76,7 +84,7 @@ describe("the web-service lab's httpd under faults", function () {
         try {
             await waitFor(`httpd (pid ${pid}) stops with the lab's Node`, () => !isRunning(pid), 15_000);
         } finally {
-            if (isRunning(pid)) process.kill(-pid, "SIGKILL");
+            if (isRunning(pid)) killGroup(pid);
         }
         assert.ok(await portIsFree(webPort), "nothing holds the web port");
 
@@ -123,7 +131,7 @@ describe("the web-service lab's httpd under faults", function () {
             assert.equal((await fetch(`http://127.0.0.1:${webPort}/`)).status, 200);
             assert.equal(await stop(lab), 0);
         } finally {
-            if (isRunning(orphan)) process.kill(-orphan, "SIGKILL");
+            if (isRunning(orphan)) killGroup(orphan);
         }
 
         // A pid file naming a program that is not this folder's httpd: it is not touched.
