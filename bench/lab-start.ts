@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ROOT } from "../scripts/mock-program";
+import { ROOT } from "../shared/resource-graph";
 
 export interface LabStartResult {
     labs: string;

@@ -7,7 +7,7 @@
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { startLocalS3 } from "../local/s3-server";
+import { startLocalS3 } from "../shared/local-s3";
 import { startLatencyProxy } from "./latency-proxy";
 
 (async () => {

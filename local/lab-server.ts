@@ -16,11 +16,11 @@ import { SEED_DIR, SITE_DIR, seedFiles, siteConfigScript } from "../stacks/direc
 import { LAB_NAMES, type LabName } from "../stacks/lab-names";
 import { AUDIO_PREFIX } from "../functions/speech/keys";
 import { toEvent, writeResult } from "./api-gateway";
-import type { LabOutputs } from "./lab-state";
+import type { LabOutputs } from "../shared/lab-state";
 import type { RunningAudioLab } from "./audio-lab";
 import type { RunningHttpd } from "./httpd";
 import { servePublicObject, type PublicBucket } from "./public-bucket";
-import { startLocalS3, type LocalS3 } from "./s3-server";
+import { startLocalS3, type LocalS3 } from "../shared/local-s3";
 import { Supervisor } from "./supervisor";
 
 export const LOCAL_BUCKET = "directory-data";

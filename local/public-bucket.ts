@@ -9,7 +9,7 @@ import type * as http from "node:http";
 import { pipeline } from "node:stream/promises";
 import type { Readable } from "node:stream";
 import { GetObjectCommand, HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from "@aws-sdk/client-s3";
-import { unsafeKeyReason } from "./s3-store";
+import { unsafeKeyReason } from "../shared/local-s3-store";
 
 export interface PublicBucket {
     s3: S3Client;
@@ -72,7 +72,12 @@ function preconditions(headers: http.IncomingHttpHeaders, etag: string, modified
  * Serves `rawKey` (the path after `/<bucket>/`, percent-encoded as sent) of the bucket to an anonymous caller:
  * objects under the public prefix with ranges and conditional requests; anything else 403 AccessDenied.
  */
-export async function servePublicObject(req: http.IncomingMessage, res: http.ServerResponse, rawKey: string, bucket: PublicBucket): Promise<void> {
+export async function servePublicObject(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    rawKey: string,
+    bucket: PublicBucket,
+): Promise<void> {
     const headOnly = req.method === "HEAD";
     const fail = (status: number, code: string, message: string, extra: Record<string, string> = {}) =>
         send(res, status, { "content-type": "application/xml", ...extra }, xmlError(code, message), headOnly);
@@ -111,9 +116,12 @@ export async function servePublicObject(req: http.IncomingMessage, res: http.Ser
     if (precondition === 412) return fail(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold");
 
     const ifRange = req.headers["if-range"] === undefined ? undefined : String(req.headers["if-range"]);
-    const rangeHeader = ifRange === undefined || etagListHas(ifRange, etag) || (head.LastModified && Date.parse(ifRange) >= Math.floor(head.LastModified.getTime() / 1000) * 1000)
-        ? req.headers.range
-        : undefined;
+    const rangeHeader =
+        ifRange === undefined ||
+        etagListHas(ifRange, etag) ||
+        (head.LastModified && Date.parse(ifRange) >= Math.floor(head.LastModified.getTime() / 1000) * 1000)
+            ? req.headers.range
+            : undefined;
     const range = parseRange(rangeHeader, size);
     if (range === "unsatisfiable") {
         return fail(416, "InvalidRange", "The requested range is not satisfiable", { "content-range": `bytes */${size}` });
@@ -129,13 +137,19 @@ export async function servePublicObject(req: http.IncomingMessage, res: http.Ser
     let body: Readable;
     try {
         const object = await bucket.s3.send(
-            new GetObjectCommand({ Bucket: bucket.bucket, Key: key, IfMatch: etag || undefined, Range: range ? `bytes=${range.start}-${range.end}` : undefined }),
+            new GetObjectCommand({
+                Bucket: bucket.bucket,
+                Key: key,
+                IfMatch: etag || undefined,
+                Range: range ? `bytes=${range.start}-${range.end}` : undefined,
+            }),
         );
         body = object.Body as Readable;
     } catch (error) {
         // replaced or deleted since the HEAD: answered as the object is now
         if (isMissing(error)) return missing();
-        if ((error as { name?: string }).name === "PreconditionFailed") return fail(503, "SlowDown", "The object changed while it was read: try again");
+        if ((error as { name?: string }).name === "PreconditionFailed")
+            return fail(503, "SlowDown", "The object changed while it was read: try again");
         throw error;
     }
     res.writeHead(range ? 206 : 200, headers);

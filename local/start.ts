@@ -9,7 +9,7 @@ import { LAB_NAMES, type LabName } from "../stacks/lab-names";
 import { POLLY_VOICES } from "../stacks/polly-voices";
 import { labBanner } from "./banner";
 import { acquireLabLock, LabBusyError } from "./lab-lock";
-import { DEFAULT_LAB_DIR, removeLabState, writeLabState } from "./lab-state";
+import { DEFAULT_LAB_DIR, removeLabState, writeLabState } from "../shared/lab-state";
 import { startLab } from "./lab-server";
 import { watchParent } from "./parent-watch";
 

@@ -14,7 +14,7 @@ import { memoryLogger } from "../../functions/shared/log";
 import { TASK_CHAR_LIMIT } from "../../functions/speech/core";
 import { notificationRecords, s3EventKey } from "../../local/audio-lab";
 import { startLab, type RunningLab } from "../../local/lab-server";
-import { localS3Client } from "../../local/s3-server";
+import { localS3Client } from "../../shared/local-s3";
 import { createLocalPolly } from "../../local/polly";
 import { LOCAL_VOICES, chunkText, createSynthesizer, espeakVoiceFor } from "../../local/synthesizer";
 import { POLLY_VOICES } from "../../stacks/polly-voices";

@@ -114,7 +114,7 @@ describe("the web-service lab's httpd under faults", function () {
         );
         others.push(maker);
         let out = "";
-        maker.stdout!.on("data", (d) => (out += d));
+        maker.stdout.on("data", (d) => (out += d));
         await waitFor("the orphan's httpd is ready", () => /PID \d+/.test(out) || maker.exitCode !== null, 60_000);
         const orphan = Number(/PID (\d+)/.exec(out)?.[1]);
         maker.kill("SIGKILL");
@@ -125,7 +125,10 @@ describe("the web-service lab's httpd under faults", function () {
 
             const lab = start(["--lab-dir", labDir, "--web-port", String(webPort)]);
             await lab.ready;
-            assert.match(lab.output(), new RegExp(`stopped the lab's own httpd left running by an earlier start \\(pid ${orphan} in ${labDir}/httpd/httpd\\.pid`));
+            assert.match(
+                lab.output(),
+                new RegExp(`stopped the lab's own httpd left running by an earlier start \\(pid ${orphan} in ${labDir}/httpd/httpd\\.pid`),
+            );
             assert.ok(!isRunning(orphan), "the leftover httpd is stopped");
             assert.equal(serviceOf(lab.output()).port, webPort);
             assert.equal((await fetch(`http://127.0.0.1:${webPort}/`)).status, 200);
@@ -154,7 +157,9 @@ describe("the web-service lab's httpd under faults", function () {
         await waitFor("the lab reports httpd's death", () => /Web service lab stopped/.test(lab.output()), 15_000);
         assert.match(
             lab.output(),
-            new RegExp(`Web service lab stopped: httpd \\(pid ${pid}\\) was killed by SIGKILL \\(from outside httpd: kill -9, or the kernel's OOM killer, which dmesg names\\); http://127\\.0\\.0\\.1:${port}/ no longer answers`),
+            new RegExp(
+                `Web service lab stopped: httpd \\(pid ${pid}\\) was killed by SIGKILL \\(from outside httpd: kill -9, or the kernel's OOM killer, which dmesg names\\); http://127\\.0\\.0\\.1:${port}/ no longer answers`,
+            ),
         );
         assert.match(lab.output(), /Its error log \(.*httpd-error\.log\) ends:\n {4}\[/);
         assert.match(lab.output(), /The other labs keep running/);
@@ -170,7 +175,12 @@ describe("the web-service lab's httpd under faults", function () {
         try {
             process.kill(httpd.pid, "SIGTERM");
             const why = await httpd.exitedUnexpectedly;
-            assert.match(why, new RegExp(`^httpd \\(pid ${httpd.pid}\\) exited with code 0; ${httpd.url}/ no longer answers\\. Its error log \\(${logDir}/httpd-error\\.log\\) ends:\\n`));
+            assert.match(
+                why,
+                new RegExp(
+                    `^httpd \\(pid ${httpd.pid}\\) exited with code 0; ${httpd.url}/ no longer answers\\. Its error log \\(${logDir}/httpd-error\\.log\\) ends:\\n`,
+                ),
+            );
             assert.match(why, /caught SIGTERM, shutting down/);
         } finally {
             await httpd.close();
@@ -183,7 +193,10 @@ describe("the web-service lab's httpd under faults", function () {
         const lab = start(["--lab-dir", tmp(), "--web-port", "0", "--apache", "/etc/apache2/apache2.conf"], { TMPDIR: temp });
         const url = await lab.ready;
         const out = lab.output();
-        assert.match(out, /Web service lab not started: --apache \/etc\/apache2\/apache2\.conf is not an executable program \(a config file\?\): point --apache at the apache2 binary \(\/usr\/sbin\/apache2 on Debian\/Ubuntu\)/);
+        assert.match(
+            out,
+            /Web service lab not started: --apache \/etc\/apache2\/apache2\.conf is not an executable program \(a config file\?\): point --apache at the apache2 binary \(\/usr\/sbin\/apache2 on Debian\/Ubuntu\)/,
+        );
         assert.match(out, /Local labs running: hello \(/);
         assert.doesNotMatch(out, /EACCES|spawn|\n\s+at /);
         assert.equal((await fetch(`${url}/hello`)).status, 200);
@@ -192,9 +205,15 @@ describe("the web-service lab's httpd under faults", function () {
     });
 
     it("--apache: a folder is refused naming the flag, a bare name is looked up on PATH, nothing is staged", async () => {
-        assert.throws(() => resolveApache("/etc/apache2"), (e: Error) => e instanceof HttpdNotStartedError && /^--apache \/etc\/apache2 is a folder, not a program/.test(e.message));
+        assert.throws(
+            () => resolveApache("/etc/apache2"),
+            (e: Error) => e instanceof HttpdNotStartedError && /^--apache \/etc\/apache2 is a folder, not a program/.test(e.message),
+        );
         assert.equal(resolveApache("apache2", `/nonexistent${path.delimiter}/usr/sbin`), APACHE);
-        assert.throws(() => resolveApache("no-such-apache", "/usr/sbin:/usr/bin"), /Apache httpd is not installed as no-such-apache on PATH \(\/usr\/sbin:\/usr\/bin\)/);
+        assert.throws(
+            () => resolveApache("no-such-apache", "/usr/sbin:/usr/bin"),
+            /Apache httpd is not installed as no-such-apache on PATH \(\/usr\/sbin:\/usr\/bin\)/,
+        );
         const temp = tmp();
         const saved = process.env.TMPDIR;
         process.env.TMPDIR = temp;
@@ -216,13 +235,20 @@ describe("the web-service lab's httpd under faults", function () {
         const dir = tmp();
         const fake = path.join(dir, "fake-apache2");
         // An httpd that logs one line naming its run to the config's ErrorLog, then fails.
-        fs.writeFileSync(fake, `#!/bin/sh\nlog=$(sed -n 's/^ErrorLog "\\(.*\\)"$/\\1/p' "$2")\necho "AH00015: run $FAKE_RUN could not bind" >> "$log"\nexit 1\n`, { mode: 0o755 });
+        fs.writeFileSync(
+            fake,
+            `#!/bin/sh\nlog=$(sed -n 's/^ErrorLog "\\(.*\\)"$/\\1/p' "$2")\necho "AH00015: run $FAKE_RUN could not bind" >> "$log"\nexit 1\n`,
+            { mode: 0o755 },
+        );
         const logDir = path.join(dir, "httpd");
         const messages: string[] = [];
         for (const run of ["one", "two"]) {
             process.env.FAKE_RUN = run;
             try {
-                await assert.rejects(startHttpd({ apache: fake, port: 0, logDir }), (e: Error) => (messages.push(e.message), e instanceof HttpdNotStartedError));
+                await assert.rejects(
+                    startHttpd({ apache: fake, port: 0, logDir }),
+                    (e: Error) => (messages.push(e.message), e instanceof HttpdNotStartedError),
+                );
             } finally {
                 delete process.env.FAKE_RUN;
             }

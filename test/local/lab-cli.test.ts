@@ -80,7 +80,7 @@ describe("npm start -- flags (local/start.ts main)", function () {
         assert.equal(args.seedDir, "/home/me/seed");
         assert.equal(args.apache, "apache2", "a bare name is kept for the PATH look-up");
         assert.equal(startArgs({ apache: "bin/apache2" }, io).apache, "/home/me/course/bin/apache2");
-        assert.equal(startArgs({ "apache": "/usr/sbin/apache2" }, io).apache, "/usr/sbin/apache2");
+        assert.equal(startArgs({ apache: "/usr/sbin/apache2" }, io).apache, "/usr/sbin/apache2");
     });
 });
 
@@ -102,7 +102,10 @@ describe("npm run lab -- (local/lab-cli.ts main)", function () {
             [["put", "a", "b", "c"], /^unexpected argument "c"/],
         ];
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cloud-labs-cli-"));
-        fs.writeFileSync(path.join(dir, "outputs.json"), JSON.stringify({ pid: process.pid, url: "http://127.0.0.1:9", s3Endpoint: "http://127.0.0.1:9", dataBucket: "d" }));
+        fs.writeFileSync(
+            path.join(dir, "outputs.json"),
+            JSON.stringify({ pid: process.pid, url: "http://127.0.0.1:9", s3Endpoint: "http://127.0.0.1:9", dataBucket: "d" }),
+        );
         try {
             for (const [argv, message] of cases) {
                 const io = memoryIo({}, dir);

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { memoryLogger } from "../../functions/shared/log";
 import { startLab, type RunningLab } from "../../local/lab-server";
-import { localS3Client } from "../../local/s3-server";
+import { localS3Client } from "../../shared/local-s3";
 import { parseRange } from "../../local/public-bucket";
 
 /** The object every row reads: 1,000 bytes, byte i is i % 251. */
@@ -70,7 +70,9 @@ describe("the audio lab's public objects answer as S3 does", function () {
     });
 
     for (const row of TABLE) {
-        const sent = Object.entries(row.headers ?? {}).map(([k, v]) => `${k}: ${v}`).join(", ");
+        const sent = Object.entries(row.headers ?? {})
+            .map(([k, v]) => `${k}: ${v}`)
+            .join(", ");
         it(`${row.method ?? "GET"} /audio-lab/${row.path}${sent ? ` (${sent})` : ""} → ${row.s3.status}${row.s3.code ? ` ${row.s3.code}` : ""}`, async () => {
             const headers = Object.fromEntries(Object.entries(row.headers ?? {}).map(([k, v]) => [k, v === "etag" ? etag : v]));
             // fetch() would resolve "." segments and %2E itself: send the path as written, as curl --path-as-is does.
@@ -99,7 +101,11 @@ describe("the audio lab's public objects answer as S3 does", function () {
 });
 
 /** One HTTP request with the path exactly as given (no dot-segment resolution). */
-async function rawRequest(url: string, method: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+async function rawRequest(
+    url: string,
+    method: string,
+    headers: Record<string, string>,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
     const http = await import("node:http");
     const { host, pathname } = /^http:\/\/(?<host>[^/]+)(?<pathname>\/.*)$/.exec(url)!.groups!;
     const [hostname, port] = host.split(":");
