@@ -15,7 +15,7 @@ import * as fs from "node:fs";
 import type * as http from "node:http";
 import * as path from "node:path";
 import { randomUUID } from "node:crypto";
-import type { SQSRecord } from "aws-lambda";
+import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
 import { MAX_BODY_BYTES, SIGNUP_ID_ATTRIBUTE, SIGNUP_ID_HEADER, TABLE_PARTITION_KEY, isSignupId } from "../functions/signup/contract";
 import { createStatusHandler, processBatch } from "../functions/signup/core";
 import type { HttpResult } from "../functions/shared/http";
@@ -105,50 +105,14 @@ export async function startSignupLab(options: SignupLabOptions = {}): Promise<Ru
     const consumerClient = dynamodb.client(CONSUMER_PRINCIPAL);
     const status = createStatusHandler({ dynamodb: dynamodb.client(STATUS_PRINCIPAL), table: SIGNUP_TABLE, logger });
     const stats = { batches: 0, processed: 0, failed: 0, lastError: undefined as string | undefined };
-    const stop = new AbortController();
     const queueArn = `arn:aws:sqs:${LOCAL_REGION}:000000000000:${SIGNUP_QUEUE}`;
 
-    // The event source mapping: each poller long-polls a batch, calls the core, deletes what succeeded. A failed
-    // message is left alone: it comes back after the visibility timeout, and after maxReceiveCount goes to the DLQ.
-    const poll = async () => {
-        while (!stop.signal.aborted) {
-            const batch = await queue.receive(options.batchSize ?? 10, { waitMs: 20_000, signal: stop.signal });
-            if (batch.length === 0) continue;
-            const records: SQSRecord[] = batch.map((m) => ({
-                messageId: m.messageId,
-                receiptHandle: m.receiptHandle,
-                body: m.body,
-                attributes: {
-                    ApproximateReceiveCount: String(m.receiveCount),
-                    SentTimestamp: String(m.sentTimestamp),
-                    SenderId: "local",
-                    ApproximateFirstReceiveTimestamp: String(m.firstReceiveTimestamp),
-                },
-                messageAttributes: Object.fromEntries(
-                    Object.entries(m.messageAttributes).map(([name, value]) => [name, { stringValue: value, dataType: "String", stringListValues: [], binaryListValues: [] }]),
-                ),
-                md5OfBody: "",
-                eventSource: "aws:sqs",
-                eventSourceARN: queueArn,
-                awsRegion: LOCAL_REGION,
-            }));
-            let failedIds: Set<string>;
-            try {
-                const result = await processBatch(records, { dynamodb: consumerClient, table: SIGNUP_TABLE, logger });
-                failedIds = new Set(result.batchItemFailures.map((f) => f.itemIdentifier));
-                for (const outcome of result.outcomes) if (outcome.state === "failed") stats.lastError = outcome.error;
-            } catch (error) {
-                // The function itself failed: the whole batch is retried, as Lambda does.
-                stats.lastError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-                failedIds = new Set(records.map((r) => r.messageId));
-            }
-            stats.batches++;
-            stats.failed += failedIds.size;
-            stats.processed += records.length - failedIds.size;
-            for (const m of batch) if (!failedIds.has(m.messageId)) queue.delete(m.receiptHandle);
-        }
+    const consume = async (records: SQSRecord[]) => {
+        const result = await processBatch(records, { dynamodb: consumerClient, table: SIGNUP_TABLE, logger });
+        for (const outcome of result.outcomes) if (outcome.state === "failed") stats.lastError = outcome.error;
+        return result;
     };
-    const pollers = Array.from({ length: options.maxConcurrency ?? 2 }, () => poll());
+    const mapping = startEventSourceMapping({ queue, queueArn, handler: consume, batchSize: options.batchSize, maxConcurrency: options.maxConcurrency, stats });
 
     const figures = (q: LocalQueue): QueueFigures => ({ name: q.name, ...q.counts(), sent: q.sent });
     const report = (): SignupQueuesReport => ({
@@ -214,11 +178,78 @@ export async function startSignupLab(options: SignupLabOptions = {}): Promise<Ru
             }
         },
         async close() {
-            stop.abort();
             queue.close();
             deadLetterQueue.close();
-            await Promise.all(pollers);
+            await mapping.stop();
             await dynamodb.close();
+        },
+    };
+}
+
+export interface EventSourceMappingOptions {
+    queue: LocalQueue;
+    queueArn: string;
+    /** The function: an SQS event's records in, the partial batch response out (a throw fails the whole batch). */
+    handler: (records: SQSRecord[]) => Promise<SQSBatchResponse>;
+    /** @default 10 */
+    batchSize?: number;
+    /** Function calls at once. @default 2 (the smallest maximum concurrency AWS allows) */
+    maxConcurrency?: number;
+    /** Counted as batches are processed. */
+    stats?: { batches: number; processed: number; failed: number; lastError?: string };
+}
+
+/**
+ * Lambda's SQS event source mapping with `ReportBatchItemFailures`: pollers long-poll batches, call the function
+ * with them, and delete the messages it did not report as failed. A failed message is left alone: it is delivered
+ * again after the visibility timeout and, after the queue's maxReceiveCount, moved to its dead-letter queue.
+ */
+export function startEventSourceMapping(options: EventSourceMappingOptions): { stop(): Promise<void> } {
+    const { queue, queueArn } = options;
+    const stats = options.stats ?? { batches: 0, processed: 0, failed: 0 };
+    const stop = new AbortController();
+    const poll = async () => {
+        while (!stop.signal.aborted) {
+            const batch = await queue.receive(options.batchSize ?? 10, { waitMs: 20_000, signal: stop.signal });
+            if (batch.length === 0) continue;
+            const records: SQSRecord[] = batch.map((m) => ({
+                messageId: m.messageId,
+                receiptHandle: m.receiptHandle,
+                body: m.body,
+                attributes: {
+                    ApproximateReceiveCount: String(m.receiveCount),
+                    SentTimestamp: String(m.sentTimestamp),
+                    SenderId: "local",
+                    ApproximateFirstReceiveTimestamp: String(m.firstReceiveTimestamp),
+                },
+                messageAttributes: Object.fromEntries(
+                    Object.entries(m.messageAttributes).map(([name, value]) => [name, { stringValue: value, dataType: "String", stringListValues: [], binaryListValues: [] }]),
+                ),
+                md5OfBody: "",
+                eventSource: "aws:sqs",
+                eventSourceARN: queueArn,
+                awsRegion: LOCAL_REGION,
+            }));
+            let failedIds: Set<string>;
+            try {
+                const result = await options.handler(records);
+                failedIds = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+            } catch (error) {
+                // The function itself failed: the whole batch is retried, as Lambda does.
+                stats.lastError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+                failedIds = new Set(records.map((r) => r.messageId));
+            }
+            stats.batches++;
+            stats.failed += failedIds.size;
+            stats.processed += records.length - failedIds.size;
+            for (const m of batch) if (!failedIds.has(m.messageId)) queue.delete(m.receiptHandle);
+        }
+    };
+    const pollers = Array.from({ length: options.maxConcurrency ?? 2 }, () => poll());
+    return {
+        async stop() {
+            stop.abort();
+            await Promise.all(pollers);
         },
     };
 }

@@ -5,20 +5,11 @@
  * answers a role without the permission (HTTP 400, `AccessDeniedException`, AWS's message), so the SDK throws the
  * same error it throws on AWS. Any AWS SDK or the AWS CLI can use the endpoint, with any credentials.
  */
-import type * as http from "node:http";
-import type { AddressInfo } from "node:net";
-import { randomUUID } from "node:crypto";
+import { Worker } from "node:worker_threads";
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from "@aws-sdk/client-dynamodb";
-
-// dynalite ships no types; this is the part of its API used here.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const dynalite = require("dynalite") as (options: { createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => http.Server;
 
 export const LOCAL_REGION = "us-east-1";
 export const LOCAL_ACCOUNT = "000000000000";
-
-/** DynamoDB's operations that write: the ones a role without write permissions is refused. */
-const WRITE_OPERATIONS = ["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"];
 
 /** A principal the local endpoint knows by its access key id, as IAM knows a role's session by its credentials. */
 export interface LocalPrincipal {
@@ -39,25 +30,32 @@ export interface LocalDynamoDb {
     close(): Promise<void>;
 }
 
+/**
+ * Starts dynalite in a worker thread: DynamoDB is another machine on AWS, and here it gets the other core, so the
+ * lab server's accept path never waits behind a table write on its own event loop.
+ */
 export async function startLocalDynamoDb(options: { port?: number } = {}): Promise<LocalDynamoDb> {
-    const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-    const [serve] = server.listeners("request") as ((req: http.IncomingMessage, res: http.ServerResponse) => void)[];
-    server.removeAllListeners("request");
-    const denied = new Map<string, LocalPrincipal>();
-    server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
-        const operation = String(req.headers["x-amz-target"] ?? "").split(".")[1] ?? "";
-        const principal = denied.get(accessKeyIdOf(req.headers.authorization));
-        if (principal && WRITE_OPERATIONS.includes(operation)) return void refuse(req, res, principal, operation);
-        serve(req, res);
+    const worker = new Worker(`(${dynamoDbWorker.toString()})()`, {
+        eval: true,
+        // Not the parent's --require ts-node hooks: the worker's code is plain JavaScript.
+        execArgv: [],
+        workerData: { dynalite: require.resolve("dynalite"), port: options.port ?? 0, region: LOCAL_REGION, account: LOCAL_ACCOUNT },
     });
-    await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(options.port ?? 0, "127.0.0.1", () => {
-            server.off("error", reject);
-            resolve();
+    const port = await new Promise<number>((resolve, reject) => {
+        worker.once("error", reject);
+        worker.once("exit", (code) => reject(new Error(`the local DynamoDB stopped as it started (exit ${code})`)));
+        worker.once("message", (message: { port?: number; error?: string }) => {
+            if (message.port) resolve(message.port);
+            else reject(new Error(message.error ?? "the local DynamoDB did not start"));
         });
+    }).catch(async (error: Error) => {
+        await worker.terminate();
+        throw error;
     });
-    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    worker.removeAllListeners("exit");
+    worker.removeAllListeners("error");
+    worker.on("error", () => undefined);
+    const endpoint = `http://127.0.0.1:${port}`;
     const clients: DynamoDBClient[] = [];
     return {
         endpoint,
@@ -67,16 +65,64 @@ export async function startLocalDynamoDb(options: { port?: number } = {}): Promi
             return client;
         },
         denyWrites(principal, deny) {
-            if (deny) denied.set(principal.accessKeyId, principal);
-            else denied.delete(principal.accessKeyId);
+            worker.postMessage({ principal, deny });
         },
-        close: () =>
-            new Promise<void>((resolve) => {
-                for (const client of clients) client.destroy();
-                server.closeAllConnections();
-                server.close(() => resolve());
-            }),
+        async close() {
+            for (const client of clients) client.destroy();
+            await worker.terminate();
+        },
     };
+}
+
+/**
+ * The worker's code (run from its source text, so it must stay plain JavaScript: only `require` inside). dynalite
+ * behind the IAM guard: writes signed with a denied principal's access key id are answered as DynamoDB answers
+ * a role without the permission, with the resource the request names.
+ */
+function dynamoDbWorker(): void {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { parentPort, workerData } = require("node:worker_threads");
+    const { randomUUID } = require("node:crypto");
+    const dynalite = require(workerData.dynalite);
+    const WRITES = ["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"];
+    const denied = new Map();
+    parentPort.on("message", (m: { principal: { accessKeyId: string }; deny: boolean }) => {
+        if (m.deny) denied.set(m.principal.accessKeyId, m.principal);
+        else denied.delete(m.principal.accessKeyId);
+    });
+    const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    const [serve] = server.listeners("request");
+    server.removeAllListeners("request");
+    server.on("request", (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => {
+        const operation = String(req.headers["x-amz-target"] ?? "").split(".")[1] ?? "";
+        const accessKeyId = /Credential=([^/,\s]+)\//.exec(req.headers.authorization ?? "")?.[1] ?? "";
+        const principal = denied.get(accessKeyId);
+        if (!principal || !WRITES.includes(operation)) return serve(req, res);
+        const chunks: Buffer[] = [];
+        req.on("data", (chunk: Buffer) => chunks.push(chunk));
+        req.on("end", () => {
+            let table = "*";
+            try {
+                const body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+                table = body.TableName ?? Object.keys(body.RequestItems ?? {})[0] ?? (Object.values(body.TransactItems?.[0] ?? {})[0] as { TableName?: string })?.TableName ?? "*";
+            } catch {
+                // an unreadable body is still refused; the resource stays "*"
+            }
+            const action = `dynamodb:${operation}`;
+            const message =
+                `User: arn:aws:sts::${workerData.account}:assumed-role/${principal.role}/${principal.session} is not authorized to perform: ${action} ` +
+                `on resource: arn:aws:dynamodb:${workerData.region}:${workerData.account}:table/${table} because no identity-based policy allows the ${action} action`;
+            const text = JSON.stringify({ __type: "com.amazon.coral.service#AccessDeniedException", Message: message });
+            res.writeHead(400, {
+                "content-type": "application/x-amz-json-1.0",
+                "content-length": Buffer.byteLength(text),
+                "x-amzn-requestid": randomUUID().replace(/-/g, "").toUpperCase(),
+            });
+            res.end(text);
+        });
+    });
+    server.once("error", (error: Error) => parentPort.postMessage({ error: error.message }));
+    server.listen(workerData.port, "127.0.0.1", () => parentPort.postMessage({ port: server.address().port }));
 }
 
 /** A client for a local endpoint (any running dynalite), signed with the given access key id. */
@@ -99,35 +145,4 @@ export async function ensureTable(client: DynamoDBClient, tableName: string, par
             }),
         );
     }
-}
-
-/** `AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/dynamodb/aws4_request, …` → `AKID` */
-function accessKeyIdOf(authorization: string | undefined): string {
-    return /Credential=([^/,\s]+)\//.exec(authorization ?? "")?.[1] ?? "";
-}
-
-/** DynamoDB's answer to a write the role may not make, with the resource the request names. */
-function refuse(req: http.IncomingMessage, res: http.ServerResponse, principal: LocalPrincipal, operation: string): void {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
-        let table = "*";
-        try {
-            const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { TableName?: string; RequestItems?: Record<string, unknown>; TransactItems?: Record<string, { TableName?: string }>[] };
-            table = body.TableName ?? Object.keys(body.RequestItems ?? {})[0] ?? Object.values(body.TransactItems?.[0] ?? {})[0]?.TableName ?? "*";
-        } catch {
-            // an unreadable body is still refused; the resource stays "*"
-        }
-        const action = `dynamodb:${operation}`;
-        const message =
-            `User: arn:aws:sts::${LOCAL_ACCOUNT}:assumed-role/${principal.role}/${principal.session} is not authorized to perform: ${action} ` +
-            `on resource: arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/${table} because no identity-based policy allows the ${action} action`;
-        const body = JSON.stringify({ __type: "com.amazon.coral.service#AccessDeniedException", Message: message });
-        res.writeHead(400, {
-            "content-type": "application/x-amz-json-1.0",
-            "content-length": Buffer.byteLength(body),
-            "x-amzn-requestid": randomUUID().replace(/-/g, "").toUpperCase(),
-        });
-        res.end(body);
-    });
 }

@@ -6,6 +6,7 @@ import { checkAudio } from "./audio";
 import { Interrupted, type CheckResult, type VerifyContext } from "./check";
 import { checkDirectory } from "./directory";
 import { checkHello } from "./hello";
+import { checkSignup } from "./signup";
 import type { LabOutputs } from "../outputs";
 import { checkWebService } from "./web-service";
 
@@ -26,6 +27,10 @@ export async function verify(outputs: LabOutputs, ctx: VerifyContext, labSteps =
         if (helloWorldApi) await checkHello(helloWorldApi, ctx, results);
         if (audioBucket && audioUrlPattern) await checkAudio({ audioBucket, audioUrlPattern, seedAudioUrl }, ctx, results, labSteps);
         if (serviceUrl) await checkWebService(serviceUrl, ctx, results);
+        const { signupWebsiteUrl, signupApiUrl, signupTableName, signupQueueUrl, dynamodbEndpoint } = outputs;
+        if (signupWebsiteUrl && signupApiUrl && signupTableName) {
+            await checkSignup({ signupWebsiteUrl, signupApiUrl, signupTableName, signupQueueUrl, dynamodbEndpoint }, ctx, results);
+        }
     } catch (error) {
         if (error instanceof Interrupted) return { results, interrupted: true };
         throw error;
