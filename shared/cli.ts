@@ -55,7 +55,7 @@ export function parseCommandLine<O extends Options>(argv: string[], options: O, 
         if (parsed.positionals.length > positionals) {
             throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[positionals])}`);
         }
-        return parsed as unknown as Parsed<O>;
+        return parsed;
     } catch (error) {
         if (error instanceof UsageError) throw error;
         const code = (error as { code?: string }).code;
@@ -98,7 +98,7 @@ export function runMain(main: (argv: string[], io: CliIo) => Promise<number>, us
     const controller = new AbortController();
     const io = { ...processIo(), signal: controller.signal };
     process.once("SIGINT", () => controller.abort());
-    main(process.argv.slice(2), io)
+    void main(process.argv.slice(2), io)
         .catch((error: unknown) => {
             if (error instanceof UsageError) {
                 io.err(`${error.message}\n\n${usage}`);
