@@ -10,7 +10,7 @@
  * rejected, or in the dead-letter queue; lost must be 0.
  *
  * Every run prints and writes bench/out/surge.json and surge.md; `--record` also writes bench/surge-results.json
- * and the table in docs/labs/signup.md.
+ * and the table in docs/labs/signup.md (bench/record.ts, the benchmarks' convention).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
@@ -21,12 +21,15 @@ import { ScanCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import { SIGNUP_ID_HEADER } from "../functions/signup/contract";
 import { EXIT, fromCallerDir, numberFlag, parseOrUsage, runMain, UsageError, type CliIo } from "../shared/cli";
 import { localDynamoDbClient } from "../shared/local-dynamodb";
+import { markers, OUT_DIR, resultsJson, writeRun, type Artifact } from "./record";
 
 const ROOT = path.resolve(__dirname, "..");
-export const OUT_DIR = path.join(ROOT, "bench", "out");
-export const RECORDED_RESULTS = path.join(ROOT, "bench", "surge-results.json");
-export const DOC_PAGE = path.join(ROOT, "docs", "labs", "signup.md");
-export const MARKERS = { start: "<!-- surge:start (npm run surge -- --record) -->", end: "<!-- surge:end -->" };
+/** What a run writes under bench/out/ (the convention of bench/record.ts). */
+export const RESULTS_FILE = path.join(ROOT, OUT_DIR, "surge.json");
+/** What `--record` writes: the results, and the table in the lab's page. */
+export const RECORDED_RESULTS = "bench/surge-results.json";
+export const DOC_PAGE = "docs/labs/signup.md";
+export const MARKERS = markers("surge", "npm run surge -- --record");
 const DESIGNS = ["queue", "one-server"] as const;
 type Design = (typeof DESIGNS)[number];
 
@@ -159,14 +162,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         results.designs.push(await runDesign(design, options, io, !v.json));
     }
     const table = markdown(results);
-    fs.mkdirSync(OUT_DIR, { recursive: true });
-    fs.writeFileSync(path.join(OUT_DIR, "surge.json"), `${JSON.stringify(results, null, 2)}\n`);
-    fs.writeFileSync(path.join(OUT_DIR, "surge.md"), `${table}\n`);
-    if (v.record) {
-        fs.writeFileSync(RECORDED_RESULTS, `${JSON.stringify(results, null, 2)}\n`);
-        writeBlock(DOC_PAGE, table);
-    }
-    io.out(v.json ? JSON.stringify(results, null, 2) : `\n${table}\n\nWritten to bench/out/surge.json${v.record ? `, ${path.relative(ROOT, RECORDED_RESULTS)} and ${path.relative(ROOT, DOC_PAGE)}` : ""}.`);
+    if (v.json) io.out(JSON.stringify(results, null, 2));
+    writeRun(ROOT, { name: "surge", results, markdown: v.json ? "" : `\n${table}`, tracked: trackedArtifacts(results), record: Boolean(v.record) }, v.json ? { out: () => undefined, err: io.err } : io);
     return results.designs.every((d) => d.count.lost === 0 && d.count.storedTwice === 0) ? EXIT.ok : EXIT.failed;
 }
 
@@ -419,13 +416,12 @@ export function markdown(results: SurgeResults): string {
     return lines.join("\n");
 }
 
-/** Replaces the block between the markers in `file`; a file without them is an error naming them. */
-function writeBlock(file: string, block: string): void {
-    const text = fs.readFileSync(file, "utf8");
-    const start = text.indexOf(MARKERS.start);
-    const end = text.indexOf(MARKERS.end, start);
-    if (start < 0 || end < 0) throw new Error(`${file} lacks the markers ${MARKERS.start} … ${MARKERS.end}`);
-    fs.writeFileSync(file, `${text.slice(0, start)}${MARKERS.start}\n${block}\n${text.slice(end)}`);
+/** What `--record` writes: the results and the table between the markers in docs/labs/signup.md. */
+export function trackedArtifacts(results: SurgeResults): Artifact[] {
+    return [
+        { file: RECORDED_RESULTS, text: resultsJson(results) },
+        { file: DOC_PAGE, text: markdown(results), markers: MARKERS },
+    ];
 }
 
 if (require.main === module) runMain(main, USAGE);

@@ -21,13 +21,12 @@ import { createStatusHandler, processBatch } from "../functions/signup/core";
 import type { HttpResult } from "../functions/shared/http";
 import { consoleLogger, type Logger } from "../functions/shared/log";
 import { contentTypeOf } from "../stacks/content-type";
-import { siteConfigScript } from "../stacks/directory-files";
+import { SIGNUP_SITE_DIR, siteConfigScript } from "../stacks/directory-files";
+import { SIGNUP_DEFAULTS } from "../stacks/signup-settings";
 import { LOCAL_REGION, ensureTable, startLocalDynamoDb, type LocalDynamoDb, type LocalPrincipal } from "../shared/local-dynamodb";
 import { LocalQueue } from "../shared/local-queue";
 import { toEvent, writeResult } from "./api-gateway";
 
-/** The sign-up page and its script (the stack uploads the same files to the S3 website). */
-export const SIGNUP_SITE_DIR = path.resolve(__dirname, "..", "site", "signup");
 export const SIGNUP_TABLE = "signups";
 export const SIGNUP_QUEUE = "signup-queue";
 export const SIGNUP_DEAD_LETTER_QUEUE = "signup-dead-letter";
@@ -44,11 +43,11 @@ export interface SignupLabOptions {
     consumerCanWrite?: boolean;
     /** Seconds a received message stays hidden. @default 5 (short, so the exercise reaches the DLQ in seconds) */
     visibilityTimeoutSeconds?: number;
-    /** Receives before a message goes to the dead-letter queue. @default 3 */
+    /** Receives before a message goes to the dead-letter queue. @default the stack's (SIGNUP_DEFAULTS) */
     maxReceiveCount?: number;
-    /** Messages per consumer call. @default 10 */
+    /** Messages per consumer call. @default the stack's (SIGNUP_DEFAULTS) */
     batchSize?: number;
-    /** Consumer calls at once (the event source mapping's maximum concurrency). @default 2 */
+    /** Consumer calls at once (the event source mapping's maximum concurrency). @default the stack's (SIGNUP_DEFAULTS) */
     maxConcurrency?: number;
     /** Port of the DynamoDB endpoint. @default 0 (any free port) */
     dynamodbPort?: number;
@@ -100,7 +99,7 @@ export async function startSignupLab(options: SignupLabOptions = {}): Promise<Ru
     const queue = new LocalQueue({
         name: SIGNUP_QUEUE,
         visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 5,
-        redrive: { deadLetterQueue, maxReceiveCount: options.maxReceiveCount ?? 3 },
+        redrive: { deadLetterQueue, maxReceiveCount: options.maxReceiveCount ?? SIGNUP_DEFAULTS.maxReceiveCount },
     });
     const consumerClient = dynamodb.client(CONSUMER_PRINCIPAL);
     const status = createStatusHandler({ dynamodb: dynamodb.client(STATUS_PRINCIPAL), table: SIGNUP_TABLE, logger });
@@ -112,7 +111,7 @@ export async function startSignupLab(options: SignupLabOptions = {}): Promise<Ru
         for (const outcome of result.outcomes) if (outcome.state === "failed") stats.lastError = outcome.error;
         return result;
     };
-    const mapping = startEventSourceMapping({ queue, queueArn, handler: consume, batchSize: options.batchSize, maxConcurrency: options.maxConcurrency, stats });
+    const mapping = startEventSourceMapping({ queue, queueArn, handler: consume, batchSize: options.batchSize ?? SIGNUP_DEFAULTS.batchSize, maxConcurrency: options.maxConcurrency ?? SIGNUP_DEFAULTS.maxConcurrency, stats });
 
     const figures = (q: LocalQueue): QueueFigures => ({ name: q.name, ...q.counts(), sent: q.sent });
     const report = (): SignupQueuesReport => ({

@@ -2,7 +2,9 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { main, OUT_DIR, type SurgeResults } from "../../bench/surge";
+import { staleArtifacts } from "../../bench/record";
+import { main, RECORDED_RESULTS, RESULTS_FILE, trackedArtifacts, type SurgeResults } from "../../bench/surge";
+import { ROOT } from "../helpers/program";
 
 describe("npm run surge (a small surge)", function () {
     this.timeout(300_000);
@@ -12,7 +14,7 @@ describe("npm run surge (a small surge)", function () {
         const io = { out: (t: string) => out.push(t), err: (t: string) => out.push(t), env: process.env, cwd: process.cwd(), isTTY: false };
         const code = await main(["--baseline-rate", "2", "--baseline-seconds", "1", "--surge-rate", "100", "--surge-seconds", "3", "--connections", "50", "--json"], io);
         assert.equal(code, 0, out.join("\n"));
-        const results = JSON.parse(fs.readFileSync(path.join(OUT_DIR, "surge.json"), "utf8")) as SurgeResults;
+        const results = JSON.parse(fs.readFileSync(RESULTS_FILE, "utf8")) as SurgeResults;
         assert.deepEqual(results.designs.map((d) => d.design), ["queue", "one-server"]);
         for (const d of results.designs) {
             const c = d.count;
@@ -23,6 +25,13 @@ describe("npm run surge (a small surge)", function () {
             assert.ok(c.duplicate > 0 && c.rejected > 0, `${d.design}: the mix has repeated emails and invalid bodies: ${JSON.stringify(c)}`);
             assert.equal(d.sent, 302);
         }
+    });
+
+    it("docs/labs/signup.md shows the recorded surge (npm run surge -- --record rewrites both)", () => {
+        const recorded = JSON.parse(fs.readFileSync(path.join(ROOT, RECORDED_RESULTS), "utf8")) as SurgeResults;
+        assert.deepEqual(staleArtifacts(ROOT, trackedArtifacts(recorded)), []);
+        const queue = recorded.designs.find((d) => d.design === "queue");
+        assert.equal(queue?.count.lost, 0, "the recorded surge lost nothing");
     });
 
     it("refuses bad flags with the usage (exit 2)", async () => {

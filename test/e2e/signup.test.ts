@@ -7,12 +7,10 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { memoryLogger } from "../../functions/shared/log";
 import { startLab, type RunningLab } from "../../local/lab-server";
-
-/** Debian's Chromium, as website.test.ts launches it. */
-const CHROMIUM = "/usr/bin/chromium";
+import { launchChromium } from "../helpers/chromium";
 
 describe("sign-up page in headless Chromium", function () {
     this.timeout(120_000);
@@ -21,16 +19,11 @@ describe("sign-up page in headless Chromium", function () {
     let labDir: string;
 
     before(async function () {
-        if (!fs.existsSync(CHROMIUM)) {
-            if (process.env.SKIP_BROWSER === "1") return this.skip();
-            throw new Error(`${CHROMIUM} is missing: install it with 'apt-get install chromium' (or set SKIP_BROWSER=1 to skip this test)`);
-        }
+        const launched = await launchChromium(this);
+        if (!launched) return;
+        browser = launched;
         labDir = fs.mkdtempSync(path.join(os.tmpdir(), "cloud-labs-e2e-signup-"));
         lab = await startLab({ labDir, port: 0, labs: ["signup"], log: () => undefined, logger: memoryLogger() });
-        browser = await chromium.launch({
-            executablePath: CHROMIUM,
-            args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
     });
     after(async () => {
         await browser?.close();

@@ -7,13 +7,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DeleteObjectCommand } from "@aws-sdk/client-s3";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium } from "../helpers/chromium";
 import { startLab, type RunningLab } from "../../local/lab-server";
 import { localS3Client } from "../../shared/local-s3";
 import { memoryLogger } from "../../functions/shared/log";
 import { ROOT } from "../helpers/program";
 
-export const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOT = path.join(ROOT, "test-output", "directory.png");
 
 describe("directory website in headless Chromium", function () {
@@ -24,16 +24,11 @@ describe("directory website in headless Chromium", function () {
     let labDir: string;
 
     before(async function () {
-        if (!fs.existsSync(CHROMIUM)) {
-            if (process.env.SKIP_BROWSER === "1") return this.skip();
-            throw new Error(`${CHROMIUM} is missing: install it with 'apt-get install chromium' (or set SKIP_BROWSER=1 to skip this test)`);
-        }
+        const launched = await launchChromium(this);
+        if (!launched) return;
+        browser = launched;
         labDir = fs.mkdtempSync(path.join(os.tmpdir(), "cloud-labs-e2e-"));
         lab = await startLab({ labDir, port: 0, labs: ["directory", "hello"], log: () => undefined, logger: memoryLogger() });
-        browser = await chromium.launch({
-            executablePath: CHROMIUM,
-            args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
     });
     after(async () => {
         await browser?.close();

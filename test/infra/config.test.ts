@@ -227,7 +227,7 @@ describe("config: hostile input (issue 18)", function () {
     });
 
     it("refuses an empty labs list", () => {
-        rejects({ labs: "[]" }, /cloud-labs:labs = "\[\]": must name at least one lab \(directory, hello, audio, webService\); to remove every lab, run pulumi destroy/);
+        rejects({ labs: "[]" }, /cloud-labs:labs = "\[\]": must name at least one lab \(directory, hello, audio, webService, signup\); to remove every lab, run pulumi destroy/);
     });
 
     it("refuses alexaFactSkill without the audio lab", () => {

@@ -45,7 +45,7 @@ describe("npm start: every lab", function () {
         const lab = spawnLab(["--port", "0", "--web-port", "0", "--lab-dir", dir]);
         const url = await lab.ready;
         const out = lab.output();
-        assert.match(out, /Local labs running: directory, hello, audio, webService \(ready in [\d.]+ s\)/);
+        assert.match(out, /Local labs running: directory, hello, audio, webService, signup \(ready in [\d.]+ s\)/);
         assert.match(out, /Website\s+http:\/\/127\.0\.0\.1:\d+\//);
         assert.match(out, /API\s+http:\/\/127\.0\.0\.1:\d+\/hello/);
         assert.match(out, new RegExp(`Page\\s+${url}/audio\\.html`));
@@ -161,7 +161,7 @@ describe("npm start: every lab", function () {
         }
         const bad = spawnLab(["--labs", "directory,ftp"]);
         assert.equal(await bad.exited, 2);
-        assert.match(bad.output(), /--labs directory,ftp: unknown lab ftp; choose from directory, hello, audio, webService/);
+        assert.match(bad.output(), /--labs directory,ftp: unknown lab ftp; choose from directory, hello, audio, webService, signup/);
         const blocker = net.createServer().listen(0, "127.0.0.1");
         await new Promise((resolve) => blocker.once("listening", resolve));
         const taken = (blocker.address() as net.AddressInfo).port;

@@ -30,6 +30,19 @@ async function items(client: DynamoDBClient, prefix: string) {
     return Items.filter((i) => i.pk.S!.startsWith(prefix));
 }
 
+/** The client, whose writes of one email's record fail with the named DynamoDB error. */
+function failingFor(client: DynamoDBClient, email: string, name: string): DynamoDBClient {
+    client.middlewareStack.add(
+        (next) => async (args) => {
+            const input = (args as { input: { Item?: { email?: { S?: string } } } }).input;
+            if (input.Item?.email?.S === email) throw Object.assign(new Error(`${name} (injected by the test)`), { name });
+            return next(args);
+        },
+        { step: "initialize", name: "failOneEmail" },
+    );
+    return client;
+}
+
 /** Waits for a condition, polling; fails with `what` after the limit. */
 async function until(what: string, condition: () => boolean | Promise<boolean>, limitMs = 15_000): Promise<void> {
     const started = Date.now();
@@ -94,16 +107,8 @@ describe("the sign-up consumer core against dynalite and the local queue", funct
     });
 
     it("reports only the failed message of a batch; the others are stored and not retried", async () => {
-        const flaky = db.client();
         // One email's write fails as a throttled DynamoDB call would; the rest of the batch goes through.
-        flaky.middlewareStack.add(
-            (next) => async (args) => {
-                const input = (args as { input: { Item?: { email?: { S?: string } } } }).input;
-                if (input.Item?.email?.S === "boom@example.org") throw Object.assign(new Error("Rate of requests exceeds the allowed throughput."), { name: "ThrottlingException" });
-                return next(args);
-            },
-            { step: "initialize", name: "failOneEmail" },
-        );
+        const flaky = failingFor(db.client(), "boom@example.org", "ThrottlingException");
         const queue = new LocalQueue({ name: "q" });
         for (const email of ["p1@example.org", "boom@example.org", "p3@example.org"]) queue.send(JSON.stringify({ name: "P", email }), { signupId: email.replace(/\W/g, "-") });
         const batch = await queue.receive(10);
@@ -113,15 +118,7 @@ describe("the sign-up consumer core against dynalite and the local queue", funct
     });
 
     it("redrives a message that keeps failing to the dead-letter queue after the maximum receives; the rest of its batch is stored once", async () => {
-        const flaky = db.client();
-        flaky.middlewareStack.add(
-            (next) => async (args) => {
-                const input = (args as { input: { Item?: { email?: { S?: string } } } }).input;
-                if (input.Item?.email?.S === "poison@example.org") throw Object.assign(new Error("Internal server error"), { name: "InternalServerError" });
-                return next(args);
-            },
-            { step: "initialize", name: "failOneEmail" },
-        );
+        const flaky = failingFor(db.client(), "poison@example.org", "InternalServerError");
         const deadLetterQueue = new LocalQueue({ name: "dlq" });
         // A second: long enough for a batch against dynalite on a busy machine, so only the poison message comes back.
         const queue = new LocalQueue({ name: "q", visibilityTimeoutSeconds: 1, redrive: { deadLetterQueue, maxReceiveCount: 3 } });
