@@ -12,6 +12,8 @@ import {
     TRACING_ENV,
     WRITE_PERMISSION,
 } from "../functions/signup/contract";
+import { checkArgs } from "./config/reader";
+import { signupProblems } from "./config/rules/signup";
 import { SIGNUP_SITE_DIR, siteConfigScript } from "./directory-files";
 import type { FunctionDefaults } from "./function-defaults";
 import { HttpApi } from "./http-api";
@@ -93,6 +95,7 @@ export class SignupLab extends pulumi.ComponentResource {
             maxReceiveCount: args.maxReceiveCount ?? SIGNUP_DEFAULTS.maxReceiveCount,
             consumerCanWrite: args.consumerCanWrite ?? SIGNUP_DEFAULTS.consumerCanWrite,
         };
+        checkArgs("SignupLab", name, signupProblems(settings));
         const tracing = args.functionDefaults?.tracing ?? false;
 
         this.website = new LabBucket(

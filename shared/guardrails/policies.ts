@@ -22,6 +22,7 @@ export const TYPES = {
     bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
     publicAccessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
     ecrRepository: "aws:ecr/repository:Repository",
+    dynamodbTable: "aws:dynamodb/table:Table",
     logGroup: "aws:cloudwatch/logGroup:LogGroup",
     lambda: "aws:lambda/function:Function",
     labBucket: "cloud-labs:s3:LabBucket",
@@ -32,11 +33,12 @@ const IAM_POLICY_TYPES = ["aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Polic
 
 /**
  * The buckets the program makes public on purpose, by LabBucket name, with the only keys anyone may read:
- * the directory's website, and the audio bucket's MP3s. Any other anonymous access is a violation.
+ * the directory's website, the audio bucket's MP3s and the sign-up page. Any other anonymous access is a violation.
  */
 export const DECLARED_PUBLIC_BUCKETS: Record<string, string[]> = {
     "directory-website": ["*"],
     "audio-bucket": ["audio/*"],
+    "signup-website": ["*"],
 };
 
 /** The idle monthly cost the pack allows by default (maxIdleMonthlyUsd in the pack's config). */
@@ -100,7 +102,8 @@ const publicOnlyWhereDeclared: ResourceValidationPolicy = {
 
 const nothingSurvivesDestroy: ResourceValidationPolicy = {
     name: "nothing-survives-destroy",
-    description: "pulumi destroy removes everything: buckets have forceDestroy, ECR repositories forceDelete, nothing is protected or retained on delete.",
+    description:
+        "pulumi destroy removes everything: buckets have forceDestroy, ECR repositories forceDelete, DynamoDB tables no deletion protection, nothing is protected or retained on delete.",
     enforcementLevel: "mandatory",
     validateResource: (args, report) => {
         if ((args.type === TYPES.bucket || args.type === TYPES.bucketV2) && args.props.forceDestroy !== true) {
@@ -108,6 +111,9 @@ const nothingSurvivesDestroy: ResourceValidationPolicy = {
         }
         if (args.type === TYPES.ecrRepository && args.props.forceDelete !== true) {
             report(`${args.name}: ECR repository without forceDelete, so pulumi destroy fails while it holds images. Fix: set forceDelete: true.`);
+        }
+        if (args.type === TYPES.dynamodbTable && args.props.deletionProtectionEnabled === true) {
+            report(`${args.name}: DynamoDB table with deletion protection, so pulumi destroy fails on it. Fix: set deletionProtectionEnabled: false.`);
         }
         if (args.opts.protect) {
             report(`${args.name} (${args.type}) is protected, so pulumi destroy refuses to remove it. Fix: drop the protect option.`);

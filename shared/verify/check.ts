@@ -2,6 +2,7 @@
  * What every lab's checks share: the result of one check, the context they run in (injected clients, timeout,
  * Ctrl-C), and requests that never hang: every HTTP and S3 call is bounded by the timeout.
  */
+import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 
 /** One check's outcome, as `--json` prints it (plus `proves`, for the human line). */
@@ -41,6 +42,11 @@ export interface VerifyContext {
     audioWaitMs: number;
     /** How often the audio lab step looks for its MP3, in ms. */
     pollMs: number;
+    /**
+     * Reads a deployed stack's CloudWatch Logs (the sign-up check looks there for the consumer's AccessDenied);
+     * unset for a local lab. @default undefined: no log look-ups
+     */
+    logs?: CloudWatchLogsClient;
     /** Called with each result as it is known, so the CLI can print progress. */
     report: (result: CheckResult) => void;
 }

@@ -6,8 +6,8 @@ import { checkAudio } from "./audio";
 import { Interrupted, type CheckResult, type VerifyContext } from "./check";
 import { checkDirectory } from "./directory";
 import { checkHello } from "./hello";
-import type { LabOutputs } from "../outputs";
 import { checkSignup } from "./signup";
+import type { LabOutputs } from "../outputs";
 import { checkWebService } from "./web-service";
 
 export type { CheckResult, VerifyContext } from "./check";

@@ -4,7 +4,8 @@
  * there names the permission the consumer's role lacks (the lab's `signupConsumerCanWrite: false` exercise).
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { missingPermissionMessage, SIGNUP_ID_HEADER } from "../../functions/signup/contract";
+import { DescribeLogGroupsCommand, FilterLogEventsCommand, type CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { missingPermissionMessage, SIGNUP_ID_HEADER, WRITE_DENIED_EVENT } from "../../functions/signup/contract";
 import { CheckFailed, expect, Interrupted, randomSuffix, request, runCheck, seconds, trimSlash, type CheckResult, type VerifyContext } from "./check";
 import type { LabOutputs } from "../outputs";
 
@@ -47,7 +48,7 @@ export async function checkSignup(out: SignupOutputs, ctx: VerifyContext & { sig
                 expect(status.state === "stored", `ended ${status.state}${status.reason ? ` (${status.reason})` : ""}, not stored`);
                 return `stored after ${Math.round(performance.now() - started)} ms`;
             }
-            const why = await consumerError(ctx, out);
+            const why = (await consumerError(ctx, out)) ?? (await awsWriteDenied(ctx, out, signupId, started));
             if (why) throw new CheckFailed(why);
             if (performance.now() - started > waitMs) {
                 throw new CheckFailed(`still queued ${seconds(waitMs)} after it was accepted: the consumer is not storing sign-ups (look for signup.write-denied or signup.failed in its logs, and at the dead-letter queue)`);
@@ -73,4 +74,47 @@ async function consumerError(ctx: VerifyContext, out: SignupOutputs): Promise<st
     if (!denied) return undefined;
     return `${missingPermissionMessage(denied[2])}: the consumer's writes are refused (${denied[1]}), so sign-ups go to the dead-letter queue; ` +
         "give it back (signupConsumerCanWrite: true and pulumi up; offline, restart npm start without --signup-consumer-can-write=false)";
+}
+
+/** How often, at most, the check searches a deployed consumer's logs while a sign-up stays queued. */
+export const LOG_SEARCH_EVERY_MS = 5_000;
+const lastSearch = new WeakMap<object, number>();
+
+/**
+ * On AWS, a sign-up that stays `queued` is explained by the consumer's own log line: it logs `signup.write-denied`
+ * with the sign-up's id when the table refuses its write. The consumer's log group is found by the name NodeFunction
+ * gives it (`/aws/lambda/<project>-<stack>-signup-consumer-…`); the id makes the match exact even when several
+ * stacks share the account. Undefined when there is no such line (yet), or no logs client (a local lab).
+ */
+export async function awsWriteDenied(ctx: Pick<VerifyContext, "logs">, out: Pick<SignupOutputs, "signupTableName">, signupId: string, acceptedAt: number): Promise<string | undefined> {
+    const logs = ctx.logs;
+    if (!logs) return undefined;
+    const now = performance.now();
+    if (now - (lastSearch.get(logs) ?? -Infinity) < LOG_SEARCH_EVERY_MS) return undefined;
+    lastSearch.set(logs, now);
+    const startTime = Date.now() - (now - acceptedAt) - 60_000;
+    for (const group of await consumerLogGroups(logs)) {
+        const found = await logs.send(
+            new FilterLogEventsCommand({ logGroupName: group, startTime, filterPattern: `"${WRITE_DENIED_EVENT}" "${signupId}"`, limit: 1 }),
+        );
+        const line = found.events?.[0]?.message;
+        if (!line) continue;
+        const permission = /"missingPermission":"([^"]+)"/.exec(line.replace(/\\"/g, '"'))?.[1] ?? "dynamodb:PutItem";
+        return (
+            `${missingPermissionMessage(out.signupTableName)}: the consumer logged ${WRITE_DENIED_EVENT} for this sign-up (${permission} refused, in ${group}), ` +
+            "so it is retried and then moved to the dead-letter queue; give the permission back: signupConsumerCanWrite: true (or remove it) and pulumi up"
+        );
+    }
+    return undefined;
+}
+
+async function consumerLogGroups(logs: CloudWatchLogsClient): Promise<string[]> {
+    const groups: string[] = [];
+    let nextToken: string | undefined;
+    do {
+        const page = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePattern: "-signup-consumer-", nextToken }));
+        for (const g of page.logGroups ?? []) if (g.logGroupName?.startsWith("/aws/lambda/")) groups.push(g.logGroupName);
+        nextToken = page.nextToken;
+    } while (nextToken);
+    return groups;
 }

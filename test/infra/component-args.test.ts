@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AudioLab } from "../../stacks/audio";
 import { ComponentArgsError, loadConfig } from "../../stacks/config";
 import { EmployeeDirectory } from "../../stacks/directory";
+import { SignupLab } from "../../stacks/signup";
 
 describe("components check their own arguments", () => {
     before(() =>
@@ -42,6 +43,21 @@ describe("components check their own arguments", () => {
                     error.problems.map((p) => p.split(" = ")[0]),
                     ["cloud-labs:audioEngine", "cloud-labs:audioSeedTexts", "cloud-labs:alexaSkillId"],
                 );
+                return true;
+            },
+        );
+    });
+
+    it("SignupLab: a concurrency below the event source mapping's minimum, a batch above 10, no receives", () => {
+        assert.throws(
+            () => new SignupLab("signup", { maxConcurrency: 1, batchSize: 11, maxReceiveCount: 0 }),
+            (error: unknown) => {
+                assert.ok(error instanceof ComponentArgsError);
+                assert.deepEqual(error.problems, [
+                    'cloud-labs:signupBatchSize = "11": must be a whole number from 1 to 10.',
+                    'cloud-labs:signupMaxConcurrency = "1": must be a whole number from 2 to 1000.',
+                    'cloud-labs:signupMaxReceiveCount = "0": must be a whole number from 1 to 1000.',
+                ]);
                 return true;
             },
         );

@@ -17,12 +17,12 @@ describe("shipped stacks under mocks", () => {
         assert.deepEqual(shippedStacks(), ["containers", "dev", "serverless"]);
     });
 
-    it("serverless creates the directory, hello and audio labs and no container resources", () => {
+    it("serverless creates the directory, hello, audio and sign-up labs and no container resources", () => {
         const run = runs.get("serverless")!;
         const labs = new Set(run.resources.map((r) => labOf(r)).filter(Boolean));
-        assert.deepEqual([...labs].sort(), ["audio", "directory", "hello"]);
+        assert.deepEqual([...labs].sort(), ["audio", "directory", "hello", "signup"]);
         assert.ok(!run.resources.some((r) => /^aws:(ecs|ecr|lb|appautoscaling|vpc)\//.test(r.type) || r.type.startsWith("awsx:")));
-        assert.ok(run.ofType("aws:lambda/function:Function").length === 3);
+        assert.ok(run.ofType("aws:lambda/function:Function").length === 5);
     });
 
     it("containers creates only the web service: no functions, buckets or APIs", () => {
@@ -37,7 +37,7 @@ describe("shipped stacks under mocks", () => {
     it("dev creates every lab", () => {
         const run = runs.get("dev")!;
         const labs = new Set(run.resources.map((r) => labOf(r)).filter(Boolean));
-        assert.deepEqual([...labs].sort(), ["audio", "directory", "hello", "webService"]);
+        assert.deepEqual([...labs].sort(), ["audio", "directory", "hello", "signup", "webService"]);
     });
 
     for (const stack of shippedStacks()) {

@@ -101,6 +101,15 @@ describe("policy pack", function () {
         });
     });
 
+    describe("dev, the sign-up table protected", () => {
+        it("flags a DynamoDB table with deletion protection, and only it", async () => {
+            const run = await runProgram("dev", {}, [breaking("signup-table", { deletionProtectionEnabled: true })]);
+            const violations = await evaluatePolicies("dev", run.resources);
+            assert.deepEqual(flagged(violations), ["nothing-survives-destroy signup-table"]);
+            assert.match(violations[0].message, /^signup-table: DynamoDB table with deletion protection.*Fix: set deletionProtectionEnabled: false/);
+        });
+    });
+
     describe("containers, broken on purpose", () => {
         let run: ProgramRun;
         before(async () => {

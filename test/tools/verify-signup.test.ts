@@ -1,48 +1,46 @@
-/** `npm run verify -- --local` against the sign-up lab: stored end to end, and the write-denied exercise named. */
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { verifyMain } from "../../tools/verify/cli";
-import { spawnLab, type LabProcess } from "../helpers/lab-process";
+import { CloudWatchLogsClient, DescribeLogGroupsCommand, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { mockClient } from "aws-sdk-client-mock";
+import { awsWriteDenied } from "../../shared/verify/signup";
 
-async function runVerify(args: string[]): Promise<{ code: number; stdout: string }> {
-    const out: string[] = [];
-    const code = await verifyMain(args, { stdout: (l) => out.push(l), stderr: (l) => out.push(l), env: process.env, signal: new AbortController().signal });
-    return { code, stdout: out.join("\n") };
-}
-
-describe("npm run verify --local: the sign-up lab", function () {
-    this.timeout(120_000);
-    const running: { lab: LabProcess; dir: string }[] = [];
-    after(async () => {
-        for (const { lab, dir } of running) {
-            lab.child.kill("SIGINT");
-            await lab.exited;
-            fs.rmSync(dir, { recursive: true, force: true });
-        }
-    });
-    async function start(...extra: string[]): Promise<string> {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cloud-labs-verify-signup-"));
-        const lab = spawnLab(["--port", "0", "--lab-dir", dir, "--labs", "signup", ...extra]);
-        running.push({ lab, dir });
-        await lab.ready;
-        return dir;
-    }
-
-    it("passes: the page, the 202 with an id, and the sign-up stored", async () => {
-        const dir = await start();
-        const run = await runVerify(["--local", "--lab-dir", dir]);
-        assert.equal(run.code, 0, run.stdout);
-        assert.match(run.stdout, /✔ signup · sign-up page/);
-        assert.match(run.stdout, /✔ signup · POST \/signup: .*202, id [0-9a-f-]{36}/);
-        assert.match(run.stdout, /✔ signup · sign-up stored/);
+const client = () => new CloudWatchLogsClient({ region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "y" } });
+const GROUP = "/aws/lambda/cloud-labs-dev-signup-consumer-20261130000000000000abcd";
+// What Lambda's JSON log format stores for the consumer's console.error line: the core's JSON as the message.
+const deniedLine = (id: string) =>
+    JSON.stringify({
+        timestamp: "2026-11-30T07:00:00.000Z",
+        level: "ERROR",
+        message: JSON.stringify({ level: "ERROR", event: "signup.write-denied", id, table: "signup-table-abc1234", missingPermission: "dynamodb:PutItem" }),
     });
 
-    it("with --signup-consumer-can-write=false, fails naming the permission the consumer's role lacks", async () => {
-        const dir = await start("--signup-consumer-can-write=false");
-        const run = await runVerify(["--local", "--lab-dir", dir]);
-        assert.equal(run.code, 1, run.stdout);
-        assert.match(run.stdout, /✖ signup · sign-up stored: .*the consumer's role lacks dynamodb:PutItem on signups/);
+describe("npm run verify: the sign-up lab's write-denied diagnosis on AWS", () => {
+    it("names the missing permission and the table from the consumer's signup.write-denied line for this id", async () => {
+        const logs = client();
+        const mock = mockClient(logs);
+        mock.on(DescribeLogGroupsCommand).resolves({ logGroups: [{ logGroupName: GROUP }, { logGroupName: "/other/x-signup-consumer-y" }] });
+        mock.on(FilterLogEventsCommand).resolves({ events: [{ message: deniedLine("Abc123=") }] });
+        const why = await awsWriteDenied({ logs }, { signupTableName: "signup-table-abc1234" }, "Abc123=", performance.now());
+        assert.match(why ?? "", /^the consumer's role lacks dynamodb:PutItem on signup-table-abc1234: the consumer logged signup\.write-denied/);
+        assert.match(why ?? "", /signupConsumerCanWrite: true .* and pulumi up$/);
+        const filters = mock.commandCalls(FilterLogEventsCommand).map((c) => c.args[0].input);
+        assert.deepEqual(filters.map((f) => [f.logGroupName, f.filterPattern]), [[GROUP, '"signup.write-denied" "Abc123="']]);
+    });
+
+    it("says nothing while the consumer has logged no denial for the id, and nothing without a logs client (a local lab)", async () => {
+        const logs = client();
+        const mock = mockClient(logs);
+        mock.on(DescribeLogGroupsCommand).resolves({ logGroups: [{ logGroupName: GROUP }] });
+        mock.on(FilterLogEventsCommand).resolves({ events: [] });
+        assert.equal(await awsWriteDenied({ logs }, { signupTableName: "t" }, "id1", performance.now()), undefined);
+        assert.equal(await awsWriteDenied({}, { signupTableName: "t" }, "id1", performance.now()), undefined);
+    });
+
+    it("searches the logs at most every few seconds while the sign-up stays queued", async () => {
+        const logs = client();
+        const mock = mockClient(logs);
+        mock.on(DescribeLogGroupsCommand).resolves({ logGroups: [{ logGroupName: GROUP }] });
+        mock.on(FilterLogEventsCommand).resolves({ events: [] });
+        for (let i = 0; i < 5; i++) await awsWriteDenied({ logs }, { signupTableName: "t" }, "id1", performance.now());
+        assert.equal(mock.commandCalls(FilterLogEventsCommand).length, 1);
     });
 });

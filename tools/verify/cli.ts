@@ -7,6 +7,7 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { GetBucketLocationCommand, S3Client } from "@aws-sdk/client-s3";
 import { UsageError } from "../../shared/cli";
 import { ROOT, stackConfig } from "../../shared/stack-files";
@@ -117,15 +118,17 @@ export async function verifyMain(argv: string[], io: CliIo): Promise<number> {
 
     const config = "stack" in args.source ? stackSettings(args.source.stack) : {};
     const local = outputs.s3Endpoint !== undefined;
-    const s3 = local
-        ? (await import("../../shared/local-s3")).localS3Client(outputs.s3Endpoint!)
-        : new S3Client({ region: args.region ?? config["aws:region"] ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? "us-east-1", followRegionRedirects: true });
+    const region = args.region ?? config["aws:region"] ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? "us-east-1";
+    const s3 = local ? (await import("../../shared/local-s3")).localS3Client(outputs.s3Endpoint!) : new S3Client({ region, followRegionRedirects: true });
+    // Only the sign-up lab reads logs (to name a permission its consumer lacks).
+    const logs = !local && outputs.signupApiUrl ? new CloudWatchLogsClient({ region }) : undefined;
     const ctx: VerifyContext = {
         fetch: io.fetch ?? fetch,
         s3,
         timeoutMs: args.timeoutMs,
         signal: io.signal,
         publicUrlOf: local ? undefined : awsPublicUrl(s3),
+        logs,
         dataPrefix: config["cloud-labs:directoryDataPrefix"] ?? "users",
         healthPath: config["cloud-labs:webHealthCheckPath"] ?? "/health",
         audioWaitMs: io.audioWaitMs ?? 60_000,
@@ -146,6 +149,7 @@ export async function verifyMain(argv: string[], io: CliIo): Promise<number> {
         return totals.failed ? 1 : 0;
     } finally {
         s3.destroy();
+        logs?.destroy();
     }
 }
 
