@@ -6,21 +6,40 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { DescribeLogGroupsCommand, FilterLogEventsCommand, type CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { missingPermissionMessage, SIGNUP_ID_HEADER, WRITE_DENIED_EVENT } from "../../functions/signup/contract";
-import { CheckFailed, expect, Interrupted, randomSuffix, request, runCheck, seconds, trimSlash, type CheckResult, type VerifyContext } from "./check";
+import {
+    CheckFailed,
+    expect,
+    Interrupted,
+    randomSuffix,
+    request,
+    runCheck,
+    seconds,
+    trimSlash,
+    type CheckResult,
+    type VerifyContext,
+} from "./check";
 import type { LabOutputs } from "../outputs";
 
-type SignupOutputs = Required<Pick<LabOutputs, "signupWebsiteUrl" | "signupApiUrl" | "signupTableName">> & Pick<LabOutputs, "signupQueueUrl" | "dynamodbEndpoint">;
+type SignupOutputs = Required<Pick<LabOutputs, "signupWebsiteUrl" | "signupApiUrl" | "signupTableName">> &
+    Pick<LabOutputs, "signupQueueUrl" | "dynamodbEndpoint">;
 
 /** How long the check waits for a sign-up to leave `queued`, unless the context says. */
 export const SIGNUP_WAIT_MS = 30_000;
 
-export async function checkSignup(out: SignupOutputs, ctx: VerifyContext & { signupWaitMs?: number }, results: CheckResult[]): Promise<void> {
+export async function checkSignup(
+    out: SignupOutputs,
+    ctx: VerifyContext & { signupWaitMs?: number },
+    results: CheckResult[],
+): Promise<void> {
     const run = (name: string, proves: string, body: () => Promise<string>) => runCheck(ctx, results, "signup", name, proves, body);
     await run("sign-up page", "the static page is served, with its generated config", async () => {
         const page = await request(ctx, out.signupWebsiteUrl);
         expect(page.status === 200, `GET ${out.signupWebsiteUrl} answered ${page.status}`);
         expect(/<form id="signup"/.test(page.text()), `GET ${out.signupWebsiteUrl} is not the sign-up page`);
-        const config = await request(ctx, new URL("config.js", out.signupWebsiteUrl.endsWith("/") ? out.signupWebsiteUrl : `${out.signupWebsiteUrl}/`).href);
+        const config = await request(
+            ctx,
+            new URL("config.js", out.signupWebsiteUrl.endsWith("/") ? out.signupWebsiteUrl : `${out.signupWebsiteUrl}/`).href,
+        );
         expect(config.status === 200 && config.text().includes("apiUrl"), `config.js answered ${config.status}, without the API URL`);
         return "200, with config.js";
     });
@@ -29,7 +48,11 @@ export async function checkSignup(out: SignupOutputs, ctx: VerifyContext & { sig
     const api = trimSlash(out.signupApiUrl);
     await run("POST /signup", "the accept path answers 202 with an id, without waiting for the table", async () => {
         const email = `verify-${randomSuffix()}@example.org`;
-        const answer = await request(ctx, `${api}/signup`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "cloud-labs verify", email }) });
+        const answer = await request(ctx, `${api}/signup`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ name: "cloud-labs verify", email }),
+        });
         expect(answer.status === 202, `POST ${api}/signup answered ${answer.status}: ${answer.text().slice(0, 100)}`);
         id = answer.headers.get(SIGNUP_ID_HEADER) ?? undefined;
         expect(id, `the 202 has no ${SIGNUP_ID_HEADER} header`);
@@ -51,7 +74,9 @@ export async function checkSignup(out: SignupOutputs, ctx: VerifyContext & { sig
             const why = (await consumerError(ctx, out)) ?? (await awsWriteDenied(ctx, out, signupId, started));
             if (why) throw new CheckFailed(why);
             if (performance.now() - started > waitMs) {
-                throw new CheckFailed(`still queued ${seconds(waitMs)} after it was accepted: the consumer is not storing sign-ups (look for signup.write-denied or signup.failed in its logs, and at the dead-letter queue)`);
+                throw new CheckFailed(
+                    `still queued ${seconds(waitMs)} after it was accepted: the consumer is not storing sign-ups (look for signup.write-denied or signup.failed in its logs, and at the dead-letter queue)`,
+                );
             }
             try {
                 await sleep(ctx.pollMs, undefined, { signal: ctx.signal });
@@ -72,8 +97,10 @@ async function consumerError(ctx: VerifyContext, out: SignupOutputs): Promise<st
     const error = report.consumer?.lastError ?? "";
     const denied = /AccessDenied\w*: .*not authorized to perform: (\S+) on resource: \S*table\/(\S+)/.exec(error);
     if (!denied) return undefined;
-    return `${missingPermissionMessage(denied[2])}: the consumer's writes are refused (${denied[1]}), so sign-ups go to the dead-letter queue; ` +
-        "give it back (signupConsumerCanWrite: true and pulumi up; offline, restart npm start without --signup-consumer-can-write=false)";
+    return (
+        `${missingPermissionMessage(denied[2])}: the consumer's writes are refused (${denied[1]}), so sign-ups go to the dead-letter queue; ` +
+        "give it back (signupConsumerCanWrite: true and pulumi up; offline, restart npm start without --signup-consumer-can-write=false)"
+    );
 }
 
 /** How often, at most, the check searches a deployed consumer's logs while a sign-up stays queued. */
@@ -86,7 +113,12 @@ const lastSearch = new WeakMap<object, number>();
  * gives it (`/aws/lambda/<project>-<stack>-signup-consumer-…`); the id makes the match exact even when several
  * stacks share the account. Undefined when there is no such line (yet), or no logs client (a local lab).
  */
-export async function awsWriteDenied(ctx: Pick<VerifyContext, "logs">, out: Pick<SignupOutputs, "signupTableName">, signupId: string, acceptedAt: number): Promise<string | undefined> {
+export async function awsWriteDenied(
+    ctx: Pick<VerifyContext, "logs">,
+    out: Pick<SignupOutputs, "signupTableName">,
+    signupId: string,
+    acceptedAt: number,
+): Promise<string | undefined> {
     const logs = ctx.logs;
     if (!logs) return undefined;
     const now = performance.now();
@@ -95,7 +127,12 @@ export async function awsWriteDenied(ctx: Pick<VerifyContext, "logs">, out: Pick
     const startTime = Date.now() - (now - acceptedAt) - 60_000;
     for (const group of await consumerLogGroups(logs)) {
         const found = await logs.send(
-            new FilterLogEventsCommand({ logGroupName: group, startTime, filterPattern: `"${WRITE_DENIED_EVENT}" "${signupId}"`, limit: 1 }),
+            new FilterLogEventsCommand({
+                logGroupName: group,
+                startTime,
+                filterPattern: `"${WRITE_DENIED_EVENT}" "${signupId}"`,
+                limit: 1,
+            }),
         );
         const line = found.events?.[0]?.message;
         if (!line) continue;

@@ -8,7 +8,7 @@ import { grants, list } from "../helpers/policy";
 const arnOf = (service: string, resource: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${resource}`;
 
 describe("sign-up lab under mocks (dev stack)", function () {
-    this.timeout(120_000);
+    this.timeout(300_000); // one program run; minutes on a loaded 2-core machine
     let run: ProgramRun;
     before(async () => {
         run = await runProgram("dev");

@@ -10,20 +10,34 @@ const deniedLine = (id: string) =>
     JSON.stringify({
         timestamp: "2026-11-30T07:00:00.000Z",
         level: "ERROR",
-        message: JSON.stringify({ level: "ERROR", event: "signup.write-denied", id, table: "signup-table-abc1234", missingPermission: "dynamodb:PutItem" }),
+        message: JSON.stringify({
+            level: "ERROR",
+            event: "signup.write-denied",
+            id,
+            table: "signup-table-abc1234",
+            missingPermission: "dynamodb:PutItem",
+        }),
     });
 
 describe("npm run verify: the sign-up lab's write-denied diagnosis on AWS", () => {
     it("names the missing permission and the table from the consumer's signup.write-denied line for this id", async () => {
         const logs = client();
         const mock = mockClient(logs);
-        mock.on(DescribeLogGroupsCommand).resolves({ logGroups: [{ logGroupName: GROUP }, { logGroupName: "/other/x-signup-consumer-y" }] });
+        mock.on(DescribeLogGroupsCommand).resolves({
+            logGroups: [{ logGroupName: GROUP }, { logGroupName: "/other/x-signup-consumer-y" }],
+        });
         mock.on(FilterLogEventsCommand).resolves({ events: [{ message: deniedLine("Abc123=") }] });
         const why = await awsWriteDenied({ logs }, { signupTableName: "signup-table-abc1234" }, "Abc123=", performance.now());
-        assert.match(why ?? "", /^the consumer's role lacks dynamodb:PutItem on signup-table-abc1234: the consumer logged signup\.write-denied/);
+        assert.match(
+            why ?? "",
+            /^the consumer's role lacks dynamodb:PutItem on signup-table-abc1234: the consumer logged signup\.write-denied/,
+        );
         assert.match(why ?? "", /signupConsumerCanWrite: true .* and pulumi up$/);
         const filters = mock.commandCalls(FilterLogEventsCommand).map((c) => c.args[0].input);
-        assert.deepEqual(filters.map((f) => [f.logGroupName, f.filterPattern]), [[GROUP, '"signup.write-denied" "Abc123="']]);
+        assert.deepEqual(
+            filters.map((f) => [f.logGroupName, f.filterPattern]),
+            [[GROUP, '"signup.write-denied" "Abc123="']],
+        );
     });
 
     it("says nothing while the consumer has logged no denial for the id, and nothing without a logs client (a local lab)", async () => {
