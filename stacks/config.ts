@@ -5,6 +5,7 @@ import { TEXTS_DIR } from "./audio-files";
 import { LAB_NAMES, type LabName } from "./lab-names";
 import { CronError, parseCron } from "./cron";
 import { POLLY_ENGINES, POLLY_VOICES, type PollyEngine } from "./polly-voices";
+import { webServiceProblems } from "./web-service-rules";
 
 export { LAB_NAMES, TEXTS_DIR, type LabName };
 
@@ -463,28 +464,11 @@ function readWebConfig(r: RawReader, problems: string[]): WebServiceConfig {
     const architecture = r.oneOf("webArchitecture", FARGATE_ARCHITECTURES);
     const cpu = r.integer("webCpu", 256, 16384);
     const memoryMb = r.integer("webMemoryMb", 512, 122880);
-    const allowed = FARGATE_MEMORY[cpu];
-    if (!allowed) {
-        problems.push(describe("webCpu", cpu, `must be one of ${Object.keys(FARGATE_MEMORY).join(", ")} (Fargate's CPU units)`));
-    } else if (!allowed.includes(memoryMb)) {
-        problems.push(
-            describe("webMemoryMb", memoryMb, `is not a Fargate size for webCpu = ${cpu}; allowed: ${allowed[0]} to ${allowed[allowed.length - 1]} in steps of ${allowed[1] - allowed[0]}`),
-        );
-    }
     const desiredCount = r.integer("webDesiredCount", 0, 100);
     const minCount = r.integer("webMinCount", 0, 100);
     const maxCount = r.integer("webMaxCount", 1, 100);
-    if (minCount > maxCount) problems.push(describe("webMinCount", minCount, `must not exceed cloud-labs:webMaxCount = ${maxCount}`));
-    if (desiredCount < minCount || desiredCount > maxCount) {
-        problems.push(describe("webDesiredCount", desiredCount, `must lie between cloud-labs:webMinCount = ${minCount} and cloud-labs:webMaxCount = ${maxCount}`));
-    }
     const cpuTargetPercent = r.integer("webCpuTargetPercent", 10, 90);
     const containerPort = r.integer("webContainerPort", 1, 65535);
-    if (!image && containerPort !== BUILT_IMAGE_PORT && Number.isInteger(containerPort)) {
-        problems.push(
-            describe("webContainerPort", containerPort, `must be ${BUILT_IMAGE_PORT} for the image built from containers/httpd; set cloud-labs:webImage to run another image on another port`),
-        );
-    }
     const healthCheckPath = r.string("webHealthCheckPath");
     if (!/^\/[\w./-]*$/.test(healthCheckPath)) problems.push(describe("webHealthCheckPath", healthCheckPath, "must be a path starting with /"));
     const certificateArn = r.string("webCertificateArn") || undefined;
@@ -494,10 +478,6 @@ function readWebConfig(r: RawReader, problems: string[]): WebServiceConfig {
     const domainName = r.string("webDomainName") || undefined;
     if (domainName && !HOST_NAME.test(domainName)) {
         problems.push(describe("webDomainName", domainName, "must be a host name like web.example.com (no scheme, port or path)"));
-    } else if (certificateArn && !domainName) {
-        problems.push(describe("webDomainName", "", "is required with cloud-labs:webCertificateArn: the host name the certificate covers, which you point at the load balancer (the load balancer's own name is not on the certificate)"));
-    } else if (domainName && !certificateArn) {
-        problems.push(describe("webDomainName", domainName, "needs cloud-labs:webCertificateArn, a certificate for this name; without one the service is plain HTTP on the load balancer's name"));
     }
     const vpcId = r.string("webVpcId") || undefined;
     const subnetIds = r.array("webSubnetIds");
@@ -505,17 +485,15 @@ function readWebConfig(r: RawReader, problems: string[]): WebServiceConfig {
     for (const id of subnetIds) {
         if (!/^subnet-[0-9a-f]{8,17}$/.test(id)) problems.push(describe("webSubnetIds", id, "each entry must be a subnet id like subnet-0123456789abcdef0"));
     }
-    if (Boolean(vpcId) !== subnetIds.length > 0) {
-        problems.push(describe(vpcId ? "webSubnetIds" : "webVpcId", vpcId ? "[]" : "", "webVpcId and webSubnetIds go together: set both, or neither for the default VPC"));
-    } else if (vpcId && subnetIds.length < 2) {
-        problems.push(describe("webSubnetIds", JSON.stringify(subnetIds), "an Application Load Balancer needs subnets in at least two availability zones"));
-    }
     const keepImages = r.integer("webKeepImages", 1, 1000);
-    return {
+    const web: WebServiceConfig = {
         image, architecture, cpu, memoryMb, desiredCount, minCount, maxCount, cpuTargetPercent, containerPort,
         healthCheckPath, spot: r.boolean("webSpot"), containerInsights: r.boolean("webContainerInsights"),
         certificateArn, domainName, vpcId, subnetIds, keepImages, schedule: readSchedule(r, problems),
     };
+    // What the values must be together: the same rules `new WebService(...)` checks (stacks/web-service-rules.ts).
+    problems.push(...webServiceProblems(web));
+    return web;
 }
 
 /**

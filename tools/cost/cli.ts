@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseOrExit, UsageError } from "../../scripts/cli-args";
 import { ROOT, runProgram, shippedStacks, stackConfig } from "../../scripts/mock-program";
-import { DEFAULT_ASSUMPTIONS, estimate, type Assumptions, type CostReport } from "./estimate";
+import { DEFAULT_ASSUMPTIONS, estimate, lookUpLines, type Assumptions, type CostReport } from "./estimate";
 import { PRICES_TAKEN } from "./prices";
 
 const USAGE = `Usage: npm run cost -- --stack NAME [--requests-per-month N] [--hours H] [--uploads-per-month N] [--no-free-tier] [--json]
@@ -50,7 +50,7 @@ export function parseArgs(argv: string[]): { stack: string; json: boolean; assum
 
 export async function costReport(stack: string, assumptions: Assumptions): Promise<CostReport> {
     const run = await runProgram(stack);
-    return estimate(stack, stackConfig(stack)["aws:region"] ?? "us-east-1", run.resources, assumptions);
+    return estimate(stack, stackConfig(stack)["aws:region"] ?? "us-east-1", run.resources, assumptions, run.lookUps);
 }
 
 /** Whole cents; a credit shows as -$0.01, and float dust as $0.00. */
@@ -63,6 +63,7 @@ export function formatReport(report: CostReport): string {
             ? `Cost estimate for stack ${report.stack} (${a.region}, USD per month, list prices taken ${PRICES_TAKEN})`
             : `Cost estimate for stack ${report.stack} (${a.region}, USD per month, ${a.pricesNote}; taken ${PRICES_TAKEN})`,
         `Usage: ${a.requestsPerMonth.toLocaleString("en-US")} requests/month per route, ${a.uploadsPerMonth} uploads of ${a.charactersPerUpload} characters, ${a.hours} h up${a.freeTier ? ", free tiers counted" : ", no free tier"}`,
+        ...lookUpLines(a.lookUps),
         "",
     ];
     const width = Math.max(40, ...report.labs.flatMap((l) => l.items.map((i) => i.item.length + 2)));
