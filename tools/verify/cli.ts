@@ -7,6 +7,7 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import { ECSClient } from "@aws-sdk/client-ecs";
 import { GetBucketLocationCommand, S3Client } from "@aws-sdk/client-s3";
 import { UsageError } from "../../scripts/cli-args";
 import { ROOT, stackConfig } from "../../scripts/stack-files";
@@ -91,6 +92,8 @@ export interface CliIo {
     fetch?: typeof fetch;
     /** How long the audio step waits for its MP3, in ms. @default 60000 */
     audioWaitMs?: number;
+    /** The time, for a scheduled service's stop window. @default () => new Date() */
+    now?: () => Date;
 }
 
 export async function verifyMain(argv: string[], io: CliIo): Promise<number> {
@@ -117,9 +120,10 @@ export async function verifyMain(argv: string[], io: CliIo): Promise<number> {
 
     const config = "stack" in args.source ? stackSettings(args.source.stack) : {};
     const local = outputs.s3Endpoint !== undefined;
-    const s3 = local
-        ? (await import("../../local/s3-server")).localS3Client(outputs.s3Endpoint!)
-        : new S3Client({ region: args.region ?? config["aws:region"] ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? "us-east-1", followRegionRedirects: true });
+    const region = args.region ?? config["aws:region"] ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? "us-east-1";
+    const s3 = local ? (await import("../../local/s3-server")).localS3Client(outputs.s3Endpoint!) : new S3Client({ region, followRegionRedirects: true });
+    // Only a scheduled service is asked about: it tells "stopped by its schedule" from "broken".
+    const ecs = !local && outputs.webStopSchedule ? new ECSClient({ region }) : undefined;
     const ctx: VerifyContext = {
         fetch: io.fetch ?? fetch,
         s3,
@@ -128,6 +132,8 @@ export async function verifyMain(argv: string[], io: CliIo): Promise<number> {
         publicUrlOf: local ? undefined : awsPublicUrl(s3),
         dataPrefix: config["cloud-labs:directoryDataPrefix"] ?? "users",
         healthPath: config["cloud-labs:webHealthCheckPath"] ?? "/health",
+        ecs,
+        now: io.now,
         audioWaitMs: io.audioWaitMs ?? 60_000,
         pollMs: 1000,
         report: (result) => {
@@ -146,6 +152,7 @@ export async function verifyMain(argv: string[], io: CliIo): Promise<number> {
         return totals.failed ? 1 : 0;
     } finally {
         s3.destroy();
+        ecs?.destroy();
     }
 }
 

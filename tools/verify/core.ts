@@ -25,7 +25,7 @@ export async function verify(outputs: LabOutputs, ctx: VerifyContext, labSteps =
         if (websiteUrl && apiUrl && dataBucket) await checkDirectory({ websiteUrl, apiUrl, dataBucket }, ctx, results, labSteps);
         if (helloWorldApi) await checkHello(helloWorldApi, ctx, results);
         if (audioBucket && audioUrlPattern) await checkAudio({ audioBucket, audioUrlPattern, seedAudioUrl }, ctx, results, labSteps);
-        if (serviceUrl) await checkWebService(serviceUrl, ctx, results);
+        if (serviceUrl) await checkWebService({ ...outputs, serviceUrl }, ctx, results);
     } catch (error) {
         if (error instanceof Interrupted) return { results, interrupted: true };
         throw error;
