@@ -12,7 +12,7 @@ import type { S3Event, S3EventRecord } from "aws-lambda";
 import { consoleLogger, type Logger } from "../functions/shared/log";
 import { AUDIO_PREFIX, TEXT_PREFIX, audioKeyFor } from "../functions/speech/keys";
 import { TEXTS_DIR } from "../stacks/audio-files";
-import type { LocalS3 } from "./s3-server";
+import type { LocalS3 } from "../shared/local-s3";
 import { createSynthesizer, espeakVoiceFor } from "./synthesizer";
 
 export const AUDIO_BUCKET = "audio-lab";

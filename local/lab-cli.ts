@@ -6,11 +6,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DeleteObjectCommand, HeadBucketCommand, HeadObjectCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { fromCallerDir, splitFlagValues } from "../scripts/cli-args";
+import { fromCallerDir, splitFlagValues } from "../shared/cli";
 import { contentTypeOf } from "../stacks/content-type";
-import { DEFAULT_LAB_DIR, readLabState } from "./lab-state";
-import { localS3Client } from "./s3-server";
-import { unsafeKeyReason } from "./s3-store";
+import { DEFAULT_LAB_DIR, readLabState } from "../shared/lab-state";
+import { localS3Client } from "../shared/local-s3";
+import { unsafeKeyReason } from "../shared/local-s3-store";
 
 const USAGE = `Usage: npm run lab -- [--lab-dir <dir>] <command> [--bucket NAME]
 

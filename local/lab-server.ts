@@ -15,10 +15,10 @@ import { contentTypeOf } from "../stacks/content-type";
 import { SEED_DIR, SITE_DIR, seedFiles, siteConfigScript } from "../stacks/directory-files";
 import { LAB_NAMES, type LabName } from "../stacks/lab-names";
 import { toEvent, writeResult } from "./api-gateway";
-import type { LabOutputs } from "./lab-state";
+import type { LabOutputs } from "../shared/lab-state";
 import type { RunningAudioLab } from "./audio-lab";
 import type { RunningHttpd } from "./httpd";
-import { startLocalS3, type LocalS3 } from "./s3-server";
+import { startLocalS3, type LocalS3 } from "../shared/local-s3";
 
 export const LOCAL_BUCKET = "directory-data";
 

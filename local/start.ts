@@ -2,13 +2,13 @@
  * `npm start [-- --port 3000] [--labs directory,hello,audio,webService] [--reset]`: the course's labs on this machine.
  */
 import * as path from "node:path";
-import { fromCallerDir, parseOrExit, splitFlagValues, UsageError } from "../scripts/cli-args";
+import { fromCallerDir, parseOrExit, splitFlagValues, UsageError } from "../shared/cli";
 import { SEED_DIR } from "../stacks/directory-files";
 import { LAB_NAMES, type LabName } from "../stacks/lab-names";
 import { POLLY_VOICES } from "../stacks/polly-voices";
 import { labBanner } from "./banner";
 import { acquireLabLock, LabBusyError } from "./lab-lock";
-import { DEFAULT_LAB_DIR, removeLabState, writeLabState } from "./lab-state";
+import { DEFAULT_LAB_DIR, removeLabState, writeLabState } from "../shared/lab-state";
 import { startLab } from "./lab-server";
 import { watchParent } from "./parent-watch";
 

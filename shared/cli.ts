@@ -55,7 +55,7 @@ export function parseCommandLine<O extends Options>(argv: string[], options: O, 
         if (parsed.positionals.length > positionals) {
             throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[positionals])}`);
         }
-        return parsed as unknown as Parsed<O>;
+        return parsed;
     } catch (error) {
         if (error instanceof UsageError) throw error;
         const code = (error as { code?: string }).code;
@@ -98,7 +98,7 @@ export function runMain(main: (argv: string[], io: CliIo) => Promise<number>, us
     const controller = new AbortController();
     const io = { ...processIo(), signal: controller.signal };
     process.once("SIGINT", () => controller.abort());
-    main(process.argv.slice(2), io)
+    void main(process.argv.slice(2), io)
         .catch((error: unknown) => {
             if (error instanceof UsageError) {
                 io.err(`${error.message}\n\n${usage}`);
@@ -135,4 +135,30 @@ export function parseOrUsage<O extends Options>(
         io.err(`${error.message}\n\n${usage}`);
         return EXIT.usage;
     }
+}
+
+/**
+ * For tools not yet on `main(argv, io)`: parses the process's arguments; on a UsageError prints it with the usage
+ * text and exits with code 2.
+ */
+export function parseOrExit<T>(parse: (argv: string[]) => T, usage: string): T {
+    try {
+        return parse(process.argv.slice(2));
+    } catch (error) {
+        if (!(error instanceof UsageError)) throw error;
+        console.error(`${error.message}\n\n${usage}`);
+        process.exit(EXIT.usage);
+    }
+}
+
+/**
+ * For hand-written parsers not yet on `util.parseArgs`: splits `--flag=value` into `--flag value` for the flags
+ * that take a value.
+ */
+export function splitFlagValues(argv: string[], valued: readonly string[]): string[] {
+    return argv.flatMap((token) => {
+        const eq = token.indexOf("=");
+        if (!token.startsWith("--") || eq < 0 || !valued.includes(token.slice(0, eq))) return [token];
+        return [token.slice(0, eq), token.slice(eq + 1)];
+    });
 }

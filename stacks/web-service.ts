@@ -1,7 +1,7 @@
 /**
  * The ECS lab's service: load balancer, cluster, task, service, auto scaling and the stop/start schedule. Where it
  * runs is stacks/web-network.ts, what image it runs is stacks/container-image.ts, and the rules its settings keep are
- * stacks/web-service-rules.ts.
+ * stacks/config/rules/web-service.ts.
  *
  * Why not awsx.ecs.FargateService and awsx.lb.ApplicationLoadBalancer: under Pulumi's mocks (test/helpers/program.ts,
  * `npm run cost`, `npm run policy`) an awsx component is opaque, one resource with no children, because its children
@@ -14,20 +14,21 @@
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, type WebServiceConfig } from "./config";
+import type { WebServiceConfig } from "./config";
+import { checkArgs } from "./config/reader";
+import { webServiceProblems } from "./config/rules/web-service";
 import { CONTAINER_CONTEXT, imageTag, platformOf } from "./container-image";
 import { logGroupNamePrefix } from "./node-function";
 import { NAME_RULES, physicalName } from "./physical-name";
 import { lookUpNetwork } from "./web-network";
-import { webServiceProblems } from "./web-service-rules";
 
 const CONTAINER_NAME = "web";
 
 export interface WebServiceArgs {
     /**
      * The lab's settings: image, architecture, cpu/memory, task counts, ports, Spot, network, HTTPS.
-     * Checked by the constructor with the config's rules (stacks/web-service-rules.ts: Fargate's cpu/memory pairs,
-     * min <= desired <= max, a minimum of 1 with a schedule, ...): bad settings throw a WebServiceArgsError.
+     * Checked by the constructor with the config's rules (stacks/config/rules/web-service.ts: Fargate's cpu/memory
+     * pairs, min <= desired <= max, a minimum of 1 with a schedule, ...): bad settings throw a ComponentArgsError.
      * @example { settings: loadConfig().web }
      */
     settings: WebServiceConfig;
@@ -69,8 +70,7 @@ export class WebService extends pulumi.ComponentResource {
     readonly domainName?: string;
 
     constructor(name: string, args: WebServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-        const problems = webServiceProblems(args.settings);
-        if (problems.length > 0) throw new WebServiceArgsError(name, problems);
+        checkArgs("WebService", name, webServiceProblems(args.settings));
         super("cloud-labs:ecs:WebService", name, {}, opts);
         const s = args.settings;
         this.domainName = s.certificateArn ? s.domainName : undefined;
@@ -419,14 +419,5 @@ export class WebService extends pulumi.ComponentResource {
     /** The load balancer's DNS name: what a CNAME for webDomainName points at. */
     get loadBalancerDnsName(): pulumi.Output<string> {
         return this.loadBalancer.dnsName;
-    }
-}
-
-/** `new WebService(...)` with settings the config would refuse: the same sentences, naming the config keys. */
-export class WebServiceArgsError extends ConfigError {
-    constructor(name: string, problems: string[]) {
-        super(problems);
-        this.message = `Invalid settings for WebService "${name}" (each named by the config key that sets it):\n${problems.map((p) => `  - ${p}`).join("\n")}`;
-        this.name = "WebServiceArgsError";
     }
 }

@@ -1,10 +1,10 @@
 import * as assert from "node:assert/strict";
 import { contextHash, CONTAINER_CONTEXT, imageTag, IMAGE_RECIPE_VERSION } from "../../stacks/container-image";
-import { ConfigError } from "../../stacks/config";
+import { ComponentArgsError, ConfigError } from "../../stacks/config";
 import { chooseSubnets } from "../../stacks/web-network";
-import { WebService, WebServiceArgsError } from "../../stacks/web-service";
+import { WebService } from "../../stacks/web-service";
 import { load } from "../helpers/config";
-import { runProgram, type MockedResource, type ProgramRun } from "../helpers/program";
+import { runProgram, type ProgramResource, type ProgramRun } from "../helpers/program";
 import { list, statementsOf } from "../helpers/policy";
 
 const rules = (run: ProgramRun, type: "Ingress" | "Egress") => run.ofType(`aws:vpc/securityGroup${type}Rule:SecurityGroup${type}Rule`);
@@ -193,7 +193,7 @@ describe("web service switches", () => {
         assert.equal(https.port, 443);
         assert.equal(https.certificateArn, certificateArn);
         assert.deepEqual(https.defaultActions, [{ type: "forward", targetGroupArn: run.named("web-tg").state.arn }]);
-        const ports = rules(run, "Ingress").filter((r: MockedResource) => r.inputs.securityGroupId === sgId("web-albSg")).map((r) => r.inputs.fromPort);
+        const ports = rules(run, "Ingress").filter((r: ProgramResource) => r.inputs.securityGroupId === sgId("web-albSg")).map((r) => r.inputs.fromPort);
         assert.deepEqual(ports.sort(), [443, 443, 80, 80]);
     });
 
@@ -317,8 +317,8 @@ describe("new WebService(...) checks its own settings", () => {
 
     it("refuses a Fargate size that does not exist with the config's sentence, naming the key", () => {
         const error = refusal(settings({ memoryMb: "3072" }));
-        assert.ok(error instanceof WebServiceArgsError && error instanceof ConfigError, String(error));
-        assert.match(error.message, /^Invalid settings for WebService "web"/);
+        assert.ok(error instanceof ComponentArgsError && error instanceof ConfigError, String(error));
+        assert.match(error.message, /^Invalid arguments to WebService "web"/);
         let config: ConfigError | undefined;
         try {
             load({ webMemoryMb: "3072" });

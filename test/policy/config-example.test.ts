@@ -2,7 +2,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { policies } from "../../policy/policies";
+import { policies } from "../../shared/guardrails/policies";
 import { ROOT } from "../helpers/program";
 
 const FILE = path.join(ROOT, "policy-config.json");

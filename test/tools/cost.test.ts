@@ -2,10 +2,10 @@ import * as assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { UsageError } from "../../scripts/cli-args";
+import { UsageError } from "../../shared/cli";
 import { costReport, formatReport, parseArgs } from "../../tools/cost/cli";
-import { DEFAULT_ASSUMPTIONS, estimate, type CostReport } from "../../tools/cost/estimate";
-import { PRICES } from "../../tools/cost/prices";
+import { DEFAULT_ASSUMPTIONS, estimate, type CostReport } from "../../shared/pricing/estimate";
+import { PRICES } from "../../shared/pricing/prices";
 import { ROOT, runProgram } from "../helpers/program";
 
 const item = (report: CostReport, lab: string, name: RegExp) => {

@@ -6,8 +6,8 @@ import { CloudWatchLogsClient, DescribeLogGroupsCommand } from "@aws-sdk/client-
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import { mockClient } from "aws-sdk-client-mock";
 import type { CliIo } from "../../shared/cli";
+import { findLeftovers, logGroupPrefixes } from "../../shared/leftovers";
 import { EXIT, main } from "../../tools/leftovers/cli";
-import { findLeftovers, logGroupPrefixes } from "../../tools/leftovers/core";
 
 const MINE = "cloud-labs-dev-ab12cd";
 

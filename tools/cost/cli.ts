@@ -4,10 +4,10 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseOrExit, UsageError } from "../../scripts/cli-args";
-import { ROOT, runProgram, shippedStacks, stackConfig } from "../../scripts/mock-program";
-import { DEFAULT_ASSUMPTIONS, estimate, lookUpLines, type Assumptions, type CostReport } from "./estimate";
-import { PRICES_TAKEN } from "./prices";
+import { parseOrExit, UsageError } from "../../shared/cli";
+import { ROOT, runProgram, shippedStacks, stackConfig } from "../../shared/resource-graph";
+import { DEFAULT_ASSUMPTIONS, estimate, lookUpLines, type Assumptions, type CostReport } from "../../shared/pricing/estimate";
+import { PRICES_TAKEN } from "../../shared/pricing/prices";
 
 const USAGE = `Usage: npm run cost -- --stack NAME [--requests-per-month N] [--hours H] [--uploads-per-month N] [--no-free-tier] [--json]
 

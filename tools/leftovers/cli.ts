@@ -6,10 +6,10 @@ import * as fs from "node:fs";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import { EXIT as CLI_EXIT, fromCallerDir, parseOrUsage, runMain, type CliIo } from "../../shared/cli";
+import { findLeftovers } from "../../shared/leftovers";
+import { OutputsError, readDeploymentId } from "../../shared/outputs";
+import { PROJECT, stackConfig, stackFile } from "../../shared/stack-files";
 import { DEPLOYMENT_ID, stackOfDeployment } from "../../shared/tags";
-import { PROJECT, stackConfig, stackFile } from "../../scripts/stack-files";
-import { OutputsError, readDeploymentId } from "../verify/outputs";
-import { findLeftovers } from "./core";
 
 /** What the command's exit code means. */
 export const EXIT = {

@@ -7,10 +7,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { PolicyPackConfig } from "@pulumi/policy";
-import { parseOrExit, UsageError } from "../../scripts/cli-args";
-import { ROOT, runProgram, shippedStacks } from "../../scripts/mock-program";
-import { policies } from "../../policy/policies";
-import { lookUpLines, priceDecidingLookUps } from "../cost/estimate";
+import { parseOrExit, UsageError } from "../../shared/cli";
+import { ROOT, runProgram, shippedStacks } from "../../shared/resource-graph";
+import { policies } from "../../shared/guardrails/policies";
+import { lookUpLines, priceDecidingLookUps } from "../../shared/pricing/estimate";
 import { evaluatePolicies, type Violation } from "./evaluate";
 
 const USAGE = `Usage: npm run policy -- --stack NAME [--config FILE]

@@ -9,11 +9,11 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { GetBucketLocationCommand, S3Client } from "@aws-sdk/client-s3";
-import { UsageError } from "../../scripts/cli-args";
-import { ROOT, stackConfig } from "../../scripts/stack-files";
-import { DEFAULT_LAB_DIR, isRunning, labStateFile } from "../../local/lab-state";
-import { formatResult, summary, verify, type VerifyContext } from "./core";
-import { OutputsError, parseOutputs, type LabOutputs } from "./outputs";
+import { UsageError } from "../../shared/cli";
+import { ROOT, stackConfig } from "../../shared/stack-files";
+import { DEFAULT_LAB_DIR, isRunning, labStateFile } from "../../shared/lab-state";
+import { formatResult, summary, verify, type VerifyContext } from "../../shared/verify/core";
+import { OutputsError, parseOutputs, type LabOutputs } from "../../shared/outputs";
 
 export const PULUMI_INSTALL_URL = "https://www.pulumi.com/docs/iac/download-install/";
 
@@ -121,7 +121,7 @@ export async function verifyMain(argv: string[], io: CliIo): Promise<number> {
     const config = "stack" in args.source ? stackSettings(args.source.stack) : {};
     const local = outputs.s3Endpoint !== undefined;
     const region = args.region ?? config["aws:region"] ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? "us-east-1";
-    const s3 = local ? (await import("../../local/s3-server")).localS3Client(outputs.s3Endpoint!) : new S3Client({ region, followRegionRedirects: true });
+    const s3 = local ? (await import("../../shared/local-s3")).localS3Client(outputs.s3Endpoint!) : new S3Client({ region, followRegionRedirects: true });
     // Only a scheduled service is asked about: it tells "stopped by its schedule" from "broken".
     const ecs = !local && outputs.webStopSchedule ? new ECSClient({ region }) : undefined;
     const ctx: VerifyContext = {

@@ -6,7 +6,7 @@
  */
 import { paginateDescribeLogGroups, type CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { paginateGetResources, type ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
-import { TAG } from "../../shared/tags";
+import { TAG } from "./tags";
 
 export interface Leftover {
     kind: "tagged resource" | "log group";

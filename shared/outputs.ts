@@ -2,7 +2,7 @@
  * The stack outputs verify reads (`pulumi stack output --json`, a file of them, or the local lab's outputs.json),
  * checked before anything runs: a missing or malformed value is an OutputsError naming the source and the key.
  */
-import { DEPLOYMENT_ID } from "../../shared/tags";
+import { DEPLOYMENT_ID } from "./tags";
 
 /** The outputs verify uses, by the names index.ts exports them under (the local lab writes the same names). */
 export interface LabOutputs {

@@ -6,7 +6,7 @@
 import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
 import { parseCron, stoppedBySchedule } from "../../stacks/cron";
 import { bounded, expect, request, runCheck, statusOf, trimSlash, type CheckResult, type VerifyContext } from "./check";
-import type { LabOutputs } from "./outputs";
+import type { LabOutputs } from "../outputs";
 
 export type WebServiceOutputs = Required<Pick<LabOutputs, "serviceUrl">> &
     Pick<LabOutputs, "clusterName" | "serviceName" | "webStopSchedule" | "webStartSchedule">;
