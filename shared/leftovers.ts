@@ -31,7 +31,10 @@ export function logGroupPrefixes(deployment: string): string[] {
 /** Everything tagged with the deployment, then its log groups (not already found by tag), in the order AWS lists them. */
 export async function findLeftovers(q: LeftoverQuery): Promise<Leftover[]> {
     const found: Leftover[] = [];
-    for await (const page of paginateGetResources({ client: q.tagging }, { TagFilters: [{ Key: TAG.deployment, Values: [q.deployment] }] })) {
+    for await (const page of paginateGetResources(
+        { client: q.tagging },
+        { TagFilters: [{ Key: TAG.deployment, Values: [q.deployment] }] },
+    )) {
         for (const r of page.ResourceTagMappingList ?? []) {
             if (!r.ResourceARN) continue;
             found.push({ kind: "tagged resource", id: r.ResourceARN, lab: r.Tags?.find((t) => t.Key === TAG.lab)?.Value });

@@ -29,23 +29,26 @@ export function lookUpNetwork(s: Pick<WebServiceConfig, "vpcId" | "subnetIds">, 
     }
     // getVpcs (not getVpc) answers an empty list instead of a raw "no matching VPC" error; the subnets are looked
     // up only once there is a VPC, so a missing one gives exactly one error.
-    const network = aws.ec2
-        .getVpcsOutput({ filters: [{ name: "is-default", values: ["true"] }] }, { parent })
-        .ids.apply(async (vpcIds) => {
-            if (vpcIds.length === 0) throw new NoDefaultVpcError();
-            const filters = [{ name: "vpc-id", values: [vpcIds[0]] }, { name: "default-for-az", values: ["true"] }];
-            const { ids } = await aws.ec2.getSubnets({ filters }, { parent });
-            // Default subnets are one per zone, so their count is the number of zones.
-            if (ids.length < 2) {
-                throw new Error(
-                    `The default VPC has ${ids.length} default subnet(s); an Application Load Balancer needs subnets in at least two ` +
-                        "availability zones. Recreate them (`aws ec2 create-default-subnet --availability-zone <zone>`) or set " +
-                        "cloud-labs:webVpcId and cloud-labs:webSubnetIds (`aws ec2 describe-vpcs`, `aws ec2 describe-subnets`).",
-                );
-            }
-            const subnets = await Promise.all(ids.map(async (id) => ({ id, zone: (await aws.ec2.getSubnet({ id }, { parent })).availabilityZone })));
-            return { vpcId: vpcIds[0], subnetIds: chooseSubnets(subnets, DEFAULT_SUBNET_COUNT) };
-        });
+    const network = aws.ec2.getVpcsOutput({ filters: [{ name: "is-default", values: ["true"] }] }, { parent }).ids.apply(async (vpcIds) => {
+        if (vpcIds.length === 0) throw new NoDefaultVpcError();
+        const filters = [
+            { name: "vpc-id", values: [vpcIds[0]] },
+            { name: "default-for-az", values: ["true"] },
+        ];
+        const { ids } = await aws.ec2.getSubnets({ filters }, { parent });
+        // Default subnets are one per zone, so their count is the number of zones.
+        if (ids.length < 2) {
+            throw new Error(
+                `The default VPC has ${ids.length} default subnet(s); an Application Load Balancer needs subnets in at least two ` +
+                    "availability zones. Recreate them (`aws ec2 create-default-subnet --availability-zone <zone>`) or set " +
+                    "cloud-labs:webVpcId and cloud-labs:webSubnetIds (`aws ec2 describe-vpcs`, `aws ec2 describe-subnets`).",
+            );
+        }
+        const subnets = await Promise.all(
+            ids.map(async (id) => ({ id, zone: (await aws.ec2.getSubnet({ id }, { parent })).availabilityZone })),
+        );
+        return { vpcId: vpcIds[0], subnetIds: chooseSubnets(subnets, DEFAULT_SUBNET_COUNT) };
+    });
     return { vpcId: network.vpcId, subnetIds: network.subnetIds };
 }
 

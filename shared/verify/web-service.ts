@@ -39,16 +39,24 @@ async function stoppedOnSchedule(o: WebServiceOutputs, ctx: VerifyContext, resul
     const now = (ctx.now ?? (() => new Date()))();
     const window = stoppedBySchedule(parseCron(o.webStopSchedule), parseCron(o.webStartSchedule), now);
     if (!window) return false;
-    const { services } = await bounded(ctx, (abortSignal) => ecs.send(new DescribeServicesCommand({ cluster: o.clusterName, services: [o.serviceName!] }), { abortSignal }));
+    const { services } = await bounded(ctx, (abortSignal) =>
+        ecs.send(new DescribeServicesCommand({ cluster: o.clusterName, services: [o.serviceName!] }), { abortSignal }),
+    );
     const service = services?.[0];
     if (!service || service.runningCount !== 0) return false;
     const until = window.until ? `${window.until.toISOString().slice(0, 16).replace("T", " ")} UTC` : "its next start (none within a year)";
-    await runCheck(ctx, results, "webService", "stopped by schedule", "the service is off because its schedule stopped it, not because it is broken", async () =>
-        [
-            `stopped by schedule until ${until} (webStopSchedule ${o.webStopSchedule}, webStartSchedule ${o.webStartSchedule}); 0 running tasks, so the page checks were skipped.`,
-            `Note: pulumi up does not start it; to start tasks now: aws application-autoscaling register-scalable-target --service-namespace ecs ` +
-                `--scalable-dimension ecs:service:DesiredCount --resource-id service/${o.clusterName}/${o.serviceName} --min-capacity 1 (the next stop time stops them again)`,
-        ].join(" "),
+    await runCheck(
+        ctx,
+        results,
+        "webService",
+        "stopped by schedule",
+        "the service is off because its schedule stopped it, not because it is broken",
+        async () =>
+            [
+                `stopped by schedule until ${until} (webStopSchedule ${o.webStopSchedule}, webStartSchedule ${o.webStartSchedule}); 0 running tasks, so the page checks were skipped.`,
+                `Note: pulumi up does not start it; to start tasks now: aws application-autoscaling register-scalable-target --service-namespace ecs ` +
+                    `--scalable-dimension ecs:service:DesiredCount --resource-id service/${o.clusterName}/${o.serviceName} --min-capacity 1 (the next stop time stops them again)`,
+            ].join(" "),
     );
     return true;
 }

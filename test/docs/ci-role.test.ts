@@ -35,13 +35,23 @@ function recipe(): Statement[] {
     const doc = fs.readFileSync(path.join(ROOT, "docs", "ci.md"), "utf8");
     const section = doc.slice(doc.indexOf("## The CI role's policy"));
     const json = /```json\n([\s\S]*?)```/.exec(section)?.[1];
-    assert.ok(json, "docs/ci.md has the policy as a ```json block under \"The CI role's policy\"");
+    assert.ok(json, 'docs/ci.md has the policy as a ```json block under "The CI role\'s policy"');
     return JSON.parse(json).Statement;
 }
 
 /** An IAM ARN pattern (`*` any run of characters, `${aws:PrincipalAccount}` this account) as a RegExp. */
 const pattern = (arn: string) =>
-    new RegExp(`^${arn.split("${aws:PrincipalAccount}").map((part) => part.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")).join("123456789012")}$`);
+    new RegExp(
+        `^${arn
+            .split("${aws:PrincipalAccount}")
+            .map((part) =>
+                part
+                    .split("*")
+                    .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+                    .join(".*"),
+            )
+            .join("123456789012")}$`,
+    );
 
 describe("docs/ci.md's CI role policy", function () {
     this.timeout(600_000);
@@ -49,7 +59,12 @@ describe("docs/ci.md's CI role policy", function () {
     const actions = statements.flatMap((s) => list(s.Action));
 
     it("has actions for every AWS service the program creates resources in or looks up, with every lab, fact skill mode and guardrail on", async () => {
-        const everything = { budgetMonthlyUsd: 40, budgetEmail: "lab@example.com", webStopSchedule: "cron(0 19 ? * MON-FRI *)", webStartSchedule: "cron(0 7 ? * MON-FRI *)" };
+        const everything = {
+            budgetMonthlyUsd: 40,
+            budgetEmail: "lab@example.com",
+            webStopSchedule: "cron(0 19 ? * MON-FRI *)",
+            webStartSchedule: "cron(0 7 ? * MON-FRI *)",
+        };
         const runs = [
             await runProgram("dev", { ...everything, alexaFactSkill: "sar", alexaFactSkillVersion: "1.2.3" }),
             await runProgram("dev", { alexaFactSkill: "function", alexaSkillId: "amzn1.ask.skill.00000000-0000-0000-0000-000000000000" }),
@@ -69,9 +84,14 @@ describe("docs/ci.md's CI role policy", function () {
         assert.ok(modules.has("budgets") && modules.has("serverlessrepository") && modules.has("appautoscaling"), [...modules].join(", "));
         for (const module of modules) {
             assert.ok(SERVICES[module], `a new AWS service, ${module}: add it to SERVICES here and its actions to docs/ci.md`);
-            for (const service of SERVICES[module]) assert.ok(actions.some((a) => a.startsWith(`${service}:`)), `docs/ci.md grants no ${service}: action (the program uses aws:${module})`);
+            for (const service of SERVICES[module])
+                assert.ok(
+                    actions.some((a) => a.startsWith(`${service}:`)),
+                    `docs/ci.md grants no ${service}: action (the program uses aws:${module})`,
+                );
         }
-        for (const needed of ["ec2:DescribeVpcs", "ec2:DescribeSubnets", "tag:GetResources"]) assert.ok(actions.includes(needed) || actions.includes(`${needed.split(":")[0]}:*`), needed);
+        for (const needed of ["ec2:DescribeVpcs", "ec2:DescribeSubnets", "tag:GetResources"])
+            assert.ok(actions.includes(needed) || actions.includes(`${needed.split(":")[0]}:*`), needed);
 
         // IAM: every role, as Pulumi auto-names it (logical name, hyphen, 7 hex digits), is covered by the IAM statements.
         const roles = new Set(runs.flatMap((r) => r.ofType("aws:iam/role:Role").map((role) => role.inputs.name ?? `${role.name}-1a2b3c4`)));
@@ -80,7 +100,10 @@ describe("docs/ci.md's CI role policy", function () {
             assert.ok(statement, sid);
             for (const role of roles) {
                 const arn = `arn:aws:iam::123456789012:role/${role}`;
-                assert.ok(list(statement.Resource).some((r) => pattern(r).test(arn)), `${sid} covers ${arn}`);
+                assert.ok(
+                    list(statement.Resource).some((r) => pattern(r).test(arn)),
+                    `${sid} covers ${arn}`,
+                );
             }
             assert.ok(!list(statement.Resource).some((r) => /role\/cloud-labs-\*/.test(r)), "no cloud-labs-* pattern: no role is named so");
         }
@@ -89,7 +112,13 @@ describe("docs/ci.md's CI role policy", function () {
 
     it("lets a deploy with budgetMonthlyUsd create and tag its budget", () => {
         const budget = statements.filter((s) => list(s.Action).some((a) => a.startsWith("budgets:"))).flatMap((s) => list(s.Action));
-        for (const action of ["budgets:ModifyBudget", "budgets:ViewBudget", "budgets:TagResource", "budgets:UntagResource", "budgets:ListTagsForResource"]) {
+        for (const action of [
+            "budgets:ModifyBudget",
+            "budgets:ViewBudget",
+            "budgets:TagResource",
+            "budgets:UntagResource",
+            "budgets:ListTagsForResource",
+        ]) {
             assert.ok(budget.includes(action), action);
         }
     });

@@ -29,7 +29,8 @@ describe("policy-config.json (the example pack config)", () => {
                 }
                 const schema = properties[key];
                 assert.ok(schema, `${name}.${key} is in the policy's configSchema (${Object.keys(properties).join(", ") || "none"})`);
-                if (schema.type === "number") assert.ok(typeof v === "number" && v >= (schema.minimum ?? -Infinity), `${name}.${key}: a number`);
+                if (schema.type === "number")
+                    assert.ok(typeof v === "number" && v >= (schema.minimum ?? -Infinity), `${name}.${key}: a number`);
             }
         }
     });

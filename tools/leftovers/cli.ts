@@ -55,7 +55,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
                 "Pass --deployment ID (pulumi stack output deploymentId) or --outputs FILE (pulumi stack output --json > FILE, before pulumi destroy)",
         );
     }
-    if ((values.deployment === undefined) === (values.outputs === undefined)) return usage("give exactly one of --deployment ID or --outputs FILE");
+    if ((values.deployment === undefined) === (values.outputs === undefined))
+        return usage("give exactly one of --deployment ID or --outputs FILE");
     let deployment: string;
     if (values.outputs !== undefined) {
         const file = fromCallerDir(values.outputs, io);
@@ -64,16 +65,21 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         } catch (error) {
             if (error instanceof OutputsError) return usage(error.message);
             const e = error as NodeJS.ErrnoException;
-            return usage(`--outputs ${file}: ${e.code === "ENOENT" ? "it does not exist" : e.code === "EISDIR" ? "it is a folder" : e.message}`);
+            return usage(
+                `--outputs ${file}: ${e.code === "ENOENT" ? "it does not exist" : e.code === "EISDIR" ? "it is a folder" : e.message}`,
+            );
         }
     } else {
         deployment = values.deployment!;
         if (!DEPLOYMENT_ID.test(deployment)) {
-            return usage(`--deployment ${JSON.stringify(deployment)} is not a deployment id like ${PROJECT}-dev-ab12cd (the stack's deploymentId output)`);
+            return usage(
+                `--deployment ${JSON.stringify(deployment)} is not a deployment id like ${PROJECT}-dev-ab12cd (the stack's deploymentId output)`,
+            );
         }
     }
     let region = values.region;
-    if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region)) return usage(`--region ${JSON.stringify(region)} is not an AWS region name like us-east-1`);
+    if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region))
+        return usage(`--region ${JSON.stringify(region)} is not an AWS region name like us-east-1`);
     if (region === undefined) {
         const stack = stackOfDeployment(deployment, PROJECT);
         if (stack && fs.existsSync(stackFile(stack))) {
@@ -84,13 +90,20 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
             }
         }
         region ??= io.env.AWS_REGION || io.env.AWS_DEFAULT_REGION || undefined;
-        if (!region) return usage(`no region: no Pulumi.${stack ?? "<stack>"}.yaml sets aws:region and AWS_REGION is not set; pass --region`);
+        if (!region)
+            return usage(`no region: no Pulumi.${stack ?? "<stack>"}.yaml sets aws:region and AWS_REGION is not set; pass --region`);
     }
     let left;
     try {
-        left = await findLeftovers({ tagging: new ResourceGroupsTaggingAPIClient({ region }), logs: new CloudWatchLogsClient({ region }), deployment });
+        left = await findLeftovers({
+            tagging: new ResourceGroupsTaggingAPIClient({ region }),
+            logs: new CloudWatchLogsClient({ region }),
+            deployment,
+        });
     } catch (error) {
-        io.err(`leftovers: asking AWS in ${region} failed, so nothing is known about what is left: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+        io.err(
+            `leftovers: asking AWS in ${region} failed, so nothing is known about what is left: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+        );
         return EXIT.aws;
     }
     if (left.length === 0) {
