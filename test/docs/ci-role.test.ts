@@ -18,6 +18,8 @@ const SERVICES: Record<string, string[]> = {
     ecr: ["ecr"],
     ecs: ["ecs"],
     iam: ["iam"],
+    // getCallerIdentity and getRegion: sts:GetCallerIdentity needs no permission, the region none at all.
+    index: [],
     lambda: ["lambda"],
     lb: ["elasticloadbalancing"],
     s3: ["s3"],
