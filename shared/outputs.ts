@@ -2,6 +2,7 @@
  * The stack outputs verify reads (`pulumi stack output --json`, a file of them, or the local lab's outputs.json),
  * checked before anything runs: a missing or malformed value is an OutputsError naming the source and the key.
  */
+import { DEPLOYMENT_ID } from "./tags";
 
 /** The outputs verify uses, by the names index.ts exports them under (the local lab writes the same names). */
 export interface LabOutputs {
@@ -33,6 +34,15 @@ export interface LabOutputs {
     signupDeadLetterQueueUrl?: string;
     /** Set by the local lab only: its DynamoDB endpoint (dynalite). */
     dynamodbEndpoint?: string;
+    /** The web service's ECS service (in clusterName): verify asks it how many tasks run. */
+    serviceName?: string;
+    /** The web service's ECS cluster. */
+    clusterName?: string;
+    /** The web service's stop and start schedules, cron(...) in UTC, when it has them. */
+    webStopSchedule?: string;
+    webStartSchedule?: string;
+    /** The deployment's identity, `<project>-<stack>-<suffix>` (shared/tags.ts): leftovers and the cohort tools search for it. */
+    deploymentId?: string;
     /** Set by the local lab only: its S3 endpoint. Its presence means "local": no AWS-only checks. */
     s3Endpoint?: string;
 }
@@ -53,19 +63,42 @@ const URL_KEYS = [
     "signupDeadLetterQueueUrl",
     "dynamodbEndpoint",
 ] as const;
-const NAME_KEYS = ["dataBucket", "audioBucket", "audioUrlPattern", "signupTableName"] as const;
+const NAME_KEYS = [
+    "dataBucket",
+    "audioBucket",
+    "audioUrlPattern",
+    "serviceName",
+    "clusterName",
+    "webStopSchedule",
+    "webStartSchedule",
+    "deploymentId",
+    "signupTableName",
+] as const;
 
 /** Each lab's outputs: the lab is checked when any is present, and then all of `required` must be. */
 export const LAB_OUTPUTS: Record<string, { required: (keyof LabOutputs)[]; optional: (keyof LabOutputs)[] }> = {
     directory: { required: ["websiteUrl", "apiUrl", "dataBucket"], optional: [] },
     hello: { required: ["helloWorldApi"], optional: [] },
     audio: { required: ["audioBucket", "audioUrlPattern"], optional: ["seedAudioUrl"] },
-    webService: { required: ["serviceUrl"], optional: [] },
+    webService: { required: ["serviceUrl"], optional: ["serviceName", "clusterName", "webStopSchedule", "webStartSchedule"] },
     signup: { required: ["signupWebsiteUrl", "signupApiUrl", "signupTableName"], optional: ["signupQueueUrl", "signupDeadLetterQueueUrl", "dynamodbEndpoint"] },
 };
 
-/** Parses and checks outputs JSON; `source` names where it came from in every message. */
-export function parseOutputs(text: string, source: string): LabOutputs {
+/**
+ * The deployment id in outputs JSON (what `pulumi stack output --json` printed): what leftovers searches for. An
+ * OutputsError names the file and what is wrong, e.g. outputs of a stack deployed before the id existed.
+ */
+export function readDeploymentId(text: string, source: string): string {
+    const raw = parseObject(text, source);
+    const id = raw.deploymentId;
+    if (id === undefined || id === null) {
+        throw new OutputsError(`${source} has no deploymentId: it must be what \`pulumi stack output --json\` printed for a stack deployed by this version (run pulumi up once, then save the outputs again)`);
+    }
+    if (typeof id !== "string" || !DEPLOYMENT_ID.test(id)) throw new OutputsError(`${source}: deploymentId must be an id like cloud-labs-dev-ab12cd; received ${JSON.stringify(id)}`);
+    return id;
+}
+
+function parseObject(text: string, source: string): Record<string, unknown> {
     let data: unknown;
     try {
         data = JSON.parse(text);
@@ -75,7 +108,12 @@ export function parseOutputs(text: string, source: string): LabOutputs {
     if (typeof data !== "object" || data === null || Array.isArray(data)) {
         throw new OutputsError(`${source} must hold a JSON object of stack outputs, as \`pulumi stack output --json\` prints`);
     }
-    const raw = data as Record<string, unknown>;
+    return data as Record<string, unknown>;
+}
+
+/** Parses and checks outputs JSON; `source` names where it came from in every message. */
+export function parseOutputs(text: string, source: string): LabOutputs {
+    const raw = parseObject(text, source);
     const outputs: LabOutputs = {};
     for (const key of [...URL_KEYS, ...NAME_KEYS]) {
         const value = raw[key];

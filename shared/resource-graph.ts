@@ -25,8 +25,17 @@ export interface ProgramResource {
     options: pulumi.CustomResourceOptions;
 }
 
+/** A data source the program called (e.g. the default VPC's subnets) and what the mocks answered in AWS's place. */
+export interface LookUp {
+    token: string;
+    inputs: Record<string, any>;
+    answer: Record<string, any>;
+}
+
 export interface ProgramRun {
     resources: ProgramResource[];
+    /** Every look-up, in call order: what a price or a check built on was the mocks' answer, not an account's. */
+    lookUps: LookUp[];
     outputs: Record<string, any>;
     /** Resources of one type token, e.g. `aws:s3/bucket:Bucket`. */
     ofType(type: string): ProgramResource[];
@@ -136,6 +145,7 @@ export async function runProgram(
         else config[full] = typeof value === "string" ? value : JSON.stringify(value);
     }
     const resources: ProgramResource[] = [];
+    const lookUps: LookUp[] = [];
     const options = new Map<string, pulumi.CustomResourceOptions>();
     await pulumi.runtime.setMocks(
         {
@@ -152,8 +162,10 @@ export async function runProgram(
                 return { id: `${args.name}-id`, state };
             },
             call(args) {
-                const answer = run.calls?.[args.token];
-                return answer ? answer(args.inputs) : mockCall(args.token, args.inputs);
+                const answerOf = run.calls?.[args.token];
+                const answer = answerOf ? answerOf(args.inputs) : mockCall(args.token, args.inputs);
+                lookUps.push({ token: args.token, inputs: args.inputs, answer });
+                return answer;
             },
         },
         PROJECT,
@@ -197,6 +209,7 @@ export async function runProgram(
     }
     return {
         resources,
+        lookUps,
         outputs: outputs ?? {},
         ofType: (type) => resources.filter((r) => r.type === type),
         named(name) {

@@ -131,3 +131,38 @@ export function runningHoursPerMonth(stop: CronSchedule, start: CronSchedule): n
     if (running) runningMs += end - since;
     return runningMs / 3_600_000 / 12;
 }
+
+/** How far `nextFire` and `lastFire` look: a year and a day covers every schedule this parser accepts. */
+const SEARCH_MINUTES = 366 * 24 * 60 + 24 * 60;
+
+/** The first minute at or after `from` (UTC, whole minutes) at which `schedule` fires; undefined if none within a year. */
+export function nextFire(schedule: CronSchedule, from: Date): Date | undefined {
+    const start = Math.ceil(from.getTime() / 60_000) * 60_000;
+    for (let i = 0; i < SEARCH_MINUTES; i++) {
+        const d = new Date(start + i * 60_000);
+        if (schedule.firesAt(d)) return d;
+    }
+    return undefined;
+}
+
+/** The last minute at or before `at` at which `schedule` fired; undefined if none within a year. */
+export function lastFire(schedule: CronSchedule, at: Date): Date | undefined {
+    const start = Math.floor(at.getTime() / 60_000) * 60_000;
+    for (let i = 0; i < SEARCH_MINUTES; i++) {
+        const d = new Date(start - i * 60_000);
+        if (schedule.firesAt(d)) return d;
+    }
+    return undefined;
+}
+
+/**
+ * Whether a stop/start pair has the service stopped at `at`: the stop fired last (a start at the same minute wins,
+ * as in runningHoursPerMonth), and when it starts again.
+ */
+export function stoppedBySchedule(stop: CronSchedule, start: CronSchedule, at: Date): { until?: Date } | undefined {
+    const stopped = lastFire(stop, at);
+    if (!stopped) return undefined;
+    const started = lastFire(start, at);
+    if (started && started.getTime() >= stopped.getTime()) return undefined;
+    return { until: nextFire(start, at) };
+}

@@ -64,6 +64,7 @@ export class EmployeeDirectory extends pulumi.ComponentResource {
                 throttleBurst: args.throttle?.burst,
                 throttleRate: args.throttle?.rate,
                 logRetentionDays: args.functionDefaults?.logRetentionDays,
+                deploymentId: args.functionDefaults?.deploymentId,
             },
             { parent: this },
         );

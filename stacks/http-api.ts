@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { NodeFunction } from "./node-function";
+import { logGroupNamePrefix, type NodeFunction } from "./node-function";
 
 export interface HttpApiArgs {
     /**
@@ -35,6 +35,11 @@ export interface HttpApiArgs {
      * @default 7
      */
     logRetentionDays?: number;
+    /**
+     * The deployment's identity, leading the access log group's name (see NodeFunctionArgs.deploymentId).
+     * @default "<project>-<stack>"
+     */
+    deploymentId?: pulumi.Input<string>;
 }
 
 /**
@@ -67,7 +72,7 @@ export class HttpApi extends pulumi.ComponentResource {
         this.accessLogGroup = new aws.cloudwatch.LogGroup(
             `${name}AccessLogs`,
             // AWS appends a unique suffix to the prefix: two deployments of one stack name never share a group.
-            { namePrefix: `/aws/apigateway/${pulumi.getProject()}-${pulumi.getStack()}-${name}-`, retentionInDays: args.logRetentionDays ?? 7 },
+            { namePrefix: logGroupNamePrefix("/aws/apigateway", args.deploymentId, name), retentionInDays: args.logRetentionDays ?? 7 },
             { parent: this },
         );
         this.stage = new aws.apigatewayv2.Stage(

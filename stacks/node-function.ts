@@ -51,6 +51,18 @@ export interface NodeFunctionArgs {
      * @example { statements: [{ Effect: "Allow", Action: ["s3:GetObject"], Resource: [pulumi.interpolate`${bucket.arn}/*`] }] }
      */
     statements?: aws.iam.PolicyStatement[];
+    /**
+     * The deployment's identity, `<project>-<stack>-<suffix>` (shared/tags.ts), which leads the log group's name so
+     * `npm run leftovers` finds the group by deployment and not by a stack name other students share.
+     * @default "<project>-<stack>"
+     */
+    deploymentId?: pulumi.Input<string>;
+}
+
+/** The start of a log group name that belongs to one deployment: `<kind>/<deployment id>-<name>-`. */
+export function logGroupNamePrefix(kind: string, deploymentId: pulumi.Input<string> | undefined, name: string): pulumi.Output<string> {
+    const id = deploymentId ?? `${pulumi.getProject()}-${pulumi.getStack()}`;
+    return pulumi.interpolate`${kind}/${id}-${name}-`;
 }
 
 /** The Lambda runtime every function in this project uses. */
@@ -73,7 +85,7 @@ export class NodeFunction extends pulumi.ComponentResource {
         this.logGroup = new aws.cloudwatch.LogGroup(
             `${name}LogGroup`,
             // The function logs here through loggingConfig, so the group need not carry the function's name.
-            { namePrefix: `/aws/lambda/${pulumi.getProject()}-${pulumi.getStack()}-${name}-`, retentionInDays: args.logRetentionDays ?? 7 },
+            { namePrefix: logGroupNamePrefix("/aws/lambda", args.deploymentId, name), retentionInDays: args.logRetentionDays ?? 7 },
             { parent: this },
         );
         this.role = new aws.iam.Role(

@@ -1,6 +1,5 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { STACK_TAG, stackTags } from "./lab-provider";
 
 export interface StackBudgetArgs {
     /**
@@ -13,10 +12,21 @@ export interface StackBudgetArgs {
      * @example { email: "you@example.com" }
      */
     email: string;
+    /**
+     * The cost allocation tag the budget counts, as AWS Budgets writes it: `user:<key>$<value>`.
+     * @example { costFilterTag: "user:cloud-labs:deployment$cloud-labs-dev-ab12cd" }
+     */
+    costFilterTag: pulumi.Input<string>;
+    /**
+     * The budget's own tags (it is made by the default provider, which has none).
+     * @example { tags: { "cloud-labs:deployment": "cloud-labs-dev-ab12cd" } }
+     */
+    tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
 /**
- * An AWS Budget for what this stack costs: cost filtered by the `cloud-labs:stack` tag every lab resource carries.
+ * An AWS Budget for what this deployment costs: cost filtered by a tag every lab resource carries (index.ts passes
+ * the deployment's own, `cloud-labs:deployment`, which no other deployment of the same stack name shares).
  * AWS counts a tag in budgets only once it is activated as a cost allocation tag (Billing → Cost allocation tags).
  */
 export class StackBudget extends pulumi.ComponentResource {
@@ -38,10 +48,9 @@ export class StackBudget extends pulumi.ComponentResource {
                 timeUnit: "MONTHLY",
                 limitAmount: args.monthlyUsd.toFixed(2),
                 limitUnit: "USD",
-                // A user-defined tag is written `user:<key>$<value>` in a budget filter.
-                costFilters: [{ name: "TagKeyValue", values: [`user:${STACK_TAG}$${pulumi.getStack()}`] }],
+                costFilters: [{ name: "TagKeyValue", values: [args.costFilterTag] }],
                 notifications: [notify("FORECASTED", 80), notify("ACTUAL", 100)],
-                tags: stackTags(),
+                tags: args.tags,
             },
             { parent: this },
         );

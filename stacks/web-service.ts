@@ -1,27 +1,34 @@
-import * as crypto from "node:crypto";
-import * as fs from "node:fs";
-import * as path from "node:path";
+/**
+ * The ECS lab's service: load balancer, cluster, task, service, auto scaling and the stop/start schedule. Where it
+ * runs is stacks/web-network.ts, what image it runs is stacks/container-image.ts, and the rules its settings keep are
+ * stacks/config/rules/web-service.ts.
+ *
+ * Why not awsx.ecs.FargateService and awsx.lb.ApplicationLoadBalancer: under Pulumi's mocks (test/helpers/program.ts,
+ * `npm run cost`, `npm run policy`) an awsx component is opaque, one resource with no children, because its children
+ * are made by the awsx provider plugin, not by this program. Every tested behaviour of the children would be lost:
+ * the security groups' rules (task port open only to the load balancer), the execution role's least-privilege
+ * statements, the listener's HTTPS redirect, the target group's health check, the circuit breaker, the schedule on
+ * the scalable target, the subnets the load balancer sits in, and the cost estimate and policy pack, which price and
+ * check those children. awsx also makes its own default-VPC look-up (every default subnet) and roles named by it.
+ */
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT_ROOT } from "./bundle";
 import type { WebServiceConfig } from "./config";
+import { checkArgs } from "./config/reader";
+import { webServiceProblems } from "./config/rules/web-service";
+import { CONTAINER_CONTEXT, imageTag, platformOf } from "./container-image";
+import { logGroupNamePrefix } from "./node-function";
 import { NAME_RULES, physicalName } from "./physical-name";
+import { lookUpNetwork } from "./web-network";
 
-/** The container the lab builds: Apache httpd serving the sample page (containers/httpd). */
-export const CONTAINER_CONTEXT = path.join(PROJECT_ROOT, "containers", "httpd");
 const CONTAINER_NAME = "web";
-/**
- * Version of how the image is built (the Dockerfile's build arguments, the build settings below). Part of the
- * image tag: raise it when the build changes without the build context changing, so a new tag is pushed
- * (the repository's tags are immutable).
- */
-export const IMAGE_RECIPE_VERSION = 1;
 
 export interface WebServiceArgs {
     /**
      * The lab's settings: image, architecture, cpu/memory, task counts, ports, Spot, network, HTTPS.
-     * Validated by stacks/config/rules/web-service.ts (Fargate's cpu/memory pairs, min <= desired <= max).
+     * Checked by the constructor with the config's rules (stacks/config/rules/web-service.ts: Fargate's cpu/memory
+     * pairs, min <= desired <= max, a minimum of 1 with a schedule, ...): bad settings throw a ComponentArgsError.
      * @example { settings: loadConfig().web }
      */
     settings: WebServiceConfig;
@@ -35,12 +42,18 @@ export interface WebServiceArgs {
      * @example { nameSuffix: stackNameSuffix() }
      */
     nameSuffix: pulumi.Input<string>;
+    /**
+     * The deployment's identity, leading the container log group's name (see NodeFunctionArgs.deploymentId).
+     * @default "<project>-<stack>"
+     */
+    deploymentId?: pulumi.Input<string>;
 }
 
 /**
  * The ECS lab: the httpd "sample-app" on Fargate behind an internet-facing Application Load Balancer, its image in
  * an ECR repository, with deployment rollback and CPU target-tracking auto scaling between min and max tasks.
- * Runs in the default VPC's public subnets (public IPs, no NAT gateway to pay for) unless a VPC is configured.
+ * Runs in two default subnets of the default VPC in distinct zones (public IPs, no NAT gateway to pay for) unless a
+ * VPC and subnets are configured.
  */
 export class WebService extends pulumi.ComponentResource {
     readonly repository: aws.ecr.Repository;
@@ -57,10 +70,11 @@ export class WebService extends pulumi.ComponentResource {
     readonly domainName?: string;
 
     constructor(name: string, args: WebServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        checkArgs("WebService", name, webServiceProblems(args.settings));
         super("cloud-labs:ecs:WebService", name, {}, opts);
         const s = args.settings;
         this.domainName = s.certificateArn ? s.domainName : undefined;
-        const network = this.lookUpNetwork(s);
+        const network = lookUpNetwork(s, this);
         this.repository = this.createRepository(name, s);
         this.image = this.buildImage(name, s);
         const imageUri = s.image ?? this.image!.imageUri;
@@ -81,7 +95,7 @@ export class WebService extends pulumi.ComponentResource {
         this.logGroup = new aws.cloudwatch.LogGroup(
             `${name}-logs`,
             // AWS appends a unique suffix to the prefix: two deployments of one stack name never share a group.
-            { namePrefix: `/ecs/${pulumi.getProject()}-${pulumi.getStack()}-${name}-`, retentionInDays: args.logRetentionDays ?? 7 },
+            { namePrefix: logGroupNamePrefix("/ecs", args.deploymentId, name), retentionInDays: args.logRetentionDays ?? 7 },
             { parent: this },
         );
         this.executionRole = this.createExecutionRole(name, s);
@@ -131,37 +145,6 @@ export class WebService extends pulumi.ComponentResource {
         );
         this.createAutoScaling(name, s);
         this.registerOutputs({});
-    }
-
-    private lookUpNetwork(s: WebServiceConfig): { vpcId: pulumi.Output<string>; subnetIds: pulumi.Output<string[]> } {
-        if (s.vpcId) {
-            // The load balancer needs subnets in two availability zones; the config check counted them, this checks the zones.
-            const zones = s.subnetIds.map((id) => aws.ec2.getSubnetOutput({ id }, { parent: this }).availabilityZone);
-            const subnetIds = pulumi.all(zones).apply((azs) => {
-                requireTwoZones(s.subnetIds, azs, "cloud-labs:webSubnetIds");
-                return s.subnetIds;
-            });
-            return { vpcId: pulumi.output(s.vpcId), subnetIds };
-        }
-        // getVpcs (not getVpc) answers an empty list instead of a raw "no matching VPC" error; the subnets are looked
-        // up only once there is a VPC, so a missing one gives exactly one error.
-        const network = aws.ec2
-            .getVpcsOutput({ filters: [{ name: "is-default", values: ["true"] }] }, { parent: this })
-            .ids.apply(async (vpcIds) => {
-                if (vpcIds.length === 0) throw new NoDefaultVpcError();
-                const filters = [{ name: "vpc-id", values: [vpcIds[0]] }, { name: "default-for-az", values: ["true"] }];
-                const { ids } = await aws.ec2.getSubnets({ filters }, { parent: this });
-                // Default subnets are one per zone, so their count is the number of zones.
-                if (ids.length < 2) {
-                    throw new Error(
-                        `The default VPC has ${ids.length} default subnet(s); an Application Load Balancer needs subnets in at least two ` +
-                            "availability zones. Recreate them (`aws ec2 create-default-subnet --availability-zone <zone>`) or set " +
-                            "cloud-labs:webVpcId and cloud-labs:webSubnetIds (`aws ec2 describe-vpcs`, `aws ec2 describe-subnets`).",
-                    );
-                }
-                return { vpcId: vpcIds[0], subnetIds: ids };
-            });
-        return { vpcId: network.vpcId, subnetIds: network.subnetIds };
     }
 
     private createRepository(name: string, s: WebServiceConfig): aws.ecr.Repository {
@@ -401,7 +384,11 @@ export class WebService extends pulumi.ComponentResource {
         this.createSchedule(name, s, target);
     }
 
-    /** Scales to zero at the stop time and back to min..max at the start time, so idle hours bill no tasks. */
+    /**
+     * Scales to zero at the stop time and back to min..max at the start time, so idle hours bill no tasks. The start
+     * brings back webMinCount tasks (at least 1: a rule), never the desired count: nothing else starts them before then,
+     * `pulumi up` included (the scalable target's saved minimum is unchanged, so nothing is sent to AWS).
+     */
     private createSchedule(name: string, s: WebServiceConfig, target: aws.appautoscaling.Target): void {
         if (!s.schedule) return;
         const actions = [
@@ -433,54 +420,4 @@ export class WebService extends pulumi.ComponentResource {
     get loadBalancerDnsName(): pulumi.Output<string> {
         return this.loadBalancer.dnsName;
     }
-}
-
-/** The account has no default VPC (common in organization accounts) and none is configured. */
-export class NoDefaultVpcError extends Error {
-    constructor() {
-        super(
-            "This account and region have no default VPC, so the web service has nowhere to run. Set cloud-labs:webVpcId " +
-                "and cloud-labs:webSubnetIds to a VPC and two or more of its public subnets in different availability zones: " +
-                "list them with `aws ec2 describe-vpcs` and `aws ec2 describe-subnets --filters Name=vpc-id,Values=<vpc-id>` " +
-                "(public subnets route 0.0.0.0/0 to an internet gateway), then `pulumi config set cloud-labs:webVpcId <vpc-id>` " +
-                "and `pulumi config set --path 'cloud-labs:webSubnetIds[0]' <subnet-id>` (and [1], ...).",
-        );
-        this.name = "NoDefaultVpcError";
-    }
-}
-
-/** An Application Load Balancer needs subnets in at least two availability zones. */
-export function requireTwoZones(subnetIds: string[], zones: string[], where: string): void {
-    if (new Set(zones).size >= 2) return;
-    const listed = subnetIds.map((id, i) => `${id} (${zones[i]})`).join(", ") || "none";
-    throw new Error(
-        `${where}: an Application Load Balancer needs subnets in at least two availability zones; found ${listed}. ` +
-            "Set cloud-labs:webVpcId and cloud-labs:webSubnetIds to public subnets in two or more zones (`aws ec2 describe-subnets`).",
-    );
-}
-
-function platformOf(architecture: WebServiceConfig["architecture"]): "linux/arm64" | "linux/amd64" {
-    return architecture === "ARM64" ? "linux/arm64" : "linux/amd64";
-}
-
-/** The image tag: `sha-<hash of the context and the recipe version>-<arm64|amd64>`. */
-export function imageTag(dir: string, platform: string, recipeVersion = IMAGE_RECIPE_VERSION): string {
-    return `${contextHash(dir, recipeVersion)}-${platform.replace(/^linux\//, "")}`;
-}
-
-/** A short hash of every file in the build context and the recipe version. */
-export function contextHash(dir: string, recipeVersion = IMAGE_RECIPE_VERSION): string {
-    const hash = crypto.createHash("sha256");
-    hash.update(`recipe ${recipeVersion}\0`);
-    const walk = (d: string): string[] =>
-        fs
-            .readdirSync(d, { withFileTypes: true })
-            .flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]))
-            .sort();
-    for (const file of walk(dir)) {
-        hash.update(path.relative(dir, file).split(path.sep).join("/"));
-        hash.update("\0");
-        hash.update(fs.readFileSync(file));
-    }
-    return `sha-${hash.digest("hex").slice(0, 16)}`;
 }

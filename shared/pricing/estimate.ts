@@ -4,7 +4,7 @@
  * traffic adds. Free tiers are separate negative items, so the gross figures stay visible.
  */
 import * as fs from "node:fs";
-import type { ProgramResource } from "../resource-graph";
+import type { LookUp, ProgramResource } from "../resource-graph";
 import { labOf } from "../stack-files";
 import { parseCron, runningHoursPerMonth } from "../../stacks/cron";
 import { HOURS_PER_MONTH, PRICES, PRICES_REGION, PRICES_SOURCE, PRICES_TAKEN } from "./prices";
@@ -85,6 +85,11 @@ export interface CostReport {
         pricesRegion: typeof PRICES_REGION;
         /** Says when the stack's region is not the one priced. */
         pricesNote: string;
+        /**
+         * The look-ups (data sources) whose answers decided a price, as answered when the program ran: under mocks,
+         * the mocks' stand-in for an account (its default subnets and their zones), which a real account may not match.
+         */
+        lookUps: string[];
         currency: "USD";
     };
     labs: LabCost[];
@@ -106,7 +111,7 @@ class Allowance {
 /** What the estimate reads of a resource: the mocks runner's records, or the resources a policy pack sees. */
 export type PricedResource = Pick<ProgramResource, "type" | "name" | "inputs" | "provider">;
 
-export async function estimate(stack: string, region: string, resources: PricedResource[], a: Assumptions): Promise<CostReport> {
+export async function estimate(stack: string, region: string, resources: PricedResource[], a: Assumptions, lookUps: LookUp[] = []): Promise<CostReport> {
     const P = PRICES;
     const free = {
         lambdaRequests: new Allowance(a.freeTier ? P.lambda.freeRequests : 0),
@@ -297,7 +302,7 @@ export async function estimate(stack: string, region: string, resources: PricedR
 
     return {
         stack,
-        assumptions: { ...a, pricesTaken: PRICES_TAKEN, source: PRICES_SOURCE, region, pricesRegion: PRICES_REGION, pricesNote: pricesNote(region), currency: "USD" },
+        assumptions: { ...a, pricesTaken: PRICES_TAKEN, source: PRICES_SOURCE, region, pricesRegion: PRICES_REGION, pricesNote: pricesNote(region), lookUps: priceDecidingLookUps(resources, lookUps), currency: "USD" },
         labs,
         total: {
             idleMonthly: round(labs.reduce((s, l) => s + l.idleMonthly, 0)),
@@ -311,6 +316,38 @@ export function pricesNote(region: string): string {
     return region === PRICES_REGION
         ? `${PRICES_REGION} list prices`
         : `${PRICES_REGION} list prices, not ${region}'s: prices in ${region} may differ`;
+}
+
+const GET_SUBNETS = "aws:ec2/getSubnets:getSubnets";
+const GET_SUBNET = "aws:ec2/getSubnet:getSubnet";
+
+/**
+ * The look-ups a price was built on, in words: the default subnets (the load balancer holds a billed public IPv4
+ * address in each subnet it sits in) and their zones (which the program chooses two distinct ones from). Empty when
+ * nothing priced depends on a look-up.
+ */
+export function priceDecidingLookUps(resources: PricedResource[], lookUps: LookUp[]): string[] {
+    const albs = resources.filter((r) => r.type === "aws:lb/loadBalancer:LoadBalancer");
+    if (albs.length === 0) return [];
+    const sentences: string[] = [];
+    const listed = lookUps.filter((l) => l.token === GET_SUBNETS).flatMap((l) => (l.answer.ids ?? []) as string[]);
+    const zones = new Map(lookUps.filter((l) => l.token === GET_SUBNET).map((l) => [String(l.inputs.id), String(l.answer.availabilityZone)]));
+    const passed = [...new Set(albs.flatMap((r) => (Array.isArray(r.inputs.subnets) ? (r.inputs.subnets as string[]) : [])))];
+    const where = (id: string) => (zones.has(id) ? `${id} (${zones.get(id)})` : id);
+    if (listed.length > 0) {
+        sentences.push(
+            `subnets: the default VPC's default subnets were taken to be ${listed.map(where).join(", ")} (${GET_SUBNETS}); ` +
+                `the load balancer's public IPv4 addresses are priced for the ${passed.length} the program passed it: ${passed.join(", ")}`,
+        );
+    } else if (zones.size > 0) {
+        sentences.push(`zones: the configured subnets were taken to be in ${passed.map(where).join(", ")} (${GET_SUBNET}); the load balancer's public IPv4 addresses are priced for these ${passed.length}`);
+    }
+    return sentences;
+}
+
+/** Where a mocked look-up decided a price, the lines a report prints (`npm run cost`, `npm run policy`). */
+export function lookUpLines(lookUps: string[]): string[] {
+    return lookUps.length === 0 ? [] : ["Mocked look-ups that decided a price (a real account may answer otherwise):", ...lookUps.map((l) => `  - ${l}`)];
 }
 
 /** The web service's stop/start scheduled actions (stop sets max to 0), and the hours a month they leave it running. */

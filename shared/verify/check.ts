@@ -3,6 +3,7 @@
  * Ctrl-C), and requests that never hang: every HTTP and S3 call is bounded by the timeout.
  */
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import type { ECSClient } from "@aws-sdk/client-ecs";
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 
 /** One check's outcome, as `--json` prints it (plus `proves`, for the human line). */
@@ -38,6 +39,13 @@ export interface VerifyContext {
     dataPrefix: string;
     /** The web service's health check path. */
     healthPath: string;
+    /**
+     * Asks ECS how many tasks of the web service run, when its outputs name a stop/start schedule (a deployed stack
+     * only). @default undefined: a stopped service fails the page checks
+     */
+    ecs?: ECSClient;
+    /** The time, for the schedule's stop window. @default () => new Date() */
+    now?: () => Date;
     /** How long the audio lab step waits for its MP3, in ms. */
     audioWaitMs: number;
     /** How often the audio lab step looks for its MP3, in ms. */

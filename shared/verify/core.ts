@@ -26,7 +26,7 @@ export async function verify(outputs: LabOutputs, ctx: VerifyContext, labSteps =
         if (websiteUrl && apiUrl && dataBucket) await checkDirectory({ websiteUrl, apiUrl, dataBucket }, ctx, results, labSteps);
         if (helloWorldApi) await checkHello(helloWorldApi, ctx, results);
         if (audioBucket && audioUrlPattern) await checkAudio({ audioBucket, audioUrlPattern, seedAudioUrl }, ctx, results, labSteps);
-        if (serviceUrl) await checkWebService(serviceUrl, ctx, results);
+        if (serviceUrl) await checkWebService({ ...outputs, serviceUrl }, ctx, results);
         const { signupWebsiteUrl, signupApiUrl, signupTableName, signupQueueUrl, dynamodbEndpoint } = outputs;
         if (signupWebsiteUrl && signupApiUrl && signupTableName) {
             await checkSignup({ signupWebsiteUrl, signupApiUrl, signupTableName, signupQueueUrl, dynamodbEndpoint }, ctx, results);

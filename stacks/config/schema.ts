@@ -135,7 +135,7 @@ export const CONFIG_SCHEMA = {
     },
     webMinCount: {
         type: "integer",
-        description: "Fewest tasks auto scaling keeps.",
+        description: "Fewest tasks auto scaling keeps; at least 1 with webStopSchedule/webStartSchedule.",
         default: 1,
     },
     webMaxCount: {
@@ -186,7 +186,7 @@ export const CONFIG_SCHEMA = {
     webSubnetIds: {
         type: "array",
         items: "string",
-        description: "Public subnets (two or more zones) for the load balancer and tasks; empty uses the default VPC's.",
+        description: "Public subnets (two or more zones) for the load balancer and tasks, with webVpcId; empty uses two default subnets in distinct zones.",
         default: [],
     },
     webKeepImages: {
@@ -236,7 +236,7 @@ export const CONFIG_SCHEMA = {
     },
     budgetMonthlyUsd: {
         type: "integer",
-        description: "Monthly AWS Budget in USD for the resources tagged with this stack (0: none); set with budgetEmail.",
+        description: "Monthly AWS Budget in USD for this deployment's resources (tag cloud-labs:deployment; 0: none); set with budgetEmail.",
         default: 0,
     },
     budgetEmail: {

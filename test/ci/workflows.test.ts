@@ -111,12 +111,51 @@ describe("GitHub workflows", function () {
         const wf = load("teardown.yml");
         assert.deepEqual([...wf.on.workflow_dispatch.inputs.stack.options].sort(), shippedStacks());
         const steps = wf.jobs.destroy.steps;
-        assert.equal(steps.find((s: { uses?: string }) => s.uses?.startsWith("pulumi/actions@")).with.command, "destroy");
-        const leftovers = steps.findIndex((s: { run?: string }) => s.run?.includes('npm run leftovers -- --stack "$STACK"'));
-        assert.ok(leftovers >= 0, "leftovers runs after destroy");
+        const destroy = steps.findIndex((s: { uses?: string; with?: Record<string, unknown> }) => s.uses?.startsWith("pulumi/actions@") && s.with?.command === "destroy");
+        assert.ok(destroy >= 0, "pulumi destroy");
+        const saved = steps.findIndex((s: { run?: string }) => /pulumi stack output --json --stack "\$STACK_NAME" > outputs\.json/.test(s.run ?? ""));
+        assert.ok(saved >= 0 && saved < destroy, "the outputs (with deploymentId) are saved before the destroy removes them");
+        const leftovers = steps.findIndex((s: { run?: string }) => s.run?.includes("npm run leftovers -- --outputs outputs.json"));
+        assert.ok(leftovers > destroy, "leftovers runs after destroy, for this deployment's id");
         assert.equal(steps[leftovers].env?.STACK, "${{ inputs.stack }}");
         // With remove-stack, pulumi stack rm deletes the stack file that gives leftovers its region.
         assert.ok(steps[leftovers].run.indexOf('git checkout -- "Pulumi.$STACK.yaml"') < steps[leftovers].run.indexOf("npm run leftovers"), "the stack file is restored first");
+    });
+
+    const pulumiSteps = (file: string) =>
+        Object.values(load(file).jobs as Record<string, { steps: { uses?: string; with?: Record<string, unknown> }[] }>)
+            .flatMap((job) => job.steps)
+            .filter((s) => s.uses?.startsWith("pulumi/actions@"));
+
+    for (const file of workflows) {
+        it(`${file} pins the Pulumi CLI to the tested version (the release of @pulumi/pulumi) and caches provider plugins`, () => {
+            const sdk = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).dependencies["@pulumi/pulumi"];
+            assert.match(sdk, /^\d+\.\d+\.\d+$/, "the SDK is pinned exactly");
+            const steps = pulumiSteps(file);
+            assert.ok(steps.length > 0);
+            for (const step of steps) assert.equal(step.with?.["pulumi-version"], sdk, `${file}: pulumi-version is ${sdk}, not a range`);
+            const all = Object.values(load(file).jobs as Record<string, { steps: { uses?: string; with?: Record<string, unknown> }[] }>).flatMap((job) => job.steps);
+            const cache = all.findIndex((s) => s.uses?.startsWith("actions/cache@"));
+            assert.ok(cache >= 0, `${file}: an actions/cache step`);
+            assert.equal(all[cache].with?.path, "~/.pulumi/plugins");
+            assert.match(String(all[cache].with?.key), /hashFiles\('package-lock\.json'\)/, "new plugins when the providers change");
+            assert.ok(cache < all.findIndex((s) => s.uses?.startsWith("pulumi/actions@")), "restored before Pulumi runs");
+        });
+    }
+
+    it("comments the violated policies on the PR when the preview fails (the action comments only on success)", () => {
+        const steps: { id?: string; if?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string> }[] = load("preview.yml").jobs.preview.steps;
+        const preview = steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@"));
+        assert.equal(steps[preview].id, "preview");
+        assert.equal(steps[preview].with?.policyPackConfigs, "policy-config.json", "the same example config the docs use");
+        const comment = steps.findIndex((s) => /gh pr comment/.test(s.run ?? ""));
+        assert.ok(comment > preview, "after the preview");
+        assert.match(String(steps[comment].if), /failure\(\) && steps\.preview\.outcome == 'failure'/);
+        assert.match(steps[comment].run!, /npm run --silent policy -- --stack "\$STACK" --config policy-config\.json/);
+        assert.match(steps[comment].run!, /Violated policies: /);
+        assert.equal(steps[comment].env?.STACK, "${{ matrix.stack }}");
+        assert.equal(steps[comment].env?.GH_TOKEN, "${{ secrets.GITHUB_TOKEN }}");
+        assert.equal(load("preview.yml").permissions["pull-requests"], "write");
     });
 
     it("reaps expired stacks every hour with a Pulumi CLI that keeps stack tags on every backend (3.211 or later)", () => {

@@ -63,6 +63,12 @@ describe("config: schedule and budget", () => {
         rejects({ ...WEEKDAYS, webStartSchedule: WEEKDAYS.webStopSchedule }, /cloud-labs:webStartSchedule = .*: must differ from webStopSchedule/);
     });
 
+    it("rejects a minimum of 0 tasks with a schedule, naming both keys: the start time would never bring a task back", () => {
+        rejects({ ...WEEKDAYS, webMinCount: "0", webDesiredCount: "0" }, /cloud-labs:webMinCount = "0": must be at least 1 with cloud-labs:webStartSchedule/);
+        assert.equal(load({ webMinCount: "0", webDesiredCount: "0" }).web.minCount, 0, "without a schedule, 0 is a choice");
+        assert.equal(load({ ...WEEKDAYS, webMinCount: "1" }).web.minCount, 1);
+    });
+
     it("rejects a budget without an address, an address without a budget, a bad address and a bad amount", () => {
         rejects({ budgetMonthlyUsd: "40" }, /cloud-labs:budgetEmail = "": budgetMonthlyUsd and budgetEmail go together/);
         rejects({ budgetEmail: "lab@example.com" }, /cloud-labs:budgetMonthlyUsd = "0": budgetMonthlyUsd and budgetEmail go together/);
@@ -90,17 +96,19 @@ describe("schedule and budget under mocks (containers stack)", () => {
         assert.ok(run.named("web-stop").provider?.includes("webService-aws"), "tagged through the lab's provider");
     });
 
-    it("makes a monthly cost budget filtered by the stack's tag, alerting at 80% forecast and 100% actual", async () => {
+    it("makes a monthly cost budget filtered by the deployment's own tag, alerting at 80% forecast and 100% actual", async () => {
         const run = await runProgram("containers", { budgetMonthlyUsd: 40, budgetEmail: "lab@example.com" });
         const budget = run.named("stack-budget").inputs;
         assert.deepEqual([budget.budgetType, budget.timeUnit, budget.limitAmount, budget.limitUnit], ["COST", "MONTHLY", "40.00", "USD"]);
-        assert.deepEqual(budget.costFilters, [{ name: "TagKeyValue", values: ["user:cloud-labs:stack$containers"] }]);
+        const deployment = run.outputs.deploymentId;
+        assert.match(deployment, /^cloud-labs-containers-[a-z0-9]{6}$/);
+        assert.deepEqual(budget.costFilters, [{ name: "TagKeyValue", values: [`user:cloud-labs:deployment$${deployment}`] }], "not the stack's tag, which every student's containers stack shares");
         const alerts = budget.notifications.map((n: Record<string, unknown>) => [n.notificationType, n.threshold, n.thresholdType, n.comparisonOperator, n.subscriberEmailAddresses]);
         assert.deepEqual(alerts, [
             ["FORECASTED", 80, "PERCENTAGE", "GREATER_THAN", ["lab@example.com"]],
             ["ACTUAL", 100, "PERCENTAGE", "GREATER_THAN", ["lab@example.com"]],
         ]);
-        assert.deepEqual(budget.tags, { "cloud-labs:project": "cloud-labs", "cloud-labs:stack": "containers" });
+        assert.deepEqual(budget.tags, { "cloud-labs:project": "cloud-labs", "cloud-labs:stack": "containers", "cloud-labs:deployment": deployment });
     });
 
     it("has neither without the config", async () => {

@@ -3,6 +3,8 @@
  * must not share a physical name: run `dev` twice under mocks, as two fresh stacks would be, and compare.
  */
 import * as assert from "node:assert/strict";
+import { SUFFIX_LENGTH } from "../../stacks/physical-name";
+import { DEPLOYMENT_ID, DEPLOYMENT_SUFFIX_LENGTH } from "../../shared/tags";
 import { runProgram, type ProgramResource, type ProgramRun } from "../helpers/program";
 
 /** The inputs that are a resource's own physical name, by type (the rest: `name`). */
@@ -85,6 +87,9 @@ describe("physical names of two deployments of one stack name", () => {
         assert.equal(suffixes.length, 1);
         assert.deepEqual([suffixes[0].inputs.length, suffixes[0].inputs.upper, suffixes[0].inputs.special], [6, false, false]);
         assert.ok(first.named("web-task").inputs.family.endsWith(`-${suffixes[0].state.result}`));
+        assert.equal(first.outputs.deploymentId, `cloud-labs-dev-${suffixes[0].state.result}`, "the deployment id ends in the same suffix");
+        assert.equal(DEPLOYMENT_SUFFIX_LENGTH, SUFFIX_LENGTH, "shared/tags.ts reads ids with the suffix length the program makes");
+        assert.match(first.outputs.deploymentId, DEPLOYMENT_ID);
     });
 });
 

@@ -31,7 +31,12 @@ describe("shipped stacks under mocks", () => {
         assert.deepEqual([...labs], ["webService"]);
         assert.ok(!run.resources.some((r) => /^aws:(lambda|s3|apigatewayv2)\//.test(r.type)));
         assert.equal(run.ofType("aws:ecs/service:Service").length, 1);
-        assert.deepEqual(Object.keys(run.outputs).sort(), ["clusterName", "loadBalancerDnsName", "repositoryUrl", "serviceUrl"]);
+        assert.deepEqual(Object.keys(run.outputs).sort(), ["clusterName", "deploymentId", "loadBalancerDnsName", "repositoryUrl", "serviceName", "serviceUrl"]);
+    });
+
+    it("gives two deployments of one stack name two deployment ids", async () => {
+        const again = await runProgram("containers");
+        assert.notEqual(again.outputs.deploymentId, runs.get("containers")!.outputs.deploymentId);
     });
 
     it("dev creates every lab", () => {
@@ -44,12 +49,26 @@ describe("shipped stacks under mocks", () => {
         describe(`${stack}: tags and teardown`, () => {
             const run = () => runs.get(stack)!;
 
-            it("tags every AWS resource with project, stack and lab through its lab's provider", () => {
+            it("tags every AWS resource with project, stack, lab and the deployment's own id through its lab's provider", () => {
                 const providers = new Map(run().ofType("pulumi:providers:aws").map((p) => [p.name, JSON.parse(p.inputs.defaultTags).tags]));
+                const deployment = run().outputs.deploymentId;
+                const [suffix] = run().ofType("random:index/randomString:RandomString");
+                assert.equal(deployment, `cloud-labs-${stack}-${suffix.state.result}`, "project, stack and the suffix kept in state");
                 for (const r of run().resources.filter((r) => r.type.startsWith("aws:"))) {
                     const lab = labOf(r);
                     assert.ok(lab, `${r.type} ${r.name} has a lab provider`);
-                    assert.deepEqual(providers.get(`${lab}-aws`), { "cloud-labs:project": "cloud-labs", "cloud-labs:stack": stack, "cloud-labs:lab": lab });
+                    assert.deepEqual(providers.get(`${lab}-aws`), {
+                        "cloud-labs:project": "cloud-labs",
+                        "cloud-labs:stack": stack,
+                        "cloud-labs:lab": lab,
+                        "cloud-labs:deployment": deployment,
+                    });
+                }
+            });
+
+            it("names every log group after the deployment, so leftovers finds its groups and no one else's", () => {
+                for (const g of run().ofType("aws:cloudwatch/logGroup:LogGroup")) {
+                    assert.ok(g.inputs.namePrefix.includes(`/${run().outputs.deploymentId}-`), `${g.name}: ${g.inputs.namePrefix}`);
                 }
             });
 

@@ -1,5 +1,9 @@
 import * as assert from "node:assert/strict";
-import { contextHash, CONTAINER_CONTEXT, imageTag, IMAGE_RECIPE_VERSION } from "../../stacks/web-service";
+import { contextHash, CONTAINER_CONTEXT, imageTag, IMAGE_RECIPE_VERSION } from "../../stacks/container-image";
+import { ComponentArgsError, ConfigError } from "../../stacks/config";
+import { chooseSubnets } from "../../stacks/web-network";
+import { WebService } from "../../stacks/web-service";
+import { load } from "../helpers/config";
 import { runProgram, type ProgramResource, type ProgramRun } from "../helpers/program";
 import { list, statementsOf } from "../helpers/policy";
 
@@ -99,7 +103,8 @@ describe("web service under mocks (dev stack)", () => {
         const [container] = JSON.parse(task.containerDefinitions);
         assert.equal(container.logConfiguration.logDriver, "awslogs");
         assert.equal(container.logConfiguration.options["awslogs-group"], run.named("web-logs").state.name);
-        assert.equal(run.named("web-logs").inputs.namePrefix, "/ecs/cloud-labs-dev-web-");
+        assert.equal(run.named("web-logs").inputs.namePrefix, `/ecs/${run.outputs.deploymentId}-web-`, "named after the deployment, which leftovers searches for");
+        assert.match(run.outputs.deploymentId, /^cloud-labs-dev-[a-z0-9]{6}$/);
         assert.equal(run.named("web-logs").inputs.name, undefined, "AWS makes the name unique from the prefix");
         assert.equal(run.named("web-logs").inputs.retentionInDays, 7);
         assert.match(task.family, /^cloud-labs-dev-web-[a-z0-9]{6}$/, "project, stack, component and the stack's random suffix");
@@ -256,5 +261,80 @@ describe("web service switches", () => {
     it("pushes a new tag when the build recipe's version changes", () => {
         assert.notEqual(imageTag(CONTAINER_CONTEXT, "linux/arm64", IMAGE_RECIPE_VERSION + 1), imageTag(CONTAINER_CONTEXT, "linux/arm64"));
         assert.equal(imageTag(CONTAINER_CONTEXT, "linux/arm64"), imageTag(CONTAINER_CONTEXT, "linux/arm64"));
+    });
+});
+
+describe("web service network: two default subnets in distinct zones", () => {
+    // us-east-1's six default subnets, listed out of order, two of them sharing a zone id order with others.
+    const six = [
+        ["subnet-0ffffffffffffff06", "us-east-1f"],
+        ["subnet-0ccccccccccccccc3", "us-east-1c"],
+        ["subnet-0bbbbbbbbbbbbbbb2", "us-east-1b"],
+        ["subnet-0eeeeeeeeeeeeeee5", "us-east-1e"],
+        ["subnet-0aaaaaaaaaaaaaaa1", "us-east-1a"],
+        ["subnet-0ddddddddddddddd4", "us-east-1d"],
+    ];
+    const calls = (order: string[][]) => ({
+        "aws:ec2/getSubnets:getSubnets": () => ({ id: "x", ids: order.map(([id]) => id) }),
+        "aws:ec2/getSubnet:getSubnet": (inputs: Record<string, any>) => ({ ...inputs, availabilityZone: six.find(([id]) => id === inputs.id)![1], vpcId: "vpc-0default0000000" }),
+    });
+
+    it("puts the load balancer and the tasks in two of six default subnets, zones a and b, whatever order AWS lists them in", async () => {
+        for (const order of [six, [...six].reverse()]) {
+            const run = await runProgram("containers", {}, [], { calls: calls(order) });
+            assert.deepEqual(run.named("web-alb").inputs.subnets, ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"]);
+            assert.deepEqual(run.named("web-service").inputs.networkConfiguration.subnets, ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"]);
+        }
+    });
+
+    it("takes one subnet per zone, the lowest id first, and zones in name order", () => {
+        const subnets = [
+            { id: "subnet-2", zone: "eu-west-1b" },
+            { id: "subnet-3", zone: "eu-west-1a" },
+            { id: "subnet-1", zone: "eu-west-1a" },
+            { id: "subnet-4", zone: "eu-west-1c" },
+        ];
+        assert.deepEqual(chooseSubnets(subnets, 2), ["subnet-1", "subnet-2"]);
+        assert.deepEqual(chooseSubnets([...subnets].reverse(), 2), ["subnet-1", "subnet-2"]);
+        assert.deepEqual(chooseSubnets(subnets.slice(1, 3), 2), ["subnet-1"], "fewer zones, fewer subnets");
+    });
+});
+
+describe("new WebService(...) checks its own settings", () => {
+    const settings = (values: Record<string, string>) => {
+        const base = load({}).web;
+        // The settings a caller could build in code, past the config reader: each raw value as the reader would type it.
+        return { ...base, ...Object.fromEntries(Object.entries(values).map(([k, v]) => [k, /^\d+$/.test(v) ? Number(v) : v])) };
+    };
+    const refusal = (web: Record<string, unknown>) => {
+        try {
+            new WebService("web", { settings: web as any, nameSuffix: "abc123" });
+        } catch (error) {
+            return error as Error;
+        }
+        assert.fail("new WebService accepted bad settings");
+    };
+
+    it("refuses a Fargate size that does not exist with the config's sentence, naming the key", () => {
+        const error = refusal(settings({ memoryMb: "3072" }));
+        assert.ok(error instanceof ComponentArgsError && error instanceof ConfigError, String(error));
+        assert.match(error.message, /^Invalid arguments to WebService "web"/);
+        let config: ConfigError | undefined;
+        try {
+            load({ webMemoryMb: "3072" });
+        } catch (e) {
+            config = e as ConfigError;
+        }
+        assert.deepEqual((error as ConfigError).problems, config!.problems, "the same sentences as bad config");
+        assert.match(error.message, /cloud-labs:webMemoryMb = "3072": is not a Fargate size for webCpu = 256/);
+    });
+
+    it("refuses a minimum of 0 tasks with a schedule, min above max and desired outside min..max", () => {
+        const schedule = { stop: "cron(0 19 ? * MON-FRI *)", start: "cron(0 7 ? * MON-FRI *)" };
+        assert.match(refusal({ ...settings({}), minCount: 0, desiredCount: 0, schedule }).message, /cloud-labs:webMinCount = "0": must be at least 1 with cloud-labs:webStartSchedule/);
+        assert.match(refusal({ ...settings({}), minCount: 4, maxCount: 3 }).message, /cloud-labs:webMinCount = "4": must not exceed cloud-labs:webMaxCount = 3/);
+        assert.match(refusal({ ...settings({}), desiredCount: 9 }).message, /cloud-labs:webDesiredCount = "9": must lie between/);
+        assert.match(refusal({ ...settings({}), cpu: 300 }).message, /cloud-labs:webCpu = "300": must be one of 256, 512/);
+        assert.match(refusal({ ...settings({}), vpcId: "vpc-0123456789abcdef0", subnetIds: [] }).message, /webVpcId and webSubnetIds go together/);
     });
 });

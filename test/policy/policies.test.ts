@@ -155,6 +155,7 @@ describe("npm run policy", function () {
         const ok = await cli(["--stack", "containers"]);
         assert.equal(ok.code, 0, ok.out);
         assert.match(ok.out, /Stack containers passes all 6 policies\./);
+        assert.match(ok.out, /Mocked look-ups that decided a price[^\n]*\n {2}- subnets: the default VPC's default subnets were taken to be subnet-0a+1 \(us-east-1a\)/, "the idle cost it checked rests on the mocks' subnets");
 
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cloud-labs-policy-"));
         try {

@@ -85,6 +85,30 @@ describe("npm run cost", function () {
         assert.match(formatReport(report), /^ {2}Fargate tasks \(ARM64, scheduled 261 h\/month\)\s+\$2\.58\s/m);
     });
 
+    it("prices the public IPv4 addresses of the two subnets the load balancer is given, not of six default subnets, and says the mocks chose them", async () => {
+        const six = ["1", "2", "3", "4", "5", "6"].map((n, i) => [`subnet-0${n.repeat(16)}`, `us-east-1${"abcdef"[i]}`]);
+        const calls = {
+            "aws:ec2/getSubnets:getSubnets": () => ({ id: "x", ids: [...six].reverse().map(([id]) => id) }),
+            "aws:ec2/getSubnet:getSubnet": (inputs: Record<string, any>) => ({ ...inputs, availabilityZone: six.find(([id]) => id === inputs.id)![1] }),
+        };
+        const run = await runProgram("containers", {}, [], { calls });
+        const report = await estimate("containers", "us-east-1", run.resources, DEFAULT_ASSUMPTIONS, run.lookUps);
+        const ipv4 = item(report, "webService", /^Public IPv4/);
+        assert.ok(Math.abs(ipv4.idleMonthly - 3 * 0.005 * 730) < 1e-6, `two for the load balancer, one for the task: ${ipv4.detail}`);
+        assert.match(ipv4.detail, /^2 for the load balancer/);
+        const [subnets] = report.assumptions.lookUps;
+        assert.match(subnets, /^subnets: the default VPC's default subnets were taken to be subnet-06{16} \(us-east-1f\), .*subnet-01{16} \(us-east-1a\)/);
+        assert.match(subnets, /priced for the 2 the program passed it: subnet-01{16}, subnet-02{16}$/);
+        assert.match(formatReport(report), /^Mocked look-ups that decided a price \(a real account may answer otherwise\):\n {2}- subnets: /m);
+    });
+
+    it("names no look-up where none decided a price (no load balancer)", async () => {
+        const report = await costReport("serverless", DEFAULT_ASSUMPTIONS);
+        assert.deepEqual(report.assumptions.lookUps, []);
+        assert.doesNotMatch(formatReport(report), /Mocked look-ups/);
+        assert.equal((await costReport("containers", DEFAULT_ASSUMPTIONS)).assumptions.lookUps.length, 1);
+    });
+
     it("Spot cuts the task cost by the stated 70%, and arm64 by the Fargate price ratio", async () => {
         const price = async (overrides: Record<string, unknown>) =>
             item(await estimate("containers", "us-east-1", (await runProgram("containers", overrides)).resources, DEFAULT_ASSUMPTIONS), "webService", /^Fargate tasks/)

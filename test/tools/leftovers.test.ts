@@ -1,9 +1,15 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import { mockClient } from "aws-sdk-client-mock";
-import { EXIT, leftoversMain } from "../../tools/leftovers/cli";
+import type { CliIo } from "../../shared/cli";
 import { findLeftovers, logGroupPrefixes } from "../../shared/leftovers";
+import { EXIT, main } from "../../tools/leftovers/cli";
+
+const MINE = "cloud-labs-dev-ab12cd";
 
 describe("npm run leftovers (AWS clients mocked)", () => {
     const tagging = mockClient(ResourceGroupsTaggingAPIClient);
@@ -20,106 +26,129 @@ describe("npm run leftovers (AWS clients mocked)", () => {
         tagging.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [], PaginationToken: "" });
         logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [] });
     });
+    const run = async (argv: string[], env: NodeJS.ProcessEnv = {}) => {
+        const out: string[] = [];
+        const err: string[] = [];
+        const io: CliIo = { out: (t) => out.push(t), err: (t) => err.push(t), env, cwd: process.cwd(), isTTY: false };
+        const code = await main(argv, io);
+        return { code, out: out.join("\n"), err: err.join("\n") };
+    };
 
-    it("asks for the stack's tags and its log group prefixes, and exits 0 when nothing is left", async () => {
-        const lines: string[] = [];
-        const code = await leftoversMain(["--stack", "serverless"], clients, (l) => lines.push(l));
+    it("asks for the deployment's tag and its log group prefixes, and exits 0 when nothing is left", async () => {
+        const { code, out } = await run(["--deployment", MINE]);
         assert.equal(code, 0);
-        assert.match(lines.join("\n"), /Nothing of stack serverless is left in us-east-1/);
-        assert.deepEqual(tagging.commandCalls(GetResourcesCommand)[0].args[0].input.TagFilters, [
-            { Key: "cloud-labs:project", Values: ["cloud-labs"] },
-            { Key: "cloud-labs:stack", Values: ["serverless"] },
-        ]);
+        assert.match(out, /Nothing of deployment cloud-labs-dev-ab12cd is left in us-east-1/, "the region of Pulumi.dev.yaml, the stack inside the id");
+        assert.deepEqual(tagging.commandCalls(GetResourcesCommand)[0].args[0].input.TagFilters, [{ Key: "cloud-labs:deployment", Values: [MINE] }]);
         assert.deepEqual(
             logs.commandCalls(DescribeLogGroupsCommand).map((c) => c.args[0].input.logGroupNamePrefix),
-            logGroupPrefixes("cloud-labs", "serverless"),
+            ["/aws/lambda/cloud-labs-dev-ab12cd-", "/aws/apigateway/cloud-labs-dev-ab12cd-", "/ecs/cloud-labs-dev-ab12cd-"],
         );
-        assert.ok(logGroupPrefixes("cloud-labs", "dev").includes("/aws/lambda/cloud-labs-dev-"));
     });
 
-    it("lists tagged resources across pages and left-over log groups, and exits 1", async () => {
+    it("never lists another deployment of the same stack name: its tag and its log group names differ", async () => {
+        const theirs = "cloud-labs-dev-zz99yy";
+        for (const prefix of logGroupPrefixes(MINE)) assert.ok(!`${prefix.replace(MINE, theirs)}web-1`.startsWith(prefix));
+        await findLeftovers({ ...clients(), deployment: MINE });
+        const filters = tagging.commandCalls(GetResourcesCommand)[0].args[0].input.TagFilters!;
+        assert.ok(!filters.some((f) => f.Key === "cloud-labs:stack"), "the stack tag is shared by every student's dev");
+    });
+
+    it("lists tagged resources across pages (the SDK's paginator) and left-over log groups once each, and exits 1", async () => {
         tagging
             .on(GetResourcesCommand)
             .resolvesOnce({
                 ResourceTagMappingList: [{ ResourceARN: "arn:aws:s3:::directory-databucket-1", Tags: [{ Key: "cloud-labs:lab", Value: "directory" }] }],
                 PaginationToken: "page-2",
             })
-            .resolvesOnce({ ResourceTagMappingList: [{ ResourceARN: "arn:aws:ecr:us-east-1:1:repository/web-repo", Tags: [] }], PaginationToken: "" });
-        logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: "/aws/lambda/cloud-labs-dev-" }).resolves({
-            logGroups: [{ logGroupName: "/aws/lambda/cloud-labs-dev-directory-users" }],
-        });
-        const found = await findLeftovers({ ...clients(), project: "cloud-labs", stack: "dev" });
+            .resolvesOnce({
+                ResourceTagMappingList: [
+                    { ResourceARN: "arn:aws:ecr:us-east-1:1:repository/web-repo", Tags: [] },
+                    { ResourceARN: "arn:aws:logs:us-east-1:1:log-group:/ecs/cloud-labs-dev-ab12cd-web-1", Tags: [{ Key: "cloud-labs:lab", Value: "webService" }] },
+                ],
+                PaginationToken: "",
+            });
+        logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: "/aws/lambda/cloud-labs-dev-ab12cd-" })
+            .resolvesOnce({ logGroups: [{ logGroupName: "/aws/lambda/cloud-labs-dev-ab12cd-directory-users" }], nextToken: "more" })
+            .resolvesOnce({ logGroups: [{ logGroupName: "/aws/lambda/cloud-labs-dev-ab12cd-hello-1" }] });
+        logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: "/ecs/cloud-labs-dev-ab12cd-" }).resolves({ logGroups: [{ logGroupName: "/ecs/cloud-labs-dev-ab12cd-web-1" }] });
+        const found = await findLeftovers({ ...clients(), deployment: MINE });
         assert.deepEqual(found, [
             { kind: "tagged resource", id: "arn:aws:s3:::directory-databucket-1", lab: "directory" },
             { kind: "tagged resource", id: "arn:aws:ecr:us-east-1:1:repository/web-repo", lab: undefined },
-            { kind: "log group", id: "/aws/lambda/cloud-labs-dev-directory-users" },
+            { kind: "tagged resource", id: "arn:aws:logs:us-east-1:1:log-group:/ecs/cloud-labs-dev-ab12cd-web-1", lab: "webService" },
+            { kind: "log group", id: "/aws/lambda/cloud-labs-dev-ab12cd-directory-users" },
+            { kind: "log group", id: "/aws/lambda/cloud-labs-dev-ab12cd-hello-1" },
         ]);
         assert.equal(tagging.commandCalls(GetResourcesCommand)[1].args[0].input.PaginationToken, "page-2");
+        assert.equal(logs.commandCalls(DescribeLogGroupsCommand)[1].args[0].input.nextToken, "more");
     });
 
-    it("exits 1 and names what is left", async () => {
-        logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: "/ecs/cloud-labs-containers-" }).resolves({ logGroups: [{ logGroupName: "/ecs/cloud-labs-containers-web" }] });
-        const lines: string[] = [];
-        assert.equal(await leftoversMain(["--stack", "containers"], clients, (l) => lines.push(l)), 1);
-        assert.match(lines.join("\n"), /1 thing of stack containers left in us-east-1:\n\s+log group\s+\/ecs\/cloud-labs-containers-web/);
+    it("reads the deployment id from a saved `pulumi stack output --json`, and names what is left", async () => {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "leftovers-")), "outputs.json");
+        fs.writeFileSync(file, JSON.stringify({ serviceUrl: "http://web-1.elb.amazonaws.com", deploymentId: "cloud-labs-containers-x1y2z3" }));
+        logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: "/ecs/cloud-labs-containers-x1y2z3-" }).resolves({ logGroups: [{ logGroupName: "/ecs/cloud-labs-containers-x1y2z3-web-1" }] });
+        const { code, out } = await run([`--outputs=${file}`]);
+        assert.equal(code, EXIT.leftovers);
+        assert.match(out, /1 thing of deployment cloud-labs-containers-x1y2z3 left in us-east-1:\n\s+log group\s+\/ecs\/cloud-labs-containers-x1y2z3-web-1/);
+        fs.writeFileSync(file, JSON.stringify({ serviceUrl: "http://web-1.elb.amazonaws.com" }));
+        const old = await run(["--outputs", file]);
+        assert.equal(old.code, EXIT.usage);
+        assert.match(old.err, /has no deploymentId/);
+        const missing = await run(["--outputs", `${file}.nope`]);
+        assert.equal(missing.code, EXIT.usage);
+        assert.match(missing.err, /it does not exist/);
     });
 
-    it("exits 2 without --stack, on an unknown option, or with no region to ask", async () => {
-        const quiet = () => undefined;
-        assert.equal(await leftoversMain([], clients, quiet), 2);
-        assert.equal(await leftoversMain(["--stack", "dev", "--force"], clients, quiet), 2);
-        const saved = process.env.AWS_REGION;
-        delete process.env.AWS_REGION;
-        try {
-            assert.equal(await leftoversMain(["--stack", "not-a-stack"], clients, quiet), 2);
-        } finally {
-            if (saved !== undefined) process.env.AWS_REGION = saved;
-        }
-        assert.equal(await leftoversMain(["--stack", "not-a-stack", "--region", "eu-west-1"], clients, quiet), 0);
-    });
-
-    describe("bad input (issue 18)", () => {
-        const run = async (argv: string[]) => {
-            const lines: string[] = [];
-            const code = await leftoversMain(argv, clients, (l) => lines.push(l));
-            return { code, out: lines.join("\n") };
-        };
-
-        it("says the stack file is missing, not that it sets no region, even with AWS_REGION set", async () => {
-            const saved = process.env.AWS_REGION;
-            process.env.AWS_REGION = "eu-west-1";
-            try {
-                const { code, out } = await run(["--stack", "nosuch"]);
-                assert.equal(code, EXIT.usage);
-                assert.match(out, /unknown stack "nosuch": there is no Pulumi\.nosuch\.yaml \(stacks: containers, dev, serverless\); for a stack whose file is gone, pass --region/);
-                assert.doesNotMatch(out, /sets no aws:region/);
-                assert.equal(tagging.commandCalls(GetResourcesCommand).length, 0, "AWS is not asked about a typo");
-            } finally {
-                if (saved === undefined) delete process.env.AWS_REGION;
-                else process.env.AWS_REGION = saved;
+    describe("bad input", () => {
+        it("prints --help on stdout with exit 0, and says which source to give on stderr with exit 2", async () => {
+            const help = await run(["--help"]);
+            assert.equal(help.code, 0);
+            assert.match(help.out, /--deployment ID[\s\S]*--outputs FILE/);
+            for (const argv of [[], ["--deployment", MINE, "--outputs", "x.json"]]) {
+                const r = await run(argv);
+                assert.equal(r.code, EXIT.usage, argv.join(" "));
+                assert.match(r.err, /give exactly one of --deployment ID or --outputs FILE/);
+                assert.equal(r.out, "");
             }
+            assert.equal(tagging.commandCalls(GetResourcesCommand).length, 0, "AWS is not asked");
         });
 
-        it("refuses --region or --stack without a value, and a region that is not one", async () => {
-            for (const argv of [["--stack", "dev", "--region"], ["--stack", "dev", "--region", ""], ["--region", "--stack", "dev"], ["--stack"]]) {
-                const { code, out } = await run(argv);
-                assert.equal(code, EXIT.usage, argv.join(" "));
-                assert.match(out, /^--(region|stack) needs a value/, argv.join(" "));
+        it("refuses --stack, saying a stack name is shared and what to pass instead", async () => {
+            const r = await run(["--stack", "dev"]);
+            assert.equal(r.code, EXIT.usage);
+            assert.match(r.err, /--stack is gone: a stack name is shared by every deployment of it[\s\S]*--deployment ID/);
+        });
+
+        it("refuses an id that is not one, an unknown option, a missing value and a region that is not one", async () => {
+            const cases: [string[], RegExp][] = [
+                [["--deployment", "dev"], /--deployment "dev" is not a deployment id like cloud-labs-dev-ab12cd/],
+                [["--deployment", MINE, "--force"], /unknown option --force/],
+                [["--deployment"], /--deployment needs a value/],
+                [["--deployment", MINE, "--region", "Frankfurt"], /--region "Frankfurt" is not an AWS region name/],
+            ];
+            for (const [argv, message] of cases) {
+                const r = await run(argv);
+                assert.equal(r.code, EXIT.usage, argv.join(" "));
+                assert.match(r.err, message, argv.join(" "));
             }
-            const bad = await run(["--stack", "dev", "--region", "Frankfurt"]);
-            assert.equal(bad.code, EXIT.usage);
-            assert.match(bad.out, /--region "Frankfurt" is not an AWS region name/);
             assert.equal(tagging.commandCalls(GetResourcesCommand).length, 0);
+        });
+
+        it("takes the region from --region, the stack file, then AWS_REGION, and exits 2 with none", async () => {
+            const gone = "cloud-labs-removed-ab12cd";
+            assert.equal((await run(["--deployment", gone])).code, EXIT.usage);
+            assert.match((await run(["--deployment", gone])).err, /no region: no Pulumi\.removed\.yaml sets aws:region/);
+            assert.match((await run(["--deployment", gone], { AWS_REGION: "eu-west-1" })).out, /left in eu-west-1|is left in eu-west-1/);
+            assert.match((await run(["--deployment", gone, "--region=eu-central-1"], { AWS_REGION: "eu-west-1" })).out, /is left in eu-central-1/);
         });
 
         it("exits 3, not 2, when AWS fails, and says nothing is known", async () => {
             const denied = Object.assign(new Error("User is not authorized to perform: tag:GetResources"), { name: "AccessDeniedException" });
             tagging.on(GetResourcesCommand).rejects(denied);
-            const { code, out } = await run(["--stack", "dev"]);
+            const { code, err } = await run(["--deployment", MINE]);
             assert.equal(code, 3);
-            assert.equal(EXIT.aws, 3);
             assert.notEqual(EXIT.aws, EXIT.usage);
-            assert.match(out, /asking AWS in us-east-1 failed, so nothing is known about what is left: AccessDeniedException: User is not authorized/);
+            assert.match(err, /asking AWS in us-east-1 failed, so nothing is known about what is left: AccessDeniedException: User is not authorized/);
         });
     });
 });

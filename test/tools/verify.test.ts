@@ -7,7 +7,9 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { DescribeServicesCommand, ECSClient } from "@aws-sdk/client-ecs";
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import { mockClient } from "aws-sdk-client-mock";
 import { localS3Client } from "../../shared/local-s3";
 import { verifyMain, PULUMI_INSTALL_URL } from "../../tools/verify/cli";
 import { verify, type CheckResult, type VerifyContext } from "../../shared/verify/core";
@@ -575,5 +577,73 @@ describe("npm run verify: the web service's checks (against a local HTTP server)
         page = "<h1>It works!</h1>";
         run = await verify({ serviceUrl: url }, context(unusedS3));
         assert.match(line(run.results, "sample page"), /✖ .*answered 200 but not the sample page/);
+    });
+});
+
+describe("npm run verify: a web service its schedule stopped (ECS mocked, the load balancer answering 503)", function () {
+    // What an ALB answers with no healthy target.
+    const server = http.createServer((_req, res) => {
+        res.writeHead(503, { "content-type": "text/html" });
+        res.end("<html><body><center><h1>503 Service Temporarily Unavailable</h1></center></body></html>");
+    });
+    const ecs = mockClient(ECSClient);
+    let dir: string;
+    let file: string;
+    before(async () => {
+        const url = await listen(server);
+        dir = tmp();
+        file = path.join(dir, "outputs.json");
+        fs.writeFileSync(
+            file,
+            JSON.stringify({
+                serviceUrl: url,
+                clusterName: "web-cluster-1",
+                serviceName: "web-service-1",
+                webStopSchedule: "cron(0 19 ? * MON-FRI *)",
+                webStartSchedule: "cron(0 7 ? * MON-FRI *)",
+                deploymentId: "cloud-labs-containers-ab12cd",
+            }),
+        );
+    });
+    after(async () => {
+        ecs.restore();
+        fs.rmSync(dir, { recursive: true, force: true });
+        await close(server);
+    });
+    const at = async (iso: string, runningCount: number) => {
+        ecs.reset();
+        ecs.on(DescribeServicesCommand).resolves({ services: [{ serviceName: "web-service-1", runningCount, desiredCount: runningCount }] });
+        const out: string[] = [];
+        const err: string[] = [];
+        const code = await verifyMain(["--outputs", file, "--region", "us-east-1"], {
+            stdout: (l) => out.push(l),
+            stderr: (l) => err.push(l),
+            env: {},
+            signal: new AbortController().signal,
+            now: () => new Date(iso),
+        });
+        return { code, stdout: out.join("\n"), stderr: err.join("\n") };
+    };
+
+    it("on a Friday night with no running task: stopped by schedule until Monday 07:00, exit 0 with a note on starting it by hand", async () => {
+        const run = await at("2026-11-27T22:00:00Z", 0);
+        assert.equal(run.code, 0, run.stdout + run.stderr);
+        assert.match(run.stdout, /✔ webService · stopped by schedule: .*stopped by schedule until 2026-11-30 07:00 UTC/);
+        assert.match(run.stdout, /pulumi up does not start it; to start tasks now: aws application-autoscaling register-scalable-target .*--resource-id service\/web-cluster-1\/web-service-1 --min-capacity 1/);
+        assert.doesNotMatch(run.stdout, /sample page/, "the load balancer's error page is not checked");
+        assert.deepEqual(ecs.commandCalls(DescribeServicesCommand)[0].args[0].input, { cluster: "web-cluster-1", services: ["web-service-1"] });
+    });
+
+    it("fails on the 503 when no task runs outside the stop window (a broken service, not a stopped one)", async () => {
+        const run = await at("2026-11-30T10:00:00Z", 0);
+        assert.equal(run.code, 1);
+        assert.match(run.stdout, /✖ webService · sample page: .*answered 503/);
+        assert.doesNotMatch(run.stdout, /stopped by schedule/);
+    });
+
+    it("fails on the 503 when a task runs in the stop window (started by hand, yet not serving)", async () => {
+        const run = await at("2026-11-27T22:00:00Z", 1);
+        assert.equal(run.code, 1);
+        assert.match(run.stdout, /✖ webService · sample page/);
     });
 });

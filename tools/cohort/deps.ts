@@ -8,7 +8,7 @@ import { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-
 import { S3Client } from "@aws-sdk/client-s3";
 import { ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import type { CliIo } from "../../shared/cli";
-import { PROJECT, ROOT } from "../../shared/stack-files";
+import { ROOT } from "../../shared/stack-files";
 import { findLeftovers } from "../../shared/leftovers";
 import { formatResult, verify as runVerify } from "../../shared/verify/core";
 import { parseOutputs } from "../../shared/outputs";
@@ -88,7 +88,13 @@ export function defaultDeps(): CohortDeps {
             const tagging = new ResourceGroupsTaggingAPIClient({ region: q.region });
             const logs = new CloudWatchLogsClient({ region: q.region });
             try {
-                const left = await findLeftovers({ tagging, logs, project: PROJECT, stack: q.stack });
+                // By the deployment's own id: the stack name is shared by every deployment of it in the account.
+                if (!q.deployment) {
+                    throw new Error(
+                        `stack ${q.stack} exported no deploymentId (deployed before the id existed), so its leftovers cannot be told from another deployment's of the same stack name; check by hand (docs/teardown.md)`,
+                    );
+                }
+                const left = await findLeftovers({ tagging, logs, deployment: q.deployment });
                 return left.map((l) => `${l.kind} ${l.id}`);
             } finally {
                 tagging.destroy();

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseOrExit, splitFlagValues, UsageError } from "../../shared/cli";
 import { ROOT, runProgram, shippedStacks, stackConfig } from "../../shared/resource-graph";
-import { DEFAULT_ASSUMPTIONS, estimate, type Assumptions, type CostReport } from "../../shared/pricing/estimate";
+import { DEFAULT_ASSUMPTIONS, estimate, lookUpLines, type Assumptions, type CostReport } from "../../shared/pricing/estimate";
 import { PRICES_TAKEN } from "../../shared/pricing/prices";
 
 const USAGE = `Usage: npm run cost -- --stack NAME [--requests-per-month N] [--hours H] [--uploads-per-month N]
@@ -69,7 +69,7 @@ export function parseArgs(rawArgv: string[]): { stack: string; json: boolean; as
 
 export async function costReport(stack: string, assumptions: Assumptions): Promise<CostReport> {
     const run = await runProgram(stack);
-    return estimate(stack, stackConfig(stack)["aws:region"] ?? "us-east-1", run.resources, assumptions);
+    return estimate(stack, stackConfig(stack)["aws:region"] ?? "us-east-1", run.resources, assumptions, run.lookUps);
 }
 
 /** Whole cents; a credit shows as -$0.01, and float dust as $0.00. */
@@ -85,6 +85,7 @@ export function formatReport(report: CostReport): string {
         ...(a.campaign
             ? [`Sign-up campaign: ${a.campaign.signupsPerDay.toLocaleString("en-US")} sign-ups a day for ${a.campaign.days} days, ${a.statusPollsPerSignup} status polls each`]
             : []),
+        ...lookUpLines(a.lookUps),
         "",
     ];
     const width = Math.max(40, ...report.labs.flatMap((l) => l.items.map((i) => i.item.length + 2)));

@@ -10,6 +10,7 @@ import type { PolicyPackConfig } from "@pulumi/policy";
 import { parseOrExit, UsageError } from "../../shared/cli";
 import { ROOT, runProgram, shippedStacks } from "../../shared/resource-graph";
 import { policies } from "../../shared/guardrails/policies";
+import { lookUpLines, priceDecidingLookUps } from "../../shared/pricing/estimate";
 import { evaluatePolicies, type Violation } from "./evaluate";
 
 const USAGE = `Usage: npm run policy -- --stack NAME [--config FILE]
@@ -48,23 +49,25 @@ export function parseArgs(argv: string[]): { stack: string; config: PolicyPackCo
     return { stack, config };
 }
 
-export async function checkStack(stack: string, config: PolicyPackConfig = {}): Promise<Violation[]> {
+/** The violations, and where a mocked look-up decided a price the idle-cost-cap policy weighed. */
+export async function checkStack(stack: string, config: PolicyPackConfig = {}): Promise<{ violations: Violation[]; lookUps: string[] }> {
     const run = await runProgram(stack);
-    return evaluatePolicies(stack, run.resources, config);
+    return { violations: await evaluatePolicies(stack, run.resources, config), lookUps: priceDecidingLookUps(run.resources, run.lookUps) };
 }
 
-export function formatViolations(stack: string, violations: Violation[]): string {
-    if (violations.length === 0) return `Stack ${stack} passes all ${policies.length} policies.`;
+export function formatViolations(stack: string, violations: Violation[], lookUps: string[] = []): string {
+    const notes = lookUpLines(lookUps);
+    if (violations.length === 0) return [`Stack ${stack} passes all ${policies.length} policies.`, ...notes].join("\n");
     const lines = violations.map((v) => `[${v.enforcementLevel}] ${v.policy}${v.resource ? ` (${v.resource})` : ""}: ${v.message}`);
     const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory").length;
-    return [...lines, "", `Stack ${stack}: ${mandatory} mandatory and ${violations.length - mandatory} advisory violation(s).`].join("\n");
+    return [...lines, "", `Stack ${stack}: ${mandatory} mandatory and ${violations.length - mandatory} advisory violation(s).`, ...notes].join("\n");
 }
 
 if (require.main === module) {
     (async () => {
         const args = parseOrExit(parseArgs, USAGE);
-        const violations = await checkStack(args.stack, args.config);
-        console.log(formatViolations(args.stack, violations));
+        const { violations, lookUps } = await checkStack(args.stack, args.config);
+        console.log(formatViolations(args.stack, violations, lookUps));
         process.exit(violations.some((v) => v.enforcementLevel === "mandatory") ? 1 : 0);
     })().catch((error) => {
         console.error(`policy: ${error instanceof Error ? error.message : String(error)}`);

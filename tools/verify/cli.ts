@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { ECSClient } from "@aws-sdk/client-ecs";
 import { GetBucketLocationCommand, S3Client } from "@aws-sdk/client-s3";
 import { UsageError } from "../../shared/cli";
 import { ROOT, stackConfig } from "../../shared/stack-files";
@@ -92,6 +93,8 @@ export interface CliIo {
     fetch?: typeof fetch;
     /** How long the audio step waits for its MP3, in ms. @default 60000 */
     audioWaitMs?: number;
+    /** The time, for a scheduled service's stop window. @default () => new Date() */
+    now?: () => Date;
 }
 
 export async function verifyMain(argv: string[], io: CliIo): Promise<number> {
@@ -122,6 +125,8 @@ export async function verifyMain(argv: string[], io: CliIo): Promise<number> {
     const s3 = local ? (await import("../../shared/local-s3")).localS3Client(outputs.s3Endpoint!) : new S3Client({ region, followRegionRedirects: true });
     // Only the sign-up lab reads logs (to name a permission its consumer lacks).
     const logs = !local && outputs.signupApiUrl ? new CloudWatchLogsClient({ region }) : undefined;
+    // Only a scheduled service is asked about: it tells "stopped by its schedule" from "broken".
+    const ecs = !local && outputs.webStopSchedule ? new ECSClient({ region }) : undefined;
     const ctx: VerifyContext = {
         fetch: io.fetch ?? fetch,
         s3,
@@ -131,6 +136,8 @@ export async function verifyMain(argv: string[], io: CliIo): Promise<number> {
         logs,
         dataPrefix: config["cloud-labs:directoryDataPrefix"] ?? "users",
         healthPath: config["cloud-labs:webHealthCheckPath"] ?? "/health",
+        ecs,
+        now: io.now,
         audioWaitMs: io.audioWaitMs ?? 60_000,
         pollMs: 1000,
         report: (result) => {
@@ -150,6 +157,7 @@ export async function verifyMain(argv: string[], io: CliIo): Promise<number> {
     } finally {
         s3.destroy();
         logs?.destroy();
+        ecs?.destroy();
     }
 }
 

@@ -1,6 +1,10 @@
-/** The container lab's rules: Fargate's cpu/memory pairs, min <= desired <= max, the schedule, networking, HTTPS. */
+/**
+ * The container lab's rules: Fargate's cpu/memory pairs, min <= desired <= max, a minimum of 1 with a schedule,
+ * networking, HTTPS. The config reader reports them at preview, and `new WebService(...)` checks its settings with
+ * the same sentences (webServiceProblems).
+ */
 import { CronError, parseCron } from "../../cron";
-import { describe, type RawReader } from "../reader";
+import { describe, wholeNumberProblem, type RawReader } from "../reader";
 import { BUILT_IMAGE_PORT, FARGATE_ARCHITECTURES, FARGATE_MEMORY, HOST_NAME, type WebServiceConfig } from "../schema";
 
 /** The stop/start pair: both or neither, each a cron(...) expression Application Auto Scaling takes. */
@@ -32,28 +36,11 @@ export function readWebConfig(r: RawReader, problems: string[]): WebServiceConfi
     const architecture = r.oneOf("webArchitecture", FARGATE_ARCHITECTURES);
     const cpu = r.integer("webCpu");
     const memoryMb = r.integer("webMemoryMb");
-    const allowed = FARGATE_MEMORY[cpu];
-    if (!allowed) {
-        problems.push(describe("webCpu", cpu, `must be one of ${Object.keys(FARGATE_MEMORY).join(", ")} (Fargate's CPU units)`));
-    } else if (!allowed.includes(memoryMb)) {
-        problems.push(
-            describe("webMemoryMb", memoryMb, `is not a Fargate size for webCpu = ${cpu}; allowed: ${allowed[0]} to ${allowed[allowed.length - 1]} in steps of ${allowed[1] - allowed[0]}`),
-        );
-    }
     const desiredCount = r.integer("webDesiredCount");
     const minCount = r.integer("webMinCount");
     const maxCount = r.integer("webMaxCount");
-    if (minCount > maxCount) problems.push(describe("webMinCount", minCount, `must not exceed cloud-labs:webMaxCount = ${maxCount}`));
-    if (desiredCount < minCount || desiredCount > maxCount) {
-        problems.push(describe("webDesiredCount", desiredCount, `must lie between cloud-labs:webMinCount = ${minCount} and cloud-labs:webMaxCount = ${maxCount}`));
-    }
     const cpuTargetPercent = r.integer("webCpuTargetPercent");
     const containerPort = r.integer("webContainerPort");
-    if (!image && containerPort !== BUILT_IMAGE_PORT && Number.isInteger(containerPort)) {
-        problems.push(
-            describe("webContainerPort", containerPort, `must be ${BUILT_IMAGE_PORT} for the image built from containers/httpd; set cloud-labs:webImage to run another image on another port`),
-        );
-    }
     const healthCheckPath = r.string("webHealthCheckPath");
     if (!/^\/[\w./-]*$/.test(healthCheckPath)) problems.push(describe("webHealthCheckPath", healthCheckPath, "must be a path starting with /"));
     const certificateArn = r.string("webCertificateArn") || undefined;
@@ -63,10 +50,6 @@ export function readWebConfig(r: RawReader, problems: string[]): WebServiceConfi
     const domainName = r.string("webDomainName") || undefined;
     if (domainName && !HOST_NAME.test(domainName)) {
         problems.push(describe("webDomainName", domainName, "must be a host name like web.example.com (no scheme, port or path)"));
-    } else if (certificateArn && !domainName) {
-        problems.push(describe("webDomainName", "", "is required with cloud-labs:webCertificateArn: the host name the certificate covers, which you point at the load balancer (the load balancer's own name is not on the certificate)"));
-    } else if (domainName && !certificateArn) {
-        problems.push(describe("webDomainName", domainName, "needs cloud-labs:webCertificateArn, a certificate for this name; without one the service is plain HTTP on the load balancer's name"));
     }
     const vpcId = r.string("webVpcId") || undefined;
     const subnetIds = r.array("webSubnetIds");
@@ -74,17 +57,65 @@ export function readWebConfig(r: RawReader, problems: string[]): WebServiceConfi
     for (const id of subnetIds) {
         if (!/^subnet-[0-9a-f]{8,17}$/.test(id)) problems.push(describe("webSubnetIds", id, "each entry must be a subnet id like subnet-0123456789abcdef0"));
     }
-    if (Boolean(vpcId) !== subnetIds.length > 0) {
-        problems.push(describe(vpcId ? "webSubnetIds" : "webVpcId", vpcId ? "[]" : "", "webVpcId and webSubnetIds go together: set both, or neither for the default VPC"));
-    } else if (vpcId && subnetIds.length < 2) {
-        problems.push(describe("webSubnetIds", JSON.stringify(subnetIds), "an Application Load Balancer needs subnets in at least two availability zones"));
-    }
     const keepImages = r.integer("webKeepImages");
-    return {
+    const web: WebServiceConfig = {
         image, architecture, cpu, memoryMb, desiredCount, minCount, maxCount, cpuTargetPercent, containerPort,
         healthCheckPath, spot: r.boolean("webSpot"), containerInsights: r.boolean("webContainerInsights"),
         certificateArn, domainName, vpcId, subnetIds, keepImages, schedule: readSchedule(r, problems),
     };
+    // Ranges were reported by the reader with the value as written; the one-per-key rule drops the repeats.
+    problems.push(...webServiceProblems(web));
+    return web;
+}
+
+/** Every problem of these settings, one sentence each, naming the config key; empty when they are usable. */
+export function webServiceProblems(s: WebServiceConfig): string[] {
+    const problems: string[] = [];
+    const range = (key: Parameters<typeof wholeNumberProblem>[0], value: number) => {
+        const problem = wholeNumberProblem(key, value);
+        if (problem) problems.push(problem);
+        return !problem;
+    };
+    const allowed = FARGATE_MEMORY[s.cpu];
+    if (!allowed) {
+        problems.push(describe("webCpu", s.cpu, `must be one of ${Object.keys(FARGATE_MEMORY).join(", ")} (Fargate's CPU units)`));
+    } else if (!allowed.includes(s.memoryMb)) {
+        problems.push(
+            describe("webMemoryMb", s.memoryMb, `is not a Fargate size for webCpu = ${s.cpu}; allowed: ${allowed[0]} to ${allowed[allowed.length - 1]} in steps of ${allowed[1] - allowed[0]}`),
+        );
+    }
+    const counts = [range("webMinCount", s.minCount), range("webMaxCount", s.maxCount), range("webDesiredCount", s.desiredCount)];
+    if (counts.every(Boolean)) {
+        if (s.minCount > s.maxCount) problems.push(describe("webMinCount", s.minCount, `must not exceed cloud-labs:webMaxCount = ${s.maxCount}`));
+        else if (s.desiredCount < s.minCount || s.desiredCount > s.maxCount) {
+            problems.push(describe("webDesiredCount", s.desiredCount, `must lie between cloud-labs:webMinCount = ${s.minCount} and cloud-labs:webMaxCount = ${s.maxCount}`));
+        }
+        if (s.schedule && s.minCount < 1) {
+            // At the start time Application Auto Scaling raises the count only to the new minimum, and target tracking
+            // has no CPU metric from zero tasks: with a minimum of 0 the service would never start again.
+            problems.push(
+                describe("webMinCount", s.minCount, "must be at least 1 with cloud-labs:webStartSchedule: at the start time the service scales out only to webMinCount, and with 0 tasks there is no CPU metric to scale on, so it would never start again"),
+            );
+        }
+    }
+    range("webCpuTargetPercent", s.cpuTargetPercent);
+    if (range("webContainerPort", s.containerPort) && !s.image && s.containerPort !== BUILT_IMAGE_PORT) {
+        problems.push(
+            describe("webContainerPort", s.containerPort, `must be ${BUILT_IMAGE_PORT} for the image built from containers/httpd; set cloud-labs:webImage to run another image on another port`),
+        );
+    }
+    range("webKeepImages", s.keepImages);
+    if (s.certificateArn && !s.domainName) {
+        problems.push(describe("webDomainName", "", "is required with cloud-labs:webCertificateArn: the host name the certificate covers, which you point at the load balancer (the load balancer's own name is not on the certificate)"));
+    } else if (s.domainName && !s.certificateArn) {
+        problems.push(describe("webDomainName", s.domainName, "needs cloud-labs:webCertificateArn, a certificate for this name; without one the service is plain HTTP on the load balancer's name"));
+    }
+    if (Boolean(s.vpcId) !== s.subnetIds.length > 0) {
+        problems.push(describe(s.vpcId ? "webSubnetIds" : "webVpcId", s.vpcId ? "[]" : "", "webVpcId and webSubnetIds go together: set both, or neither for the default VPC"));
+    } else if (s.vpcId && s.subnetIds.length < 2) {
+        problems.push(describe("webSubnetIds", JSON.stringify(s.subnetIds), "an Application Load Balancer needs subnets in at least two availability zones"));
+    }
+    return problems;
 }
 
 /**
