@@ -110,12 +110,21 @@ describe("GitHub workflows", function () {
     it("tears down a chosen stack by hand, then looks for leftovers", () => {
         const wf = load("teardown.yml");
         assert.deepEqual([...wf.on.workflow_dispatch.inputs.stack.options].sort(), shippedStacks());
-        const steps = wf.jobs.destroy.steps;
-        assert.equal(steps.find((s: { uses?: string }) => s.uses?.startsWith("pulumi/actions@")).with.command, "destroy");
-        const leftovers = steps.findIndex((s: { run?: string }) => s.run?.includes('npm run leftovers -- --stack "$STACK"'));
-        assert.ok(leftovers >= 0, "leftovers runs after destroy");
+        const steps: { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string> }[] = wf.jobs.destroy.steps;
+        const destroy = steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command === "destroy");
+        const leftovers = steps.findIndex((s) => s.run?.includes('npm run leftovers -- --stack "$STACK"'));
+        assert.ok(destroy >= 0, "a pulumi destroy step");
+        assert.ok(leftovers > destroy, `leftovers runs after destroy (destroy is step ${destroy}, leftovers step ${leftovers})`);
         assert.equal(steps[leftovers].env?.STACK, "${{ inputs.stack }}");
-        // With remove-stack, pulumi stack rm deletes the stack file that gives leftovers its region.
-        assert.ok(steps[leftovers].run.indexOf('git checkout -- "Pulumi.$STACK.yaml"') < steps[leftovers].run.indexOf("npm run leftovers"), "the stack file is restored first");
+    });
+
+    it("restores the stack file before leftovers reads its region (pulumi stack rm deletes it)", () => {
+        const steps: { run?: string }[] = load("teardown.yml").jobs.destroy.steps;
+        const lines = (steps.find((s) => s.run?.includes("npm run leftovers"))?.run ?? "").split("\n").map((l) => l.trim());
+        const checkout = lines.findIndex((l) => l.startsWith('git checkout -- "Pulumi.$STACK.yaml"'));
+        const leftovers = lines.findIndex((l) => l.startsWith("npm run leftovers"));
+        assert.ok(checkout >= 0, `the step restores Pulumi.$STACK.yaml:\n${lines.join("\n")}`);
+        assert.ok(leftovers >= 0, "the step runs leftovers");
+        assert.ok(checkout < leftovers, "the stack file is restored first");
     });
 });
