@@ -3,7 +3,8 @@ import { CloudWatchLogsClient, DescribeLogGroupsCommand } from "@aws-sdk/client-
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import { mockClient } from "aws-sdk-client-mock";
 import { EXIT, leftoversMain } from "../../tools/leftovers/cli";
-import { findLeftovers, logGroupPrefixes } from "../../shared/leftovers";
+import { findLeftovers } from "../../shared/leftovers";
+import { runProgram, shippedStacks } from "../helpers/program";
 
 describe("npm run leftovers (AWS clients mocked)", () => {
     const tagging = mockClient(ResourceGroupsTaggingAPIClient);
@@ -30,12 +31,27 @@ describe("npm run leftovers (AWS clients mocked)", () => {
             { Key: "cloud-labs:project", Values: ["cloud-labs"] },
             { Key: "cloud-labs:stack", Values: ["serverless"] },
         ]);
-        assert.deepEqual(
-            logs.commandCalls(DescribeLogGroupsCommand).map((c) => c.args[0].input.logGroupNamePrefix),
-            logGroupPrefixes("cloud-labs", "serverless"),
-        );
-        assert.ok(logGroupPrefixes("cloud-labs", "dev").includes("/aws/lambda/cloud-labs-dev-"));
+        assert.deepEqual(logs.commandCalls(DescribeLogGroupsCommand).map((c) => c.args[0].input.logGroupNamePrefix).sort(), [
+            "/aws/apigateway/cloud-labs-serverless-",
+            "/aws/lambda/cloud-labs-serverless-",
+            "/ecs/cloud-labs-serverless-",
+        ]);
     });
+
+    for (const stack of shippedStacks()) {
+        it(`finds every log group the ${stack} stack creates, by the names the program gives them`, async () => {
+            const groups = (await runProgram(stack)).ofType("aws:cloudwatch/logGroup:LogGroup");
+            assert.ok(groups.length > 0, `the ${stack} stack creates log groups`);
+            // What AWS names each group: its namePrefix and a unique suffix (the mocks add one as AWS does).
+            const names = groups.map((g) => String(g.state.name));
+            for (const g of groups) assert.ok(g.inputs.namePrefix ? g.state.name.startsWith(g.inputs.namePrefix) : g.inputs.name === g.state.name, g.name);
+            logs.on(DescribeLogGroupsCommand).callsFake((input: { logGroupNamePrefix?: string }) => ({
+                logGroups: names.filter((n) => n.startsWith(input.logGroupNamePrefix ?? "")).map((logGroupName) => ({ logGroupName })),
+            }));
+            const found = await findLeftovers({ ...clients(), project: "cloud-labs", stack });
+            assert.deepEqual(found.filter((f) => f.kind === "log group").map((f) => f.id).sort(), [...names].sort(), "each group found once");
+        });
+    }
 
     it("lists tagged resources across pages and left-over log groups, and exits 1", async () => {
         tagging
@@ -78,7 +94,7 @@ describe("npm run leftovers (AWS clients mocked)", () => {
         assert.equal(await leftoversMain(["--stack", "not-a-stack", "--region", "eu-west-1"], clients, quiet), 0);
     });
 
-    describe("bad input (issue 18)", () => {
+    describe("bad input", () => {
         const run = async (argv: string[]) => {
             const lines: string[] = [];
             const code = await leftoversMain(argv, clients, (l) => lines.push(l));
