@@ -12,7 +12,6 @@ import type { S3Event } from "aws-lambda";
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 // s3rver ships no types; the slice used here is declared below.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const S3rver = require("s3rver") as new (options: Record<string, unknown>) => {
     store: unknown;
     context: { store: unknown };

@@ -170,8 +170,9 @@ export async function runProgram(
     // @pulumi/pulumi reads `new Error().stack` for every promise and resource it makes (debugging aids that a mock
     // engine never shows), and under ts-node every such read maps each frame through source maps: three quarters
     // of a run's time. V8's own formatting is enough meanwhile; errors read after the run are mapped as before.
-    const prepareStackTrace = Error.prepareStackTrace;
-    (Error as { prepareStackTrace?: unknown }).prepareStackTrace = undefined;
+    const errorClass = Error as { prepareStackTrace?: unknown };
+    const prepareStackTrace = errorClass.prepareStackTrace;
+    errorClass.prepareStackTrace = undefined;
     let outputs: Record<string, any> | undefined;
     try {
         const program = async () => {
@@ -189,7 +190,7 @@ export async function runProgram(
         };
         outputs = await Promise.race([program(), failed]);
     } finally {
-        Error.prepareStackTrace = prepareStackTrace;
+        errorClass.prepareStackTrace = prepareStackTrace;
         process.off("unhandledRejection", fail);
         others.forEach((listener) => process.on("unhandledRejection", listener));
     }

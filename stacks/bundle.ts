@@ -88,3 +88,13 @@ function contentHash(file: string): string | undefined {
         return undefined; // gone: the next bundle() builds again and reports the missing import
     }
 }
+
+/** Every function entry: functions/<name>/index.ts (functions/shared holds helpers, not a function). */
+export function functionEntries(): string[] {
+    const dir = path.join(PROJECT_ROOT, "functions");
+    return fs
+        .readdirSync(dir)
+        .filter((name) => fs.existsSync(path.join(dir, name, "index.ts")))
+        .sort()
+        .map((name) => `functions/${name}/index.ts`);
+}

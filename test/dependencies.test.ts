@@ -60,7 +60,16 @@ function undeclared(imports: Map<string, Set<string>>, declared: Record<string, 
 function runTimePackages(entry: string, runner: string): Map<string, Set<string>> {
     const found = new Map<string, Set<string>>();
     const add = (name: string | undefined, from: string) => name && (found.get(name) ?? found.set(name, new Set()).get(name)!).add(from);
-    const { metafile } = buildSync({ absWorkingDir: ROOT, entryPoints: [entry], bundle: true, packages: "external", platform: "node", write: false, metafile: true, logLevel: "silent" });
+    const { metafile } = buildSync({
+        absWorkingDir: ROOT,
+        entryPoints: [entry],
+        bundle: true,
+        packages: "external",
+        platform: "node",
+        write: false,
+        metafile: true,
+        logLevel: "silent",
+    });
     for (const [file, input] of Object.entries(metafile.inputs)) {
         for (const i of input.imports) if (i.external) add(packageOf(i.path), file);
         for (const match of fs.readFileSync(path.join(ROOT, file), "utf8").matchAll(STRING_REQUIRE)) add(packageOf(match[1]), file);
@@ -92,7 +101,10 @@ describe("package.json against the code", function () {
                 (imports.get(name) ?? imports.set(name, new Set()).get(name)!).add(path.relative(ROOT, file));
             }
         }
-        assert.ok(imports.has("@pulumi/pulumi") && imports.has("@grpc/grpc-js"), "the scan sees the program's and the analyzer test's imports");
+        assert.ok(
+            imports.has("@pulumi/pulumi") && imports.has("@grpc/grpc-js"),
+            "the scan sees the program's and the analyzer test's imports",
+        );
         assert.deepEqual(undeclared(imports, { ...pkg.dependencies, ...pkg.devDependencies }), []);
     });
 
@@ -102,19 +114,36 @@ describe("package.json against the code", function () {
         const problems: string[] = [];
         for (const command of commands) {
             for (const missing of undeclared(runTimePackages(command.entry, command.runner), pkg.dependencies)) {
-                problems.push(`${command.name}: ${missing} is ${missing.split(" ")[0] in pkg.devDependencies ? "a devDependency" : "not declared"}`);
+                problems.push(
+                    `${command.name}: ${missing} is ${missing.split(" ")[0] in pkg.devDependencies ? "a devDependency" : "not declared"}`,
+                );
             }
         }
         assert.deepEqual(problems, []);
     });
 
     it("the checks catch an undeclared package, a string require, and a dev-only package npm start loads", () => {
-        assert.deepEqual(undeclared(new Map([["left-pad", new Set(["a.ts"])], ["aws-lambda", new Set(["b.ts"])]]), { "@types/aws-lambda": "1" }), ["left-pad (a.ts)"]);
-        assert.deepEqual(importedPackages('import x from "@scope/pkg/deep"; const y = require("fs"); const code = `require("espeak-ng")`;'), ["@scope/pkg", "espeak-ng"]);
+        assert.deepEqual(
+            undeclared(
+                new Map([
+                    ["left-pad", new Set(["a.ts"])],
+                    ["aws-lambda", new Set(["b.ts"])],
+                ]),
+                { "@types/aws-lambda": "1" },
+            ),
+            ["left-pad (a.ts)"],
+        );
+        assert.deepEqual(
+            importedPackages('import x from "@scope/pkg/deep"; const y = require("fs"); const code = `require("espeak-ng")`;'),
+            ["@scope/pkg", "espeak-ng"],
+        );
         const start = runTimePackages("local/start.ts", pkg.scripts.start);
         assert.ok(start.has("s3rver") && start.has("ts-node") && start.has("typescript"), [...start.keys()].join(", "));
         const withoutS3rver = Object.fromEntries(Object.entries(pkg.dependencies).filter(([name]) => name !== "s3rver"));
-        assert.ok(undeclared(start, withoutS3rver).some((p) => p.startsWith("s3rver (")), "s3rver as a devDependency would be caught");
+        assert.ok(
+            undeclared(start, withoutS3rver).some((p) => p.startsWith("s3rver (")),
+            "s3rver as a devDependency would be caught",
+        );
     });
 
     it("gives every @aws-sdk client one version", () => {

@@ -134,7 +134,7 @@ async function usersTotal(ctx: VerifyContext, apiUrl: string): Promise<{ total: 
     expect(answer.status === 200, `GET ${url} answered ${answer.status}: ${answer.text().slice(0, 200)}`);
     let body: { total?: unknown; warnings?: { key: string; reason: string }[] };
     try {
-        body = JSON.parse(answer.text());
+        body = JSON.parse(answer.text()) as typeof body;
     } catch {
         throw new CheckFailed(`GET ${url} answered 200 but not JSON: ${answer.text().slice(0, 100)}`);
     }

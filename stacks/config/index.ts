@@ -12,7 +12,7 @@ import { readWebConfig } from "./rules/web-service";
 import type { LabConfig } from "./schema";
 
 export * from "./schema";
-export { ConfigError, describe, type ConfigSource, type LoadConfigOptions } from "./reader";
+export { checkArgs, ComponentArgsError, ConfigError, describe, type ConfigSource, type LoadConfigOptions } from "./reader";
 export { isImageReference } from "./rules/web-service";
 export { TEXTS_DIR } from "../audio-files";
 

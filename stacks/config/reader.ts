@@ -3,7 +3,13 @@
  * standard sentence for a bad value. The labs' own rules are in rules/.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_SCHEMA, type ConfigKey } from "./schema";
+import { CONFIG_SCHEMA, WHOLE_NUMBER_RANGES, type ConfigKey, type WholeNumberKey } from "./schema";
+
+/** The problem of a whole-number key's value (`shown` is what the user wrote), or undefined when it is in range. */
+export function wholeNumberProblem(key: WholeNumberKey, value: number, shown: unknown = value): string | undefined {
+    const [min, max] = WHOLE_NUMBER_RANGES[key];
+    return Number.isInteger(value) && value >= min && value <= max ? undefined : describe(key, shown, `must be a whole number from ${min} to ${max}`);
+}
 
 /** Thrown when one or more config values are invalid; the message names every key, value and what is allowed. */
 export class ConfigError extends Error {
@@ -11,6 +17,23 @@ export class ConfigError extends Error {
         super(`Invalid cloud-labs config:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
         this.name = "ConfigError";
     }
+}
+
+/**
+ * Thrown by a component whose arguments break the rules the config reader checks: the same sentences, naming the
+ * config key that sets each value, all problems at once (as CDK's ValidationError does for construct props).
+ */
+export class ComponentArgsError extends ConfigError {
+    constructor(component: string, name: string, problems: string[]) {
+        super(problems);
+        this.message = `Invalid arguments to ${component} "${name}":\n${problems.map((p) => `  - ${p}`).join("\n")}`;
+        this.name = "ComponentArgsError";
+    }
+}
+
+/** Throws a ComponentArgsError when `problems` is not empty. */
+export function checkArgs(component: string, name: string, problems: string[]): void {
+    if (problems.length > 0) throw new ComponentArgsError(component, name, onePerKey(problems));
 }
 
 /** Where raw values come from: Pulumi's config in a program, a plain map in tests and scripts. */
@@ -128,12 +151,12 @@ export class RawReader {
         return value as T;
     }
 
-    integer(key: ConfigKey, min: number, max: number): number {
+    /** A whole number within the key's range (WHOLE_NUMBER_RANGES). */
+    integer(key: WholeNumberKey): number {
         const raw = this.raw(key);
         const value = this.wholeNumber(key, raw);
-        if (!Number.isInteger(value) || value < min || value > max) {
-            this.problems.push(describe(key, raw, `must be a whole number from ${min} to ${max}`));
-        }
+        const problem = wholeNumberProblem(key, value, raw);
+        if (problem) this.problems.push(problem);
         return value;
     }
 

@@ -217,6 +217,23 @@ export const CONFIG_SCHEMA = {
 
 export type ConfigKey = keyof typeof CONFIG_SCHEMA;
 
+/** The range of every whole-number key: the reader checks raw config against it, components their arguments. */
+export const WHOLE_NUMBER_RANGES = {
+    lambdaMemoryMb: [128, 10240],
+    apiThrottleBurst: [1, 5000],
+    apiThrottleRate: [1, 10000],
+    budgetMonthlyUsd: [0, 1_000_000],
+    webCpu: [256, 16384],
+    webMemoryMb: [512, 122880],
+    webDesiredCount: [0, 100],
+    webMinCount: [0, 100],
+    webMaxCount: [1, 100],
+    webCpuTargetPercent: [10, 90],
+    webContainerPort: [1, 65535],
+    webKeepImages: [1, 1000],
+} as const satisfies Partial<Record<ConfigKey, readonly [number, number]>>;
+export type WholeNumberKey = keyof typeof WHOLE_NUMBER_RANGES;
+
 /** The validated, typed configuration of one stack. */
 export interface LabConfig {
     labs: ReadonlySet<LabName>;

@@ -3,7 +3,7 @@ import { describe, type RawReader } from "../reader";
 import type { LabConfig } from "../schema";
 
 export function readBudget(r: RawReader, problems: string[]): LabConfig["budget"] {
-    const monthlyUsd = r.integer("budgetMonthlyUsd", 0, 1_000_000);
+    const monthlyUsd = r.integer("budgetMonthlyUsd");
     const email = r.string("budgetEmail");
     if (email && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) problems.push(describe("budgetEmail", email, "must be an email address like you@example.com"));
     if ((monthlyUsd > 0) !== (email !== "")) {

@@ -17,7 +17,7 @@ export function readLabs(r: RawReader, problems: string[]): LabName[] {
 export function readFunctionSettings(r: RawReader): Pick<LabConfig, "lambdaArchitecture" | "lambdaMemoryMb" | "logRetentionDays" | "tracing"> {
     return {
         lambdaArchitecture: r.oneOf("lambdaArchitecture", LAMBDA_ARCHITECTURES),
-        lambdaMemoryMb: r.integer("lambdaMemoryMb", 128, 10240),
+        lambdaMemoryMb: r.integer("lambdaMemoryMb"),
         logRetentionDays: r.integerOneOf("logRetentionDays", LOG_RETENTION_DAYS),
         tracing: r.boolean("tracing"),
     };

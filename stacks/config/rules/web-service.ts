@@ -30,8 +30,8 @@ export function readWebConfig(r: RawReader, problems: string[]): WebServiceConfi
         problems.push(describe("webImage", image, "must be an image reference like httpd:2.4 or public.ecr.aws/docker/library/httpd:2.4 (registry/name:tag or @sha256:digest, name in lower case)"));
     }
     const architecture = r.oneOf("webArchitecture", FARGATE_ARCHITECTURES);
-    const cpu = r.integer("webCpu", 256, 16384);
-    const memoryMb = r.integer("webMemoryMb", 512, 122880);
+    const cpu = r.integer("webCpu");
+    const memoryMb = r.integer("webMemoryMb");
     const allowed = FARGATE_MEMORY[cpu];
     if (!allowed) {
         problems.push(describe("webCpu", cpu, `must be one of ${Object.keys(FARGATE_MEMORY).join(", ")} (Fargate's CPU units)`));
@@ -40,15 +40,15 @@ export function readWebConfig(r: RawReader, problems: string[]): WebServiceConfi
             describe("webMemoryMb", memoryMb, `is not a Fargate size for webCpu = ${cpu}; allowed: ${allowed[0]} to ${allowed[allowed.length - 1]} in steps of ${allowed[1] - allowed[0]}`),
         );
     }
-    const desiredCount = r.integer("webDesiredCount", 0, 100);
-    const minCount = r.integer("webMinCount", 0, 100);
-    const maxCount = r.integer("webMaxCount", 1, 100);
+    const desiredCount = r.integer("webDesiredCount");
+    const minCount = r.integer("webMinCount");
+    const maxCount = r.integer("webMaxCount");
     if (minCount > maxCount) problems.push(describe("webMinCount", minCount, `must not exceed cloud-labs:webMaxCount = ${maxCount}`));
     if (desiredCount < minCount || desiredCount > maxCount) {
         problems.push(describe("webDesiredCount", desiredCount, `must lie between cloud-labs:webMinCount = ${minCount} and cloud-labs:webMaxCount = ${maxCount}`));
     }
-    const cpuTargetPercent = r.integer("webCpuTargetPercent", 10, 90);
-    const containerPort = r.integer("webContainerPort", 1, 65535);
+    const cpuTargetPercent = r.integer("webCpuTargetPercent");
+    const containerPort = r.integer("webContainerPort");
     if (!image && containerPort !== BUILT_IMAGE_PORT && Number.isInteger(containerPort)) {
         problems.push(
             describe("webContainerPort", containerPort, `must be ${BUILT_IMAGE_PORT} for the image built from containers/httpd; set cloud-labs:webImage to run another image on another port`),
@@ -79,7 +79,7 @@ export function readWebConfig(r: RawReader, problems: string[]): WebServiceConfi
     } else if (vpcId && subnetIds.length < 2) {
         problems.push(describe("webSubnetIds", JSON.stringify(subnetIds), "an Application Load Balancer needs subnets in at least two availability zones"));
     }
-    const keepImages = r.integer("webKeepImages", 1, 1000);
+    const keepImages = r.integer("webKeepImages");
     return {
         image, architecture, cpu, memoryMb, desiredCount, minCount, maxCount, cpuTargetPercent, containerPort,
         healthCheckPath, spot: r.boolean("webSpot"), containerInsights: r.boolean("webContainerInsights"),
