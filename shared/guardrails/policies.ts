@@ -118,7 +118,10 @@ const nothingSurvivesDestroy: ResourceValidationPolicy = {
         if (args.opts.protect) {
             report(`${args.name} (${args.type}) is protected, so pulumi destroy refuses to remove it. Fix: drop the protect option.`);
         }
-        // Not part of the analyzer protocol: seen by `npm run policy` and the tests, not by the Pulumi CLI.
+        // `pulumi preview --policy-pack` cannot trigger this check: the analyzer protocol's resource options
+        // (AnalyzerResourceOptions in @pulumi/pulumi/proto/analyzer.proto) carry protect but no retainOnDelete, so
+        // the pack never sees it. `npm run policy` (the program under mocks) sees every option and does trigger it;
+        // it stays for that. test/policy/analyzer.test.ts fails when the protocol starts to carry it.
         if ((args.opts as { retainOnDelete?: boolean }).retainOnDelete) {
             report(`${args.name} (${args.type}) has retainOnDelete, so pulumi destroy leaves it behind in AWS. Fix: drop the retainOnDelete option.`);
         }

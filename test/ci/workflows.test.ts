@@ -118,8 +118,16 @@ describe("GitHub workflows", function () {
         const leftovers = steps.findIndex((s: { run?: string }) => s.run?.includes("npm run leftovers -- --outputs outputs.json"));
         assert.ok(leftovers > destroy, "leftovers runs after destroy, for this deployment's id");
         assert.equal(steps[leftovers].env?.STACK, "${{ inputs.stack }}");
-        // With remove-stack, pulumi stack rm deletes the stack file that gives leftovers its region.
-        assert.ok(steps[leftovers].run.indexOf('git checkout -- "Pulumi.$STACK.yaml"') < steps[leftovers].run.indexOf("npm run leftovers"), "the stack file is restored first");
+    });
+
+    it("restores the stack file before leftovers reads its region (pulumi stack rm deletes it)", () => {
+        const steps: { run?: string }[] = load("teardown.yml").jobs.destroy.steps;
+        const lines = (steps.find((s) => s.run?.includes("npm run leftovers"))?.run ?? "").split("\n").map((l) => l.trim());
+        const checkout = lines.findIndex((l) => l.startsWith('git checkout -- "Pulumi.$STACK.yaml"'));
+        const leftovers = lines.findIndex((l) => l.startsWith("npm run leftovers"));
+        assert.ok(checkout >= 0, `the step restores Pulumi.$STACK.yaml:\n${lines.join("\n")}`);
+        assert.ok(leftovers >= 0, "the step runs leftovers");
+        assert.ok(checkout < leftovers, "the stack file is restored first");
     });
 
     const pulumiSteps = (file: string) =>

@@ -306,7 +306,7 @@ describe("directory function against s3rver", function () {
         assert.equal(refused.isBase64Encoded, false);
     });
 
-    describe("hostile but realistic input (issue 18)", () => {
+    describe("hostile but realistic input", () => {
         /** A record whose JSON doubles once escaped into the Lambda result: quotes and backslashes throughout. */
         const quoted = (first: string, padChars: number) => person(first, { note: '"\\'.repeat(padChars / 2) });
         const ids = (body: any) => body.users.map((u: any) => u.name.first);

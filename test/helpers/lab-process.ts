@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import * as net from "node:net";
 import * as path from "node:path";
 import { ROOT } from "./program";
 
@@ -73,21 +72,4 @@ export function spawnNpmStart(args: string[]): LabProcess {
     return watchLab(child);
 }
 
-/** Polls `condition` every 50 ms until it holds; rejects naming `what` after `timeoutMs`. */
-export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await condition())) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-}
-
-/** True when nothing accepts connections on the loopback port. */
-export function portIsFree(port: number): Promise<boolean> {
-    return new Promise((resolve) => {
-        const socket = net.connect(port, "127.0.0.1");
-        socket.once("connect", () => (socket.destroy(), resolve(false)));
-        socket.once("error", () => resolve(true));
-    });
-}
 

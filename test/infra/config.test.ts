@@ -187,7 +187,7 @@ describe("config: web service", () => {
     });
 });
 
-describe("config: hostile input (issue 18)", function () {
+describe("config: hostile input", function () {
     this.timeout(120_000);
     /** Loads with the stack's keys as Pulumi hands them over (namespaced), collecting warnings. */
     const loadKeys = (values: Record<string, string>, warnings: string[] = []) =>
@@ -208,9 +208,90 @@ describe("config: hostile input (issue 18)", function () {
         assert.throws(() => loadKeys({ "cloud-labs:somethingElseEntirely": "1" }), (e: Error) => /is not a cloud-labs setting;/.test(e.message) && !/did you mean/.test(e.message));
     });
 
-    it("knows every key CONFIG_SCHEMA declares, so new keys need no second list", () => {
-        const every = Object.fromEntries(Object.keys(CONFIG_SCHEMA).map((k) => [`cloud-labs:${k}`, ""]));
-        loadKeys({ ...every, "aws:region": "eu-west-1", "pulumi:tags": "{}" });
+    it("reads every key a stack may set, each into its own setting", () => {
+        // Written out by hand, not taken from the schema: every key with a value other than its default, and what
+        // the stack then gets. A key added to the schema must be added here with what it does.
+        const certificate = "arn:aws:acm:us-east-1:123456789012:certificate/0123abcd-4567-89ef-0123-456789abcdef";
+        const skillId = "amzn1.ask.skill.0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
+        const values: Record<string, string> = {
+            labs: '["audio","webService"]',
+            lambdaArchitecture: "x86_64",
+            lambdaMemoryMb: "512",
+            logRetentionDays: "14",
+            tracing: "true",
+            directoryDataPrefix: "people/data",
+            apiThrottleBurst: "10",
+            apiThrottleRate: "5",
+            apiCorsExtraOrigins: '["http://localhost:5173"]',
+            audioVoice: "Matthew",
+            audioEngine: "neural",
+            audioSeedTexts: "[]",
+            alexaFactSkill: "function",
+            alexaFactSkillVersion: "1.0.7",
+            alexaSkillId: skillId,
+            webImage: "public.ecr.aws/docker/library/httpd:2.4",
+            webArchitecture: "X86_64",
+            webCpu: "512",
+            webMemoryMb: "2048",
+            webDesiredCount: "2",
+            webMinCount: "2",
+            webMaxCount: "4",
+            webCpuTargetPercent: "50",
+            webContainerPort: "80",
+            webHealthCheckPath: "/",
+            webSpot: "true",
+            webContainerInsights: "true",
+            webCertificateArn: certificate,
+            webDomainName: "web.example.com",
+            webVpcId: "vpc-0123456789abcdef0",
+            webSubnetIds: '["subnet-01111111111111111","subnet-02222222222222222"]',
+            webKeepImages: "3",
+            webStopSchedule: "cron(0 19 ? * MON-FRI *)",
+            webStartSchedule: "cron(0 7 ? * MON-FRI *)",
+            budgetMonthlyUsd: "20",
+            budgetEmail: "you@example.com",
+        };
+        const namespaced = Object.fromEntries(Object.entries(values).map(([k, v]) => [`cloud-labs:${k}`, v]));
+        const config = loadKeys({ ...namespaced, "aws:region": "eu-west-1", "pulumi:tags": "{}" });
+        assert.deepEqual(config, {
+            labs: new Set(["audio", "webService"]),
+            lambdaArchitecture: "x86_64",
+            lambdaMemoryMb: 512,
+            logRetentionDays: 14,
+            tracing: true,
+            directoryDataPrefix: "people/data",
+            apiThrottleBurst: 10,
+            apiThrottleRate: 5,
+            apiCorsExtraOrigins: ["http://localhost:5173"],
+            audioVoice: "Matthew",
+            audioEngine: "neural",
+            audioSeedTexts: [],
+            alexaFactSkill: "function",
+            alexaFactSkillVersion: "1.0.7",
+            alexaSkillId: skillId,
+            web: {
+                image: "public.ecr.aws/docker/library/httpd:2.4",
+                architecture: "X86_64",
+                cpu: 512,
+                memoryMb: 2048,
+                desiredCount: 2,
+                minCount: 2,
+                maxCount: 4,
+                cpuTargetPercent: 50,
+                containerPort: 80,
+                healthCheckPath: "/",
+                spot: true,
+                containerInsights: true,
+                certificateArn: certificate,
+                domainName: "web.example.com",
+                vpcId: "vpc-0123456789abcdef0",
+                subnetIds: ["subnet-01111111111111111", "subnet-02222222222222222"],
+                keepImages: 3,
+                schedule: { stop: "cron(0 19 ? * MON-FRI *)", start: "cron(0 7 ? * MON-FRI *)" },
+            },
+            budget: { monthlyUsd: 20, email: "you@example.com" },
+        });
+        assert.deepEqual(Object.keys(CONFIG_SCHEMA).sort(), Object.keys(values).sort(), "the schema declares exactly these keys");
     });
 
     it("fails the program run under mocks on a misspelt key", async () => {

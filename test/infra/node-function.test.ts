@@ -1,7 +1,16 @@
 import * as assert from "node:assert/strict";
-import { bundle } from "../../stacks/bundle";
-import { runProgram, type ProgramRun } from "../helpers/program";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { bundle, bundleBuilds } from "../../stacks/bundle";
+import { ROOT, runProgram, type ProgramRun } from "../helpers/program";
 import { ACTIONS_WITHOUT_RESOURCES, list, statementsOf } from "../helpers/policy";
+
+/** A new folder under dist/ (ignored by git): inside the project, so its files resolve node_modules and functions/. */
+function scratchDir(prefix: string): string {
+    fs.mkdirSync(path.join(ROOT, "dist"), { recursive: true });
+    return fs.mkdtempSync(path.join(ROOT, "dist", prefix));
+}
 
 describe("NodeFunction, the shared Lambda block", () => {
     let run: ProgramRun;
@@ -72,7 +81,9 @@ describe("NodeFunction, the shared Lambda block", () => {
         const traces = statementsOf(run.named("hello-functionPolicy").inputs.policy).find((s) => s.Sid === "WriteTraces")!;
         assert.deepEqual(traces.Action, ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]);
 
+        const builds = bundleBuilds();
         const off = await runProgram("dev", { tracing: false, lambdaArchitecture: "x86_64", logRetentionDays: 30 });
+        assert.equal(bundleBuilds(), builds, "a second program run reuses the function bundles of the first");
         for (const fn of off.ofType("aws:lambda/function:Function")) {
             assert.equal(fn.inputs.tracingConfig.mode, "PassThrough");
             assert.deepEqual(fn.inputs.architectures, ["x86_64"]);
@@ -88,18 +99,46 @@ describe("NodeFunction, the shared Lambda block", () => {
         assert.equal(await assets["index.js"].text, bundle("functions/hello/index.ts").code);
     });
 
-    it("bundles deterministically, minified, with no absolute paths", () => {
-        const entry = "functions/directory/index.ts";
-        const first = bundle(entry).code;
-        // A fresh esbuild run (not the memoized one) must produce the same bytes.
-        const again = require("esbuild").buildSync({
-            absWorkingDir: require("node:path").resolve(__dirname, "..", ".."),
-            entryPoints: [entry], bundle: true, minify: true, platform: "node", target: "node22", format: "cjs",
-            mainFields: ["module", "main"], legalComments: "none", charset: "utf8", write: false, logLevel: "silent",
-        }).outputFiles[0].text;
-        assert.equal(first, again);
-        assert.ok(!first.includes(process.cwd()), "no absolute path of this checkout");
-        assert.ok(first.length / first.split("\n").length > 2000, "minified: long lines");
+    it("bundles deterministically, minified, with no absolute paths: a second esbuild run gives the same bytes", () => {
+        // An entry of its own (in dist/, ignored by git) that wraps the directory function, so editing it forces a
+        // second real build of the same code: a comment does not survive minification.
+        const dir = scratchDir("bundle-determinism-");
+        try {
+            const entry = path.join(dir, "index.ts");
+            fs.writeFileSync(entry, 'export { handler } from "../../functions/directory/index";\n');
+            const builds = bundleBuilds();
+            const first = bundle(entry).code;
+            fs.appendFileSync(entry, "// edited, so the cache cannot answer\n");
+            const again = bundle(entry).code;
+            assert.equal(bundleBuilds(), builds + 2, "esbuild ran twice");
+            assert.equal(again, first);
+            assert.ok(!first.includes(ROOT), "no absolute path of this checkout");
+            assert.ok(!first.includes(os.tmpdir()), "no temporary path");
+            assert.ok(first.length / first.split("\n").length > 2000, "minified: long lines");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("reuses a bundle while its files are unchanged, and bundles again when a file it imports changes", () => {
+        const dir = scratchDir("bundle-cache-");
+        try {
+            const entry = path.join(dir, "index.ts");
+            fs.writeFileSync(entry, 'import { greeting } from "./greeting";\nexport const handler = async () => greeting;\n');
+            fs.writeFileSync(path.join(dir, "greeting.ts"), 'export const greeting = "first greeting";\n');
+            const builds = bundleBuilds();
+            const first = bundle(entry);
+            assert.match(first.code, /first greeting/);
+            assert.equal(bundle(entry), first, "unchanged files: the cached bundle");
+            assert.equal(bundleBuilds(), builds + 1);
+            fs.writeFileSync(path.join(dir, "greeting.ts"), 'export const greeting = "second greeting";\n');
+            const second = bundle(entry);
+            assert.equal(bundleBuilds(), builds + 2, "a changed import is bundled again");
+            assert.match(second.code, /second greeting/);
+            assert.doesNotMatch(second.code, /first greeting/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
 
@@ -108,9 +147,6 @@ describe("npm run build", function () {
     it("writes every function's deployable bundle to dist/functions/<name>/index.js", async () => {
         const { execFile } = await import("node:child_process");
         const { promisify } = await import("node:util");
-        const fs = await import("node:fs");
-        const path = await import("node:path");
-        const { ROOT } = await import("../helpers/program");
         const { stdout } = await promisify(execFile)(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/build-functions.ts"], { cwd: ROOT });
         for (const name of ["directory", "hello", "speech"]) {
             const file = path.join(ROOT, "dist", "functions", name, "index.js");

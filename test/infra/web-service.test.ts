@@ -1,4 +1,7 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { contextHash, CONTAINER_CONTEXT, imageTag, IMAGE_RECIPE_VERSION } from "../../stacks/container-image";
 import { ComponentArgsError, ConfigError } from "../../stacks/config";
 import { chooseSubnets } from "../../stacks/web-network";
@@ -245,9 +248,30 @@ describe("web service switches", () => {
     });
 
     it("tags the content hash anew when the container changes", () => {
-        const hash = contextHash(CONTAINER_CONTEXT);
-        assert.match(hash, /^sha-[0-9a-f]{16}$/);
-        assert.equal(contextHash(CONTAINER_CONTEXT), hash, "stable for unchanged content");
+        // A copy of containers/httpd, changed one way at a time: a page's content, a new file, a renamed file.
+        const copy = fs.mkdtempSync(path.join(os.tmpdir(), "cloud-labs-httpd-"));
+        try {
+            fs.cpSync(CONTAINER_CONTEXT, copy, { recursive: true });
+            const original = imageTag(copy, "linux/arm64");
+            assert.equal(original, imageTag(CONTAINER_CONTEXT, "linux/arm64"), "the hash is of the content, not of where it lies");
+            assert.match(original, /^sha-[0-9a-f]{16}-arm64$/);
+            assert.equal(imageTag(copy, "linux/arm64"), original, "stable while nothing changes");
+
+            const page = path.join(copy, "htdocs", "index.html");
+            assert.ok(fs.existsSync(page), "the sample page the lab serves");
+            fs.appendFileSync(page, "<!-- changed -->\n");
+            const edited = imageTag(copy, "linux/arm64");
+            assert.notEqual(edited, original, "an edited page gets a new tag");
+
+            fs.writeFileSync(path.join(copy, "htdocs", "new.html"), "<p>new</p>\n");
+            const added = imageTag(copy, "linux/arm64");
+            assert.notEqual(added, edited, "an added file gets a new tag");
+
+            fs.renameSync(path.join(copy, "htdocs", "new.html"), path.join(copy, "htdocs", "renamed.html"));
+            assert.notEqual(imageTag(copy, "linux/arm64"), added, "a renamed file gets a new tag");
+        } finally {
+            fs.rmSync(copy, { recursive: true, force: true });
+        }
     });
 
     it("pushes a new tag when only webArchitecture changes (the repository's tags are immutable)", async () => {

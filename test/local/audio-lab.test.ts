@@ -22,21 +22,9 @@ import { bundle, functionEntries } from "../../stacks/bundle";
 import { mpegAudio } from "../helpers/mpeg";
 import { ROOT } from "../helpers/program";
 import { put } from "../helpers/s3";
+import { waitFor } from "../helpers/wait";
 
 const CHROMIUM = "/usr/bin/chromium";
-
-/** Polls `check` until it returns a value (not undefined), backing off; fails naming `what` after `ms`. */
-async function waitFor<T>(what: string, check: () => Promise<T | undefined>, ms = 90_000): Promise<T> {
-    const deadline = Date.now() + ms;
-    let delay = 50;
-    for (;;) {
-        const value = await check();
-        if (value !== undefined) return value;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        delay = Math.min(delay * 2, 500);
-    }
-}
 
 describe("audio lab, locally", function () {
     this.timeout(180_000);
@@ -68,7 +56,7 @@ describe("audio lab, locally", function () {
         const res = await waitFor("the seed MP3", async () => {
             const r = await fetch(lab.outputs.seedAudioUrl!);
             return r.status === 200 ? r : (await r.arrayBuffer(), undefined);
-        });
+        }, 90_000);
         assert.equal(res.headers.get("content-type"), "audio/mpeg");
         const mp3 = new Uint8Array(await res.arrayBuffer());
         const audio = mpegAudio(mp3);

@@ -8,7 +8,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { freePort, HttpdNotStartedError, resolveApache, startHttpd } from "../../local/httpd";
-import { portIsFree, spawnLab, waitFor, type LabProcess } from "../helpers/lab-process";
+import { spawnLab, type LabProcess } from "../helpers/lab-process";
+import { portIsFree, waitFor } from "../helpers/wait";
 import { ROOT } from "../helpers/program";
 
 const APACHE = "/usr/sbin/apache2";

@@ -7,7 +7,8 @@ import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { spawn } from "node:child_process";
 import { isRunning, readLabState, writeLabState } from "../../shared/lab-state";
 import { localS3Client } from "../../shared/local-s3";
-import { portIsFree, runLabCli, spawnLab, spawnNpmStart, waitFor, type LabProcess } from "../helpers/lab-process";
+import { runLabCli, spawnLab, spawnNpmStart, type LabProcess } from "../helpers/lab-process";
+import { portIsFree, waitFor } from "../helpers/wait";
 import { ROOT } from "../helpers/program";
 
 /** The lab folder's lock (local/lab-lock.ts), spelled out so this test also runs against a tree without it. */

@@ -4,17 +4,10 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { runLabCli, spawnLab } from "../helpers/lab-process";
+import { portIsFree } from "../helpers/wait";
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "cloud-labs-lab-"));
 const total = async (url: string) => ((await (await fetch(`${url}/users`)).json()) as { total: number }).total;
-
-function portIsFree(port: number): Promise<boolean> {
-    return new Promise((resolve) => {
-        const socket = net.connect(port, "127.0.0.1");
-        socket.once("connect", () => (socket.destroy(), resolve(false)));
-        socket.once("error", () => resolve(true));
-    });
-}
 
 describe("npm start: the local lab", function () {
     this.timeout(90_000);

@@ -8,17 +8,10 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { runLabCli, spawnLab } from "../helpers/lab-process";
+import { portIsFree } from "../helpers/wait";
 import { verifyMain } from "../../tools/verify/cli";
 
 const APACHE = "/usr/sbin/apache2";
-
-function portIsFree(port: number): Promise<boolean> {
-    return new Promise((resolve) => {
-        const socket = net.connect(port, "127.0.0.1");
-        socket.once("connect", () => (socket.destroy(), resolve(false)));
-        socket.once("error", () => resolve(true));
-    });
-}
 
 function alive(pid: number): boolean {
     try {

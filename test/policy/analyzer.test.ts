@@ -5,6 +5,7 @@
  */
 import * as assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { policies } from "../../shared/guardrails/policies";
@@ -141,5 +142,16 @@ describe("policy pack over the analyzer protocol (as pulumi preview --policy-pac
         const over = await analyzeStack("containers", { webCpu: 2048, webMemoryMb: 4096 });
         assert.deepEqual(over.map((d) => [d.policy, d.level]), [["idle-cost-cap", "mandatory"]]);
         assert.match(over[0].message, /^Stack containers idles at \$85\.05 a month, above maxIdleMonthlyUsd = \$60 \(webService Fargate tasks \(ARM64\) \$57\.67;/m);
+    });
+});
+
+describe("what the analyzer protocol tells a policy pack about resource options", () => {
+    it("carries protect but not retainOnDelete, so only npm run policy can catch retainOnDelete (docs/guardrails.md)", () => {
+        const fields = Object.keys(new analyzerPb.AnalyzerResourceOptions().toObject());
+        assert.ok(fields.includes("protect"), fields.join(", "));
+        assert.deepEqual(fields.filter((f) => /retain/i.test(f)), [], "the protocol now carries retainOnDelete: let the pack check it and update docs/guardrails.md");
+        const server = fs.readFileSync(require.resolve("@pulumi/policy/server.js"), "utf8");
+        assert.match(server, /protect: opts\.getProtect\(\)/, "the pack reads protect from the request");
+        assert.doesNotMatch(server, /retain/i, "and nothing about retaining");
     });
 });

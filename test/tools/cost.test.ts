@@ -219,7 +219,7 @@ describe("docs/cost.md samples", function () {
     });
 });
 
-describe("npm run cost: bad input (issue 18)", function () {
+describe("npm run cost: bad input", function () {
     this.timeout(120_000);
 
     it("prices zero hours up without NaN or null: only the per-month image storage remains", async () => {

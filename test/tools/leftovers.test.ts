@@ -10,6 +10,7 @@ import { findLeftovers, logGroupPrefixes } from "../../shared/leftovers";
 import { EXIT, main } from "../../tools/leftovers/cli";
 
 const MINE = "cloud-labs-dev-ab12cd";
+import { runProgram, shippedStacks } from "../helpers/program";
 
 describe("npm run leftovers (AWS clients mocked)", () => {
     const tagging = mockClient(ResourceGroupsTaggingAPIClient);
@@ -37,6 +38,22 @@ describe("npm run leftovers (AWS clients mocked)", () => {
     it("asks for the deployment's tag and its log group prefixes, and exits 0 when nothing is left", async () => {
         const { code, out } = await run(["--deployment", MINE]);
         assert.equal(code, 0);
+    for (const stack of shippedStacks()) {
+        it(`finds every log group the ${stack} stack creates, by the names the program gives them`, async () => {
+            const run = await runProgram(stack);
+            const groups = run.ofType("aws:cloudwatch/logGroup:LogGroup");
+            assert.ok(groups.length > 0, `the ${stack} stack creates log groups`);
+            // What AWS names each group: its namePrefix and a unique suffix (the mocks add one as AWS does).
+            const names = groups.map((g) => String(g.state.name));
+            for (const g of groups) assert.ok(g.inputs.namePrefix ? g.state.name.startsWith(g.inputs.namePrefix) : g.inputs.name === g.state.name, g.name);
+            logs.on(DescribeLogGroupsCommand).callsFake((input: { logGroupNamePrefix?: string }) => ({
+                logGroups: names.filter((n) => n.startsWith(input.logGroupNamePrefix ?? "")).map((logGroupName) => ({ logGroupName })),
+            }));
+            const found = await findLeftovers({ ...clients(), deployment: String(run.outputs.deploymentId) });
+            assert.deepEqual(found.filter((f) => f.kind === "log group").map((f) => f.id).sort(), [...names].sort(), "each group found once");
+        });
+    }
+
         assert.match(out, /Nothing of deployment cloud-labs-dev-ab12cd is left in us-east-1/, "the region of Pulumi.dev.yaml, the stack inside the id");
         assert.deepEqual(tagging.commandCalls(GetResourcesCommand)[0].args[0].input.TagFilters, [{ Key: "cloud-labs:deployment", Values: [MINE] }]);
         assert.deepEqual(

@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { readStackConfig, StackFileError } from "../../shared/stack-files";
 
-describe("stack files: bad content is named, never the defaults (issue 18)", () => {
+describe("stack files: bad content is named, never the defaults", () => {
     let dir: string;
     beforeEach(() => {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "cloud-labs-stack-"));
