@@ -32,7 +32,7 @@ describe("npm start: every lab", function () {
         return d;
     };
 
-    it("runs all four labs: httpd serves the sample page and /health, the audio bucket takes lab commands, Ctrl-C stops every child", async function () {
+    it("runs all five labs: httpd serves the sample page and /health, the audio bucket takes lab commands, Ctrl-C stops every child", async function () {
         if (!fs.existsSync(APACHE)) throw new Error(`${APACHE} is missing: install it with 'apt-get install apache2'`);
         const dir = labDir();
         const lab = spawnLab(["--port", "0", "--web-port", "0", "--lab-dir", dir]);
@@ -71,7 +71,7 @@ describe("npm start: every lab", function () {
         });
         assert.equal(verified, 0, checks.join("\n"));
         const report = JSON.parse(checks.join("\n")) as { checks: { lab: string; ok: boolean }[]; failed: number };
-        assert.deepEqual([...new Set(report.checks.map((c) => c.lab))], ["directory", "hello", "audio", "webService"]);
+        assert.deepEqual([...new Set(report.checks.map((c) => c.lab))], ["directory", "hello", "audio", "webService", "signup"]);
         assert.equal(report.failed, 0);
 
         const text = path.join(labDir(), "hi.txt");
@@ -129,7 +129,7 @@ describe("npm start: every lab", function () {
         try {
             const out = lab.output();
             assert.match(out, /Web service lab not started: Apache httpd is not installed at \/nonexistent\/apache2: install it with 'sudo apt-get install apache2'/);
-            assert.match(out, /Local labs running: directory, hello, audio \(/);
+            assert.match(out, /Local labs running: directory, hello, audio, signup \(/);
             assert.doesNotMatch(out, /Service\s+http/);
             assert.equal((await fetch(`${url}/hello`)).status, 200);
             assert.equal((await fetch(`${url}/audio.html`)).status, 200);
