@@ -2,8 +2,8 @@ import * as assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { UsageError } from "../../scripts/cli-args";
-import { costReport, formatReport, parseArgs } from "../../tools/cost/cli";
+import { UsageError } from "../../shared/cli";
+import { costReport, formatReport, main as costMain, parseArgs } from "../../tools/cost/cli";
 import { DEFAULT_ASSUMPTIONS, estimate, type CostReport } from "../../tools/cost/estimate";
 import { PRICES } from "../../tools/cost/prices";
 import { ROOT, runProgram } from "../helpers/program";
@@ -123,10 +123,23 @@ describe("npm run cost", function () {
     it("rejects an unknown stack, a missing --stack and bad numbers with usage errors", () => {
         assert.throws(() => parseArgs(["--stack", "prod"]), (e: Error) => e instanceof UsageError && /unknown stack "prod": there is no Pulumi\.prod\.yaml \(stacks: containers, dev, serverless\)/.test(e.message));
         assert.throws(() => parseArgs([]), /--stack is required/);
-        assert.throws(() => parseArgs(["--stack", "dev", "--hours", "-3"]), /--hours needs a number from 0 to 744; received "-3"/);
+        assert.throws(() => parseArgs(["--stack", "dev", "--hours=-3"]), /--hours needs a number from 0 to 744; received "-3"/);
+        assert.throws(() => parseArgs(["--stack", "dev", "--hours", "-3"]), /--hours needs a value; one starting with "-" is written --hours=-VALUE/);
         assert.throws(() => parseArgs(["--stack", "dev", "--requests-per-month", "lots"]), /--requests-per-month needs a number/);
         assert.throws(() => parseArgs(["--stack", "dev", "--bogus"]), /unknown option --bogus/);
         assert.equal(parseArgs(["--stack", "dev", "--requests-per-month", "5000", "--json"]).assumptions.requestsPerMonth, 5000);
+        assert.equal(parseArgs(["--stack=dev", "--hours=5"]).assumptions.hours, 5, "--flag=value works as --flag value");
+        assert.throws(() => parseArgs(["--stack", "dev", "--json=yes"]), /--json takes no value/);
+    });
+
+    it("main(argv, io): --help on stdout with exit 0, usage errors on stderr with exit 2", async () => {
+        const out: string[] = [];
+        const err: string[] = [];
+        const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t), env: {}, cwd: ROOT, isTTY: false };
+        assert.equal(await costMain(["--help"], io), 0);
+        assert.match(out.join(""), /^Usage: npm run cost -- --stack NAME/);
+        assert.equal(await costMain(["--stack", "dev", "--hours", "lots"], io), 2);
+        assert.match(err.join(""), /--hours needs a number from 0 to 744; received "lots"\n\nUsage: npm run cost/);
     });
 
     it("the command exits 2 on a bad stack and prints JSON with --json", async () => {

@@ -2,50 +2,60 @@
  * `npm run cost -- --stack NAME [--requests-per-month N] [--hours H] [--uploads-per-month N] [--no-free-tier] [--json]`
  * Runs the program under mocks with that stack's config and prices what it would create.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { parseOrExit, UsageError } from "../../scripts/cli-args";
-import { ROOT, runProgram, shippedStacks, stackConfig } from "../../scripts/mock-program";
+import { EXIT, numberFlag, parseCommandLine, runMain, UsageError, type CliIo } from "../../shared/cli";
+import { runProgram, shippedStacks, stackConfig } from "../../scripts/mock-program";
+import { shippedStackFlag } from "../../scripts/stack-files";
 import { DEFAULT_ASSUMPTIONS, estimate, type Assumptions, type CostReport } from "./estimate";
 import { PRICES_TAKEN } from "./prices";
 
-const USAGE = `Usage: npm run cost -- --stack NAME [--requests-per-month N] [--hours H] [--uploads-per-month N] [--no-free-tier] [--json]
+export const USAGE = `Usage: npm run cost -- --stack NAME [--requests-per-month N] [--hours H] [--uploads-per-month N] [--no-free-tier] [--json]
 
   --stack NAME              a stack with a Pulumi.NAME.yaml (${shippedStacks().join(", ")})
   --requests-per-month N    requests to each HTTP route and to the web service (default ${DEFAULT_ASSUMPTIONS.requestsPerMonth})
   --hours H                 hours a month the stack is up (default ${DEFAULT_ASSUMPTIONS.hours}, a whole month)
   --uploads-per-month N     texts uploaded to the audio lab (default ${DEFAULT_ASSUMPTIONS.uploadsPerMonth})
   --no-free-tier            price as an account past its free tiers
-  --json                    print the report as JSON`;
+  --json                    print the report as JSON
+  --help                    show this`;
 
-export function parseArgs(argv: string[]): { stack: string; json: boolean; assumptions: Assumptions } {
+const OPTIONS = {
+    stack: { type: "string" },
+    "requests-per-month": { type: "string" },
+    hours: { type: "string" },
+    "uploads-per-month": { type: "string" },
+    "no-free-tier": { type: "boolean" },
+    json: { type: "boolean" },
+} as const;
+
+/** The command line, checked; throws UsageError. */
+export function parseArgs(argv: string[]): { stack: string; json: boolean; assumptions: Assumptions; help: boolean } {
+    const { values } = parseCommandLine(argv, OPTIONS);
     const assumptions: Assumptions = { ...DEFAULT_ASSUMPTIONS, durationMs: { ...DEFAULT_ASSUMPTIONS.durationMs } };
-    let stack: string | undefined;
-    let json = false;
-    const number = (flag: string, value: string | undefined, max: number) => {
-        const n = Number(value);
-        if (value === undefined || value.trim() === "" || !Number.isFinite(n) || n < 0 || n > max) {
-            throw new UsageError(`${flag} needs a number from 0 to ${max.toLocaleString("en-US")}; received ${JSON.stringify(value ?? "")}`);
-        }
-        return n;
-    };
-    for (let i = 0; i < argv.length; i++) {
-        const flag = argv[i];
-        switch (flag) {
-            case "--stack": stack = argv[++i]; break;
-            case "--requests-per-month": assumptions.requestsPerMonth = number(flag, argv[++i], 1e12); break;
-            case "--hours": assumptions.hours = number(flag, argv[++i], 744); break;
-            case "--uploads-per-month": assumptions.uploadsPerMonth = number(flag, argv[++i], 1e9); break;
-            case "--no-free-tier": assumptions.freeTier = false; break;
-            case "--json": json = true; break;
-            default: throw new UsageError(`unknown option ${flag}`);
-        }
+    if (values.help) return { stack: "", json: false, assumptions, help: true };
+    const stack = shippedStackFlag(values.stack);
+    if (values["requests-per-month"] !== undefined) assumptions.requestsPerMonth = numberFlag("--requests-per-month", values["requests-per-month"], 0, 1e12);
+    if (values.hours !== undefined) assumptions.hours = numberFlag("--hours", values.hours, 0, 744);
+    if (values["uploads-per-month"] !== undefined) assumptions.uploadsPerMonth = numberFlag("--uploads-per-month", values["uploads-per-month"], 0, 1e9);
+    if (values["no-free-tier"]) assumptions.freeTier = false;
+    return { stack, json: Boolean(values.json), assumptions, help: false };
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+    let args: ReturnType<typeof parseArgs>;
+    try {
+        args = parseArgs(argv);
+    } catch (error) {
+        if (!(error instanceof UsageError)) throw error;
+        io.err(`${error.message}\n\n${USAGE}`);
+        return EXIT.usage;
     }
-    if (!stack) throw new UsageError("--stack is required");
-    if (!fs.existsSync(path.join(ROOT, `Pulumi.${stack}.yaml`))) {
-        throw new UsageError(`unknown stack ${JSON.stringify(stack)}: there is no Pulumi.${stack}.yaml (stacks: ${shippedStacks().join(", ")})`);
+    if (args.help) {
+        io.out(USAGE);
+        return EXIT.ok;
     }
-    return { stack, json, assumptions };
+    const report = await costReport(args.stack, args.assumptions);
+    io.out(args.json ? JSON.stringify(report, null, 2) : formatReport(report));
+    return EXIT.ok;
 }
 
 export async function costReport(stack: string, assumptions: Assumptions): Promise<CostReport> {
@@ -76,13 +86,4 @@ export function formatReport(report: CostReport): string {
     return lines.join("\n");
 }
 
-if (require.main === module) {
-    (async () => {
-        const args = parseOrExit(parseArgs, USAGE);
-        const report = await costReport(args.stack, args.assumptions);
-        console.log(args.json ? JSON.stringify(report, null, 2) : formatReport(report));
-    })().catch((error) => {
-        console.error(`cost: ${error instanceof Error ? error.message : String(error)}`);
-        process.exit(2);
-    });
-}
+if (require.main === module) runMain(main, USAGE);

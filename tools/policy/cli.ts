@@ -5,10 +5,10 @@
  * a JSON policy pack config, checked against the policies' schemas as `pulumi preview --policy-pack-config` does.
  */
 import * as fs from "node:fs";
-import * as path from "node:path";
 import type { PolicyPackConfig } from "@pulumi/policy";
 import { EXIT, fromCallerDir, parseOrUsage, runMain, UsageError, type CliIo } from "../../shared/cli";
-import { ROOT, runProgram, shippedStacks } from "../../scripts/mock-program";
+import { runProgram, shippedStacks } from "../../scripts/mock-program";
+import { shippedStackFlag } from "../../scripts/stack-files";
 import { policies } from "../../policy/policies";
 import { ConfigError, validatePackConfig } from "./config";
 import { enforcementLevelOf, evaluatePolicies, type Violation } from "./evaluate";
@@ -29,7 +29,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     let stack: string;
     let config: PolicyPackConfig;
     try {
-        stack = stackArg(parsed.values.stack);
+        stack = shippedStackFlag(parsed.values.stack);
         config = parsed.values.config === undefined ? {} : readConfig(parsed.values.config, io);
     } catch (error) {
         if (error instanceof UsageError) {
@@ -45,14 +45,6 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const violations = await checkStack(stack, config);
     io.out(formatViolations(stack, violations, config));
     return violations.some((v) => v.enforcementLevel === "mandatory") ? EXIT.failed : EXIT.ok;
-}
-
-function stackArg(stack: string | undefined): string {
-    if (!stack) throw new UsageError("--stack is required");
-    if (!fs.existsSync(path.join(ROOT, `Pulumi.${stack}.yaml`))) {
-        throw new UsageError(`unknown stack ${JSON.stringify(stack)}: there is no Pulumi.${stack}.yaml (stacks: ${shippedStacks().join(", ")})`);
-    }
-    return stack;
 }
 
 /** The config file, from the caller's folder, parsed and checked against the pack; every error names the path tried. */
