@@ -39,11 +39,30 @@ export const LAB_OUTPUTS: Record<string, { required: (keyof LabOutputs)[]; optio
     webService: { required: ["serviceUrl"], optional: [] },
 };
 
+/**
+ * The text of an outputs file: UTF-8, with or without a byte order mark (Windows editors add one). UTF-16 (what
+ * PowerShell's `>` writes) is named as such, with the command that writes UTF-8 instead.
+ */
+export function decodeOutputs(bytes: Uint8Array, source: string): string {
+    const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff) || (bytes.length >= 2 && (bytes[0] === 0 || bytes[1] === 0));
+    if (utf16) {
+        throw new OutputsError(
+            `${source} is UTF-16 text, not UTF-8 (PowerShell's > writes UTF-16): save it as UTF-8, e.g. ` +
+                "pulumi stack output --json --show-secrets | Out-File -Encoding utf8 outputs.json",
+        );
+    }
+    try {
+        return new TextDecoder("utf-8", { fatal: true }).decode(bytes); // drops a leading BOM
+    } catch {
+        throw new OutputsError(`${source} is not UTF-8 text`);
+    }
+}
+
 /** Parses and checks outputs JSON; `source` names where it came from in every message. */
 export function parseOutputs(text: string, source: string): LabOutputs {
     let data: unknown;
     try {
-        data = JSON.parse(text);
+        data = JSON.parse(text.replace(/^\uFEFF/, ""));
     } catch (error) {
         throw new OutputsError(`${source} is not valid JSON (${(error as Error).message})`);
     }
