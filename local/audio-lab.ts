@@ -109,19 +109,25 @@ export async function startAudioLab(options: AudioLabOptions): Promise<RunningAu
      * deletes its text when it stops waiting). Checked after the MP3 is written: either this check sees the text
      * gone, or the text was deleted after the MP3 was written, by whoever then deletes the MP3 too.
      */
-    const removeIfOrphan = async (textKey: string, audioKey: string) => {
+    const exists = async (Key: string) => {
         try {
-            await s3.client.send(new HeadObjectCommand({ Bucket: bucket, Key: textKey }));
+            await s3.client.send(new HeadObjectCommand({ Bucket: bucket, Key }));
+            return true;
         } catch (error) {
             if ((error as Error).name !== "NotFound" && (error as Error).name !== "NoSuchKey") throw error;
-            await s3.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: audioKey }));
-            logger.info("audio.orphan_deleted", { bucket, key: audioKey, textKey, reason: "its text was deleted before it was written" });
+            return false;
         }
+    };
+    const removeIfOrphan = async (textKey: string, audioKey: string) => {
+        if (await exists(textKey)) return;
+        await s3.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: audioKey }));
+        logger.info("audio.orphan_deleted", { bucket, key: audioKey, textKey, reason: "its text was deleted before it was written" });
     };
     /** What the lab does with the speech core's outcomes: remembers failures, deletes orphans. */
     const settle = async (outcomes: SpeechOutcome[]) => {
         for (const outcome of outcomes) {
-            if (outcome.status === "failed") failures.set(outcome.key, { reason: outcome.reason, at: new Date().toISOString() });
+            // A text deleted before it was read is no failure to show (verify's step deletes its text when it stops).
+            if (outcome.status === "failed" && (await exists(outcome.key))) failures.set(outcome.key, { reason: outcome.reason, at: new Date().toISOString() });
             else failures.delete(outcome.key);
             if (outcome.status === "synthesized") await removeIfOrphan(outcome.key, outcome.output);
         }
