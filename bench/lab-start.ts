@@ -1,23 +1,14 @@
 /**
  * `npm start`'s start-to-ready time with every lab: from spawning the process to the banner, as a learner waits
- * for it, and the lab's own figure (process start to ready, printed in the banner). Runnable alone:
- * `node --openssl-legacy-provider -r ts-node/register/transpile-only bench/lab-start.ts [runs]`.
+ * for it, and the lab's own figure (process start to ready, printed in the banner).
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ROOT } from "../scripts/mock-program";
-
-export interface LabStartResult {
-    labs: string;
-    runs: number;
-    /** Spawn to banner, median, ms. */
-    medianMs: number;
-    maxMs: number;
-    /** The lab's own "ready in" figure (Node's process start to ready), median, ms. */
-    reportedMs: number;
-}
+import { ROOT } from "../shared/resource-graph";
+import type { LabStartResult } from "./results";
+import { median } from "./stats";
 
 /** The labs to time: all four, httpd included when apache2 is installed. */
 async function once(): Promise<{ wallMs: number; reportedMs: number; labs: string }> {
@@ -25,7 +16,18 @@ async function once(): Promise<{ wallMs: number; reportedMs: number; labs: strin
     const started = process.hrtime.bigint();
     const child = spawn(
         process.execPath,
-        ["--openssl-legacy-provider", "-r", "ts-node/register/transpile-only", path.join(ROOT, "local", "start.ts"), "--port", "0", "--web-port", "0", "--lab-dir", dir],
+        [
+            "--openssl-legacy-provider",
+            "-r",
+            "ts-node/register/transpile-only",
+            path.join(ROOT, "local", "start.ts"),
+            "--port",
+            "0",
+            "--web-port",
+            "0",
+            "--lab-dir",
+            dir,
+        ],
         { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
     );
     let out = "";
@@ -36,7 +38,12 @@ async function once(): Promise<{ wallMs: number; reportedMs: number; labs: strin
             child.stdout.on("data", (d) => {
                 out += d;
                 const ready = /Local labs running: (.*) \(ready in ([\d.]+) s\)/.exec(out);
-                if (ready) resolve({ wallMs: Number(process.hrtime.bigint() - started) / 1e6, reportedMs: Number(ready[2]) * 1000, labs: ready[1] });
+                if (ready)
+                    resolve({
+                        wallMs: Number(process.hrtime.bigint() - started) / 1e6,
+                        reportedMs: Number(ready[2]) * 1000,
+                        labs: ready[1],
+                    });
             });
             void exited.then(() => reject(new Error(`npm start exited before it was ready:\n${out}`)));
         });
@@ -58,16 +65,5 @@ export async function labStartBench(runs: number): Promise<LabStartResult> {
         reported.push(run.reportedMs);
         labs = run.labs;
     }
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
     return { labs, runs, medianMs: median(wall), maxMs: Math.max(...wall), reportedMs: median(reported) };
-}
-
-if (require.main === module) {
-    labStartBench(Number(process.argv[2] ?? 3)).then(
-        (result) => console.log(JSON.stringify(result, null, 2)),
-        (error) => {
-            console.error(error);
-            process.exit(1);
-        },
-    );
 }

@@ -4,7 +4,7 @@
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { KEEP_ALIVE_TIMEOUT_MS, LISTEN_BACKLOG } from "../local/s3-server";
+import { KEEP_ALIVE_TIMEOUT_MS, LISTEN_BACKLOG } from "../shared/local-s3";
 
 export interface LatencyProxy {
     endpoint: string;
@@ -39,7 +39,7 @@ export async function startLatencyProxy(target: string, delayMs: number): Promis
         }, delayMs);
     });
     // The directory's GET waves open up to 1,000 connections at once: queue them all, and keep idle ones open
-    // while the busy emulator behind works through a wave (see local/s3-server.ts).
+    // while the busy emulator behind works through a wave (see shared/local-s3.ts).
     server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
     await new Promise<void>((resolve) => server.listen({ port: 0, host: "127.0.0.1", backlog: LISTEN_BACKLOG }, resolve));
     return {

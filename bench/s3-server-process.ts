@@ -7,10 +7,10 @@
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { startLocalS3 } from "../local/s3-server";
+import { startLocalS3 } from "../shared/local-s3";
 import { startLatencyProxy } from "./latency-proxy";
 
-(async () => {
+void (async () => {
     const [directory, delay] = process.argv.slice(2);
     const s3 = await startLocalS3({ directory, buckets: ["data"] });
     const proxy = await startLatencyProxy(s3.endpoint, Number(delay));
@@ -20,10 +20,13 @@ import { startLatencyProxy } from "./latency-proxy";
         res.end(JSON.stringify(proxy.counts));
     });
     await new Promise<void>((resolve) => control.listen(0, "127.0.0.1", resolve));
-    console.log(JSON.stringify({ s3: s3.endpoint, proxy: proxy.endpoint, control: `http://127.0.0.1:${(control.address() as AddressInfo).port}` }));
-    process.on("SIGTERM", async () => {
-        await proxy.close();
-        await s3.close();
-        process.exit(0);
+    console.log(
+        JSON.stringify({ s3: s3.endpoint, proxy: proxy.endpoint, control: `http://127.0.0.1:${(control.address() as AddressInfo).port}` }),
+    );
+    process.on("SIGTERM", () => {
+        void proxy
+            .close()
+            .then(() => s3.close())
+            .finally(() => process.exit(0));
     });
 })();

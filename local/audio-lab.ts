@@ -2,17 +2,18 @@
  * The audio lab on one machine: a second bucket on the lab's S3 server, whose `text/**.txt` uploads run the speech
  * function's core (functions/speech) with Polly answered by the local synthesizer. s3rver's own object-created
  * events drive it, as S3's notification drives the Lambda. The lab's HTTP server serves `audio/*` of the bucket
- * publicly (path-style: `/<bucket>/audio/<name>.mp3`), and a page to upload texts and play the MP3s.
+ * publicly (path-style: `/<bucket>/audio/<name>.mp3`, local/public-bucket.ts), and a page to upload texts and play
+ * the MP3s.
  */
 import * as fs from "node:fs";
 import type * as http from "node:http";
 import * as path from "node:path";
-import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, DeleteObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { S3Event, S3EventRecord } from "aws-lambda";
 import { consoleLogger, type Logger } from "../functions/shared/log";
 import { AUDIO_PREFIX, TEXT_PREFIX, audioKeyFor } from "../functions/speech/keys";
 import { TEXTS_DIR } from "../stacks/audio-files";
-import type { LocalS3 } from "./s3-server";
+import type { LocalS3 } from "../shared/local-s3";
 import { createSynthesizer, espeakVoiceFor, type Synthesizer } from "./synthesizer";
 import type { SpeechOutcome } from "../functions/speech/core";
 import { textProblem } from "../functions/speech/text";
@@ -157,7 +158,7 @@ export async function startAudioLab(options: AudioLabOptions): Promise<RunningAu
         }
         const records = notificationRecords(event, bucket);
         if (records.length === 0 || closed) return;
-        track(loadSpeech().then(async (s) => settle(await s.handler({ Records: records } as S3Event)))).catch((error) =>
+        track(loadSpeech().then(async (s) => settle(await s.handler({ Records: records })))).catch((error) =>
             logger.error("speech.invoke_failed", { error: String(error) }),
         );
     });
@@ -224,58 +225,8 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, pathn
         await listMp3s(res, ctx);
         return true;
     }
-    if (pathname === `/${ctx.bucket}` || pathname.startsWith(`/${ctx.bucket}/`)) {
-        await servePublic(req, res, pathname.slice(ctx.bucket.length + 2), ctx);
-        return true;
-    }
+    // The bucket's public objects (/<bucket>/audio/…) are served by the lab server: local/public-bucket.ts.
     return false;
-}
-
-const xmlError = (code: string, message: string) =>
-    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>\n`;
-
-/**
- * The bucket as an anonymous caller sees it with a public-read policy on `audio/*` only: those objects are served
- * (with Range), everything else, listing included, is 403 AccessDenied; a missing MP3 is 404 NoSuchKey.
- */
-async function servePublic(req: http.IncomingMessage, res: http.ServerResponse, rawKey: string, ctx: Context): Promise<void> {
-    const headOnly = req.method === "HEAD";
-    if (req.method !== "GET" && !headOnly) {
-        return send(res, 405, { "content-type": "application/xml" }, xmlError("MethodNotAllowed", "Only GET and HEAD are public"), headOnly);
-    }
-    let key: string;
-    try {
-        key = decodeURIComponent(rawKey);
-    } catch {
-        return send(res, 400, { "content-type": "application/xml" }, xmlError("InvalidURI", "The key is not valid URL encoding"), headOnly);
-    }
-    const segments = key.split("/");
-    if (!key.startsWith(AUDIO_PREFIX) || key === AUDIO_PREFIX || segments.some((s) => s === "." || s === "..")) {
-        return send(res, 403, { "content-type": "application/xml" }, xmlError("AccessDenied", "Access Denied"), headOnly);
-    }
-    try {
-        const object = await ctx.s3.client.send(
-            new GetObjectCommand({ Bucket: ctx.bucket, Key: key, Range: typeof req.headers.range === "string" ? req.headers.range : undefined }),
-        );
-        const body = Buffer.from(await object.Body!.transformToByteArray());
-        const headers: Record<string, string> = {
-            "content-type": object.ContentType ?? "application/octet-stream",
-            "accept-ranges": "bytes",
-            "cache-control": "no-store",
-        };
-        if (object.ETag) headers.etag = object.ETag;
-        if (object.ContentRange) headers["content-range"] = object.ContentRange;
-        return send(res, object.ContentRange ? 206 : 200, headers, body, headOnly);
-    } catch (error) {
-        const name = (error as Error).name;
-        if (name === "NoSuchKey" || name === "NotFound") {
-            return send(res, 404, { "content-type": "application/xml" }, xmlError("NoSuchKey", "The specified key does not exist."), headOnly);
-        }
-        if (name === "InvalidRange") {
-            return send(res, 416, { "content-type": "application/xml" }, xmlError("InvalidRange", "The requested range is not satisfiable"), headOnly);
-        }
-        throw error;
-    }
 }
 
 /** `POST /local/audio/texts` `{ name, text }`: what the Polly console step does, an upload to `text/<name>.txt`. */

@@ -7,7 +7,7 @@
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { isRunning, readLabState } from "./lab-state";
+import { isRunning, readLabState } from "../shared/lab-state";
 
 /** How long a live owner may take to start before its lock counts as stale (ts-node on a busy machine is slow). */
 const STARTUP_GRACE_MS = 60_000;

@@ -14,11 +14,14 @@ import { consoleLogger, type Logger } from "../functions/shared/log";
 import { contentTypeOf } from "../stacks/content-type";
 import { SEED_DIR, SITE_DIR, seedFiles, siteConfigScript } from "../stacks/directory-files";
 import { LAB_NAMES, type LabName } from "../stacks/lab-names";
+import { AUDIO_PREFIX } from "../functions/speech/keys";
 import { toEvent, writeResult } from "./api-gateway";
-import type { LabOutputs } from "./lab-state";
+import type { LabOutputs } from "../shared/lab-state";
 import type { RunningAudioLab } from "./audio-lab";
 import type { RunningHttpd } from "./httpd";
-import { startLocalS3, type LocalS3 } from "./s3-server";
+import { servePublicObject, type PublicBucket } from "./public-bucket";
+import { startLocalS3, type LocalS3 } from "../shared/local-s3";
+import { Supervisor } from "./supervisor";
 
 export const LOCAL_BUCKET = "directory-data";
 
@@ -125,13 +128,16 @@ export async function startLab(options: LabOptions): Promise<RunningLab> {
     const seeds = labs.has("directory") ? readSeedFiles(options.seedDir ?? SEED_DIR) : [];
     if (options.reset) fs.rmSync(s3Dir, { recursive: true, force: true });
     fs.mkdirSync(s3Dir, { recursive: true });
+    // Every part is registered here as it starts: one close() stops them, on a failed start as on Ctrl-C.
+    const supervisor = new Supervisor();
 
-    // httpd starts alongside the rest; without apache2 the other labs run and the lab says what to install.
+    // httpd starts alongside the rest; when it cannot (no apache2, a bad --apache, httpd failing) the other labs
+    // run and the lab says why.
     const notices: string[] = [];
     const httpd = labs.has("webService")
-        ? import("./httpd").then(({ ApacheMissingError, startHttpd }) =>
+        ? import("./httpd").then(({ HttpdNotStartedError, startHttpd }) =>
               startHttpd({ apache: options.apache, port: options.webPort ?? 0, logDir: path.join(options.labDir, "httpd") }).catch((error) => {
-                  if (!(error instanceof ApacheMissingError)) throw error;
+                  if (!(error instanceof HttpdNotStartedError)) throw error;
                   labs.delete("webService");
                   notices.push(`Web service lab not started: ${error.message}. The other labs run without it.`);
                   return undefined;
@@ -139,34 +145,39 @@ export async function startLab(options: LabOptions): Promise<RunningLab> {
           )
         : Promise.resolve(undefined);
     void httpd.catch(() => undefined); // awaited below; a failure must not surface as an unhandled rejection first
-    const s3 = await listenOrExplain(() => startLocalS3({ directory: s3Dir, port: options.s3Port ?? 0 }), options.s3Port, "--s3-port").catch(async (error) => {
-        await (await httpd.catch(() => undefined))?.close();
-        throw error;
-    });
-    let server: http.Server | undefined;
-    let audio: RunningAudioLab | undefined;
+    supervisor.add("httpd", async () => (await httpd.catch(() => undefined))?.close());
     try {
+        const s3 = await listenOrExplain(() => startLocalS3({ directory: s3Dir, port: options.s3Port ?? 0 }), options.s3Port, "--s3-port");
+        supervisor.add("S3 server", () => s3.close());
         const seeded = labs.has("directory") ? await ensureBucket(s3, seeds) : false;
         // Loaded only when they run: they add to start-up time.
-        audio = labs.has("audio") ? await (await import("./audio-lab")).startAudioLab({ s3, voice: options.voice, logger: options.logger }) : undefined;
+        const audio = labs.has("audio") ? await (await import("./audio-lab")).startAudioLab({ s3, voice: options.voice, logger: options.logger }) : undefined;
+        if (audio) supervisor.add("audio lab", () => audio.close());
         const routes: Record<string, HttpHandler> = {};
         if (labs.has("directory")) {
             routes["GET /users"] = createDirectoryHandler({ s3: s3.client, bucket: LOCAL_BUCKET, prefix: options.prefix, logger: options.logger });
         }
         if (labs.has("hello")) routes["GET /hello"] = createHelloHandler();
         const site = { directory: labs.has("directory"), audioPage: audio ? "audio.html" : undefined };
-        const audioLab = audio;
-        server = http.createServer((req, res) => {
-            handle(req, res, routes, log, site, audioLab).catch((error) => {
+        const publicBucket = audio ? { s3: s3.client, bucket: audio.bucket, publicPrefix: AUDIO_PREFIX } : undefined;
+        const server = http.createServer((req, res) => {
+            handle(req, res, routes, log, site, audio, publicBucket).catch((error) => {
                 (options.logger ?? consoleLogger).error("local.request_failed", { error: String(error) });
                 if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
                 res.end(JSON.stringify({ message: "Internal Server Error" }));
             });
         });
-        const port = await listenOrExplain(() => listen(server!, options.port ?? 3000), options.port, "--port");
+        supervisor.add("lab server", () => closeServer(server));
+        const port = await listenOrExplain(() => listen(server, options.port ?? 3000), options.port, "--port");
         const url = `http://127.0.0.1:${port}`;
-        const httpServer = server;
         const webService = await httpd;
+        if (webService?.reaped.length) notices.push(`Before starting httpd: ${webService.reaped.join("; ")}.`);
+        if (webService) {
+            supervisor.watch(webService.exitedUnexpectedly, (why) => {
+                labs.delete("webService");
+                log(`\nWeb service lab stopped: ${why}\nThe other labs keep running; start the lab again (Ctrl-C, npm start) to get the web service back.`);
+            });
+        }
         const outputs: LabOutputs = {};
         if (labs.has("directory")) Object.assign(outputs, { websiteUrl: url, apiUrl: url, dataBucket: LOCAL_BUCKET });
         if (labs.has("hello")) outputs.helloWorldApi = `${url}/hello`;
@@ -197,22 +208,21 @@ export async function startLab(options: LabOptions): Promise<RunningLab> {
             webService,
             notices,
             outputs,
-            close: async () => {
-                await new Promise<void>((resolve) => {
-                    httpServer.close(() => resolve());
-                    httpServer.closeAllConnections();
-                });
-                await Promise.all([audioLab?.close(), webService?.close()]);
-                await s3.close();
-            },
+            close: () => supervisor.close(),
         };
     } catch (error) {
-        server?.close();
-        await audio?.close();
-        await (await httpd.catch(() => undefined))?.close();
-        await s3.close();
+        await supervisor.close().catch(() => undefined); // the start's own error is the one to report
         throw error;
     }
+}
+
+/** Stops accepting connections and ends the open ones (a browser's keep-alive would hold close() for seconds). */
+function closeServer(server: http.Server): Promise<void> {
+    if (!server.listening) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+    });
 }
 
 async function ensureBucket(s3: LocalS3, seeds: { key: string; body: string }[]): Promise<boolean> {
@@ -242,10 +252,20 @@ async function handle(
     log: (line: string) => void,
     site: SiteOptions,
     audio: RunningAudioLab | undefined,
+    publicBucket: PublicBucket | undefined,
 ) {
     const started = process.hrtime.bigint();
     const headOnly = req.method === "HEAD";
     const rawPath = req.url ?? "/";
+    // The audio bucket's objects, by the key as sent: S3 does not resolve "." or ".." in a key, so neither may URL
+    // parsing here (it would serve audio/x.mp3 for audio/./x.mp3).
+    const rawPathname = rawPath.split("?")[0];
+    if (publicBucket && (rawPathname === `/${publicBucket.bucket}` || rawPathname.startsWith(`/${publicBucket.bucket}/`))) {
+        await servePublicObject(req, res, rawPathname.slice(publicBucket.bucket.length + 2), publicBucket);
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        log(`${req.method} ${rawPathname} ${res.statusCode} ${ms.toFixed(0)}ms`);
+        return;
+    }
     // The path as sent: resolved against a base, "//users" would read as a host name and leave "/".
     const pathname = rawPath.startsWith("/") ? new URL(`http://local${rawPath}`).pathname : undefined;
     if (pathname === undefined) {

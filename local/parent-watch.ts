@@ -4,7 +4,7 @@
  * so the lab watches its parent and, when that parent is a shell, the shell's parent (npm) too.
  */
 import * as fs from "node:fs";
-import { isRunning } from "./lab-state";
+import { isRunning } from "../shared/lab-state";
 
 const SHELLS = new Set(["sh", "dash", "bash", "zsh", "ash", "ksh"]);
 

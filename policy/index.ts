@@ -4,6 +4,6 @@
  * `npm run policy` import them.
  */
 import { PolicyPack } from "@pulumi/policy";
-import { policies } from "./policies";
+import { policies } from "../shared/guardrails/policies";
 
 new PolicyPack("cloud-labs", { policies, enforcementLevel: "mandatory" });

@@ -4,17 +4,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { bundle, PROJECT_ROOT } from "../stacks/bundle";
-
-/** Every function entry: functions/<name>/index.ts (functions/shared holds helpers, not a function). */
-export function functionEntries(): string[] {
-    const dir = path.join(PROJECT_ROOT, "functions");
-    return fs
-        .readdirSync(dir)
-        .filter((name) => fs.existsSync(path.join(dir, name, "index.ts")))
-        .sort()
-        .map((name) => `functions/${name}/index.ts`);
-}
+import { bundle, functionEntries, PROJECT_ROOT } from "../stacks/bundle";
 
 if (require.main === module) {
     for (const entry of functionEntries()) {

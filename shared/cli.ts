@@ -55,7 +55,7 @@ export function parseCommandLine<O extends Options>(argv: string[], options: O, 
         if (parsed.positionals.length > positionals) {
             throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[positionals])}`);
         }
-        return parsed as unknown as Parsed<O>;
+        return parsed;
     } catch (error) {
         if (error instanceof UsageError) throw error;
         const code = (error as { code?: string }).code;
@@ -92,15 +92,27 @@ export function fromCallerDir(p: string, io: Pick<CliIo, "cwd"> = processIo()): 
     return path.resolve(io.cwd, p);
 }
 
+/** How `runMain` runs a tool that keeps running (a server): which signals stop it, and whether to exit after. */
+export interface RunOptions {
+    /**
+     * Signals that abort `io.signal` (its reason is the signal's name). Caught every time, so a second Ctrl-C
+     * during the clean-up does not kill the process half-way. @default SIGINT, once
+     */
+    stopSignals?: NodeJS.Signals[];
+    /** End the process with main's exit code (handles such as a server's must not keep it alive). @default false */
+    exit?: boolean;
+}
+
 /**
  * Runs a tool's `main` as the process: usage errors print with the usage text and exit 2, anything unexpected
  * prints its message and exits 1. Call as `if (require.main === module) runMain(main, USAGE)`.
  */
-export function runMain(main: (argv: string[], io: CliIo) => Promise<number>, usage: string): void {
+export function runMain(main: (argv: string[], io: CliIo) => Promise<number>, usage: string, options: RunOptions = {}): void {
     const controller = new AbortController();
     const io = { ...processIo(), signal: controller.signal };
-    process.once("SIGINT", () => controller.abort());
-    main(process.argv.slice(2), io)
+    if (options.stopSignals) for (const name of options.stopSignals) process.on(name, () => controller.abort(name));
+    else process.once("SIGINT", () => controller.abort());
+    void main(process.argv.slice(2), io)
         .catch((error: unknown) => {
             if (error instanceof UsageError) {
                 io.err(`${error.message}\n\n${usage}`);
@@ -110,6 +122,7 @@ export function runMain(main: (argv: string[], io: CliIo) => Promise<number>, us
             return EXIT.failed;
         })
         .then((code) => {
+            if (options.exit) process.exit(code);
             process.exitCode = code;
         });
 }
@@ -137,4 +150,30 @@ export function parseOrUsage<O extends Options>(
         io.err(`${error.message}\n\n${usage}`);
         return EXIT.usage;
     }
+}
+
+/**
+ * For tools not yet on `main(argv, io)`: parses the process's arguments; on a UsageError prints it with the usage
+ * text and exits with code 2.
+ */
+export function parseOrExit<T>(parse: (argv: string[]) => T, usage: string): T {
+    try {
+        return parse(process.argv.slice(2));
+    } catch (error) {
+        if (!(error instanceof UsageError)) throw error;
+        console.error(`${error.message}\n\n${usage}`);
+        process.exit(EXIT.usage);
+    }
+}
+
+/**
+ * For hand-written parsers not yet on `util.parseArgs`: splits `--flag=value` into `--flag value` for the flags
+ * that take a value.
+ */
+export function splitFlagValues(argv: string[], valued: readonly string[]): string[] {
+    return argv.flatMap((token) => {
+        const eq = token.indexOf("=");
+        if (!token.startsWith("--") || eq < 0 || !valued.includes(token.slice(0, eq))) return [token];
+        return [token.slice(0, eq), token.slice(eq + 1)];
+    });
 }

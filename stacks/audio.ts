@@ -2,7 +2,9 @@ import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AUDIO_PREFIX, TEXT_PREFIX, audioKeyFor } from "../functions/speech/keys";
-import { TEXTS_DIR } from "./config";
+import { TEXTS_DIR } from "./audio-files";
+import { checkArgs } from "./config/reader";
+import { audioProblems } from "./config/rules/audio";
 import type { FunctionDefaults } from "./function-defaults";
 import { LabBucket } from "./lab-bucket";
 import { NodeFunction } from "./node-function";
@@ -56,6 +58,7 @@ export class AudioLab extends pulumi.ComponentResource {
 
     constructor(name: string, args: AudioLabArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         super("cloud-labs:audio:AudioLab", name, {}, opts);
+        checkArgs("AudioLab", name, audioProblems({ voice: args.voice ?? "Joanna", engine: args.engine ?? "standard", seedTexts: args.seedTexts ?? ["welcome.txt"], factSkill: args.factSkill }));
         this.bucket = new LabBucket(`${name}-bucket`, { publicReadPaths: [`${AUDIO_PREFIX}*`] }, { parent: this });
         this.speechFunction = this.createSpeechFunction(name, args);
         this.notification = this.createTrigger(name);

@@ -1,3 +1,4 @@
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { buildSync } from "esbuild";
 
@@ -41,4 +42,14 @@ export function bundle(entry: string): Bundle {
     const built: Bundle = { code: result.outputFiles[0].text, entry: relative };
     cache.set(relative, built);
     return built;
+}
+
+/** Every function entry: functions/<name>/index.ts (functions/shared holds helpers, not a function). */
+export function functionEntries(): string[] {
+    const dir = path.join(PROJECT_ROOT, "functions");
+    return fs
+        .readdirSync(dir)
+        .filter((name) => fs.existsSync(path.join(dir, name, "index.ts")))
+        .sort()
+        .map((name) => `functions/${name}/index.ts`);
 }

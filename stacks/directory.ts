@@ -1,5 +1,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { checkArgs } from "./config/reader";
+import { directoryProblems } from "./config/rules/directory";
 import { SEED_DIR, SITE_DIR, seedFiles, siteConfigScript } from "./directory-files";
 import type { FunctionDefaults } from "./function-defaults";
 import { HttpApi } from "./http-api";
@@ -48,6 +50,7 @@ export class EmployeeDirectory extends pulumi.ComponentResource {
     constructor(name: string, args: EmployeeDirectoryArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         super("cloud-labs:directory:EmployeeDirectory", name, {}, opts);
         const prefix = args.dataPrefix ?? "users";
+        checkArgs("EmployeeDirectory", name, directoryProblems({ ...args, dataPrefix: prefix }));
 
         this.website = new LabBucket(
             `${name}-website`,

@@ -21,7 +21,7 @@ export const IMAGE_RECIPE_VERSION = 1;
 export interface WebServiceArgs {
     /**
      * The lab's settings: image, architecture, cpu/memory, task counts, ports, Spot, network, HTTPS.
-     * Validated by stacks/config.ts (Fargate's cpu/memory pairs, min <= desired <= max).
+     * Validated by stacks/config/rules/web-service.ts (Fargate's cpu/memory pairs, min <= desired <= max).
      * @example { settings: loadConfig().web }
      */
     settings: WebServiceConfig;

@@ -455,12 +455,19 @@ function searchForm(text: string): string {
     return text.toLowerCase().normalize("NFC");
 }
 
-const SEARCHED: ((u: any) => unknown)[] = [
-    (u) => u.name?.first,
-    (u) => u.name?.last,
-    (u) => u.email,
-    (u) => u.department,
-    (u) => u.location?.country,
+/** A field of a record by its path, or undefined where the record does not have it. */
+function field(record: UserRecord, ...path: string[]): unknown {
+    let value: unknown = record;
+    for (const key of path) value = value !== null && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined;
+    return value;
+}
+
+const SEARCHED: ((u: UserRecord) => unknown)[] = [
+    (u) => field(u, "name", "first"),
+    (u) => field(u, "name", "last"),
+    (u) => field(u, "email"),
+    (u) => field(u, "department"),
+    (u) => field(u, "location", "country"),
 ];
 
 /** Each record's searched fields in search form, computed once per record. */

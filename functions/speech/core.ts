@@ -2,8 +2,8 @@ import { StartSpeechSynthesisTaskCommand, SynthesizeSpeechCommand, type Engine, 
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { S3Event, S3EventRecord } from "aws-lambda";
 import { consoleLogger, type Logger } from "../shared/log";
-import { AUDIO_PREFIX, TEXT_PREFIX, audioKeyFor } from "./keys";
-import { SYNC_CHAR_LIMIT, TASK_CHAR_LIMIT, textProblem } from "./text";
+import { TEXT_PREFIX, audioKeyFor } from "./keys";
+import { SYNC_CHAR_LIMIT, textProblem } from "./text";
 
 export { audioKeyFor } from "./keys";
 

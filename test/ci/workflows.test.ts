@@ -26,8 +26,8 @@ async function validate(file: string): Promise<{ ok: boolean; output: string }> 
 describe("GitHub workflows", function () {
     this.timeout(60_000);
 
-    it("has preview, deploy and teardown", () => {
-        assert.deepEqual(workflows, ["deploy.yml", "preview.yml", "teardown.yml"]);
+    it("has preview, deploy, teardown and the reaper", () => {
+        assert.deepEqual(workflows, ["deploy.yml", "preview.yml", "reap.yml", "teardown.yml"]);
     });
 
     for (const file of workflows) {
@@ -117,5 +117,19 @@ describe("GitHub workflows", function () {
         assert.equal(steps[leftovers].env?.STACK, "${{ inputs.stack }}");
         // With remove-stack, pulumi stack rm deletes the stack file that gives leftovers its region.
         assert.ok(steps[leftovers].run.indexOf('git checkout -- "Pulumi.$STACK.yaml"') < steps[leftovers].run.indexOf("npm run leftovers"), "the stack file is restored first");
+    });
+
+    it("reaps expired stacks every hour with a Pulumi CLI that keeps stack tags on every backend (3.211 or later)", () => {
+        const wf = load("reap.yml");
+        assert.match(wf.on.schedule[0].cron, /^\d{1,2} \* \* \* \*$/, "hourly");
+        const steps: { uses?: string; run?: string; with?: Record<string, string>; env?: Record<string, string> }[] = wf.jobs.reap.steps;
+        const pulumi = steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
+        assert.equal(pulumi.with?.command, undefined, "the action only installs the CLI");
+        const [major, minor] = String(pulumi.with?.["pulumi-version"]).split(".").map(Number);
+        assert.ok(major === 3 && minor >= 211, `pulumi-version ${pulumi.with?.["pulumi-version"]}`);
+        const reap = steps.findIndex((s) => /^npm run reap\b/.test(s.run ?? ""));
+        assert.ok(reap > steps.indexOf(pulumi), "npm run reap runs after the CLI is installed");
+        for (const name of ["PULUMI_ACCESS_TOKEN", "PULUMI_BACKEND_URL"]) assert.ok(steps[reap].env?.[name], `it reaches the backend (${name})`);
+        assert.equal(wf.concurrency["cancel-in-progress"], false, "a running reap is never cancelled half-way");
     });
 });

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { DeleteObjectCommand } from "@aws-sdk/client-s3";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { startLab, type RunningLab } from "../../local/lab-server";
-import { localS3Client } from "../../local/s3-server";
+import { localS3Client } from "../../shared/local-s3";
 import { memoryLogger } from "../../functions/shared/log";
 import { ROOT } from "../helpers/program";
 

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { createHandler, LAMBDA_RESULT_LIMIT, mapLimit, resultBytes } from "../../functions/directory/core";
 import { memoryLogger } from "../../functions/shared/log";
 import { directoryS3Client } from "../../functions/directory/s3-client";
-import { localS3Client, localS3Config } from "../../local/s3-server";
+import { localS3Client, localS3Config } from "../../shared/local-s3";
 import { getEvent, jsonBody } from "../helpers/events";
 import { countCommands, put, remove, spyOnAgentSockets, startTestS3, traceCommands } from "../helpers/s3";
 

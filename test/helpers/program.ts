@@ -1,2 +1,2 @@
-/** The tests' way to run the program under mocks: the one runner in scripts/mock-program.ts. */
-export * from "../../scripts/mock-program";
+/** The tests' way to run the program under mocks: the one runner in shared/resource-graph.ts. */
+export * from "../../shared/resource-graph";

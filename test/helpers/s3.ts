@@ -3,7 +3,7 @@ import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { startLocalS3, type LocalS3 } from "../../local/s3-server";
+import { startLocalS3, type LocalS3 } from "../../shared/local-s3";
 
 /** A fresh s3rver on a free loopback port with one empty bucket, in a temporary folder removed on close. */
 export async function startTestS3(bucket = "data"): Promise<LocalS3 & { bucket: string }> {

@@ -283,7 +283,7 @@ describe("config: hostile input (issue 18)", function () {
             let unhandled = 0;
             process.on("unhandledRejection", () => unhandled++);
             process.on("exit", () => console.log(JSON.stringify({ unhandled })));
-            require(${JSON.stringify(path.join(ROOT, "scripts", "mock-program.ts"))})
+            require(${JSON.stringify(path.join(ROOT, "shared", "resource-graph.ts"))})
                 .runProgram("dev", { webCpu: "abc" })
                 .then(() => console.log("accepted"), (e) => console.log("rejected: " + e.name));`;
         const { stdout } = await promisify(execFile)(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], { cwd: ROOT, timeout: 100_000 });

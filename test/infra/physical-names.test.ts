@@ -3,7 +3,7 @@
  * must not share a physical name: run `dev` twice under mocks, as two fresh stacks would be, and compare.
  */
 import * as assert from "node:assert/strict";
-import { runProgram, type MockedResource, type ProgramRun } from "../helpers/program";
+import { runProgram, type ProgramResource, type ProgramRun } from "../helpers/program";
 
 /** The inputs that are a resource's own physical name, by type (the rest: `name`). */
 const NAME_INPUTS: Record<string, string[]> = {
@@ -14,11 +14,11 @@ const NAME_INPUTS: Record<string, string[]> = {
 const SCOPED_NAMES = new Set(["aws:apigatewayv2/stage:Stage"]);
 
 /** Every fixed physical name a run asks AWS for (auto-named and prefix-named resources have none). */
-function fixedNames(run: ProgramRun): { resource: MockedResource; name: string }[] {
+function fixedNames(run: ProgramRun): { resource: ProgramResource; name: string }[] {
     return run.resources
         .filter((r) => r.type.startsWith("aws:") && !SCOPED_NAMES.has(r.type))
         .flatMap((resource) => (NAME_INPUTS[resource.type] ?? ["name"]).map((key) => ({ resource, name: resource.inputs[key] })))
-        .filter((n): n is { resource: MockedResource; name: string } => typeof n.name === "string");
+        .filter((n): n is { resource: ProgramResource; name: string } => typeof n.name === "string");
 }
 
 describe("physical names of two deployments of one stack name", () => {

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { contextHash, CONTAINER_CONTEXT, imageTag, IMAGE_RECIPE_VERSION } from "../../stacks/web-service";
-import { runProgram, type MockedResource, type ProgramRun } from "../helpers/program";
+import { runProgram, type ProgramResource, type ProgramRun } from "../helpers/program";
 import { list, statementsOf } from "../helpers/policy";
 
 const rules = (run: ProgramRun, type: "Ingress" | "Egress") => run.ofType(`aws:vpc/securityGroup${type}Rule:SecurityGroup${type}Rule`);
@@ -188,7 +188,7 @@ describe("web service switches", () => {
         assert.equal(https.port, 443);
         assert.equal(https.certificateArn, certificateArn);
         assert.deepEqual(https.defaultActions, [{ type: "forward", targetGroupArn: run.named("web-tg").state.arn }]);
-        const ports = rules(run, "Ingress").filter((r: MockedResource) => r.inputs.securityGroupId === sgId("web-albSg")).map((r) => r.inputs.fromPort);
+        const ports = rules(run, "Ingress").filter((r: ProgramResource) => r.inputs.securityGroupId === sgId("web-albSg")).map((r) => r.inputs.fromPort);
         assert.deepEqual(ports.sort(), [443, 443, 80, 80]);
     });
 

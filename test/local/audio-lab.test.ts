@@ -14,16 +14,16 @@ import { memoryLogger } from "../../functions/shared/log";
 import { TASK_CHAR_LIMIT } from "../../functions/speech/core";
 import { notificationRecords, s3EventKey, startAudioLab, type RunningAudioLab } from "../../local/audio-lab";
 import { startLab, type RunningLab } from "../../local/lab-server";
-import { localS3Client } from "../../local/s3-server";
+import { localS3Client } from "../../shared/local-s3";
 import { createLocalPolly } from "../../local/polly";
 import { LOCAL_VOICES, chunkText, createSynthesizer, espeakVoiceFor, type Synthesizer } from "../../local/synthesizer";
-import { verify, type VerifyContext } from "../../tools/verify/core";
+import { verify, type VerifyContext } from "../../shared/verify/core";
 import { POLLY_VOICES } from "../../stacks/polly-voices";
-import { functionEntries } from "../../scripts/build-functions";
-import { bundle } from "../../stacks/bundle";
+import { bundle, functionEntries } from "../../stacks/bundle";
 import { mpegAudio } from "../helpers/mpeg";
 import { ROOT } from "../helpers/program";
 import { put, startTestS3 } from "../helpers/s3";
+import { verifyContext } from "../helpers/verify";
 
 const CHROMIUM = "/usr/bin/chromium";
 
@@ -81,12 +81,16 @@ describe("audio lab, locally", function () {
         assert.equal(part.status, 206, "ranges, which players use to seek");
         assert.equal((await part.arrayBuffer()).byteLength, 100);
 
-        for (const p of ["/audio-lab/text/welcome.txt", "/audio-lab/", "/audio-lab", "/audio-lab?list-type=2", "/audio-lab/audio/", "/audio-lab/audio/..%2Ftext%2Fwelcome.txt"]) {
+        for (const p of ["/audio-lab/text/welcome.txt", "/audio-lab/", "/audio-lab", "/audio-lab?list-type=2", "/audio-lab/audio/"]) {
             const denied = await fetch(lab.url + p);
             assert.equal(denied.status, 403, p);
             assert.match(await denied.text(), /<Code>AccessDenied<\/Code>/);
         }
         assert.equal((await fetch(`${lab.url}/audio-lab/audio/nothing.mp3`)).status, 404);
+        // a key is taken as sent: audio/../text/welcome.txt is a key of its own (missing), never text/welcome.txt
+        const dotted = await fetch(`${lab.url}/audio-lab/audio/..%2Ftext%2Fwelcome.txt`);
+        assert.equal(dotted.status, 404);
+        assert.match(await dotted.text(), /<Code>NoSuchKey<\/Code>/);
         assert.equal((await fetch(`${lab.url}/audio-lab/audio/welcome.mp3`, { method: "PUT", body: "x" })).status, 405);
     });
 
@@ -331,19 +335,7 @@ describe("audio lab and verify's audio step: nothing outlives its text", functio
         await s3.close();
     });
 
-    const context = (extra: Partial<VerifyContext>): VerifyContext => ({
-        fetch,
-        s3: s3.client,
-        timeoutMs: 10_000,
-        signal: new AbortController().signal,
-        dataPrefix: "users",
-        healthPath: "/health",
-        audioWaitMs: 10_000,
-        pollMs: 20,
-        local: true,
-        report: () => {},
-        ...extra,
-    });
+    const context = (extra: Partial<VerifyContext>) => verifyContext(s3.client, { local: true, ...extra });
     const outputs = () => ({ audioBucket: lab.bucket, audioUrlPattern: "http://127.0.0.1:9/audio-lab/audio/<name>.mp3" });
     const keys = async () => ((await s3.client.send(new ListObjectsV2Command({ Bucket: lab.bucket }))).Contents ?? []).map((o) => o.Key);
 

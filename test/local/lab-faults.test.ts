@@ -5,8 +5,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { spawn } from "node:child_process";
-import { isRunning, readLabState, writeLabState } from "../../local/lab-state";
-import { localS3Client } from "../../local/s3-server";
+import { isRunning, readLabState, writeLabState } from "../../shared/lab-state";
+import { localS3Client } from "../../shared/local-s3";
 import { portIsFree, runLabCli, spawnLab, spawnNpmStart, waitFor, type LabProcess } from "../helpers/lab-process";
 import { ROOT } from "../helpers/program";
 

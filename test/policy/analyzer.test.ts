@@ -7,8 +7,8 @@ import * as assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
-import { policies } from "../../policy/policies";
-import { ROOT, runProgram, type MockedResource } from "../helpers/program";
+import { policies } from "../../shared/guardrails/policies";
+import { ROOT, runProgram, type ProgramResource } from "../helpers/program";
 
 const analyzerPb = require("@pulumi/pulumi/proto/analyzer_pb");
 const analyzerGrpc = require("@pulumi/pulumi/proto/analyzer_grpc_pb");
@@ -40,7 +40,7 @@ async function wire(value: unknown): Promise<unknown> {
 
 const urnOf = (stack: string, r: { type: string; name: string }) => `urn:pulumi:${stack}::cloud-labs::${r.type}::${r.name}`;
 
-function options(r: MockedResource, parent?: string) {
+function options(r: ProgramResource, parent?: string) {
     const o = new analyzerPb.AnalyzerResourceOptions();
     o.setProtect(r.options.protect === true);
     if (parent) o.setParent(parent);
@@ -91,7 +91,7 @@ describe("policy pack over the analyzer protocol (as pulumi preview --policy-pac
             request.setName(name);
             request.setUrn(urnOf("dev", { type, name }));
             request.setProperties(Struct.fromJavaScript(props));
-            request.setOptions(options({ options: {} } as MockedResource, parent));
+            request.setOptions(options({ options: {} } as ProgramResource, parent));
             return diagnostics(await call("analyze", request));
         };
         const bad = await analyze("aws:s3/bucket:Bucket", "dataBucket", { forceDestroy: false });

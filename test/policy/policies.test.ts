@@ -1,5 +1,5 @@
 /**
- * The policy pack (policy/policies.ts) over every shipped stack, and over stacks broken on purpose: each policy
+ * The policy pack (shared/guardrails/policies.ts) over every shipped stack, and over stacks broken on purpose: each policy
  * flags the resource that breaks it and nothing else. Runs through tools/policy, as `npm run policy` does.
  */
 import * as assert from "node:assert/strict";
@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import type * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { DEFAULT_MAX_IDLE_MONTHLY_USD, policies } from "../../policy/policies";
+import { DEFAULT_MAX_IDLE_MONTHLY_USD, policies } from "../../shared/guardrails/policies";
 import { evaluatePolicies, type Violation } from "../../tools/policy/evaluate";
 import { main as policyMain } from "../../tools/policy/cli";
 import type { CliIo } from "../../shared/cli";

@@ -4,8 +4,8 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { UsageError } from "../../shared/cli";
 import { costReport, formatReport, main as costMain, parseArgs } from "../../tools/cost/cli";
-import { DEFAULT_ASSUMPTIONS, estimate, type CostReport } from "../../tools/cost/estimate";
-import { PRICES } from "../../tools/cost/prices";
+import { DEFAULT_ASSUMPTIONS, estimate, type CostReport } from "../../shared/pricing/estimate";
+import { PRICES } from "../../shared/pricing/prices";
 import { ROOT, runProgram } from "../helpers/program";
 
 const item = (report: CostReport, lab: string, name: RegExp) => {

@@ -3,7 +3,7 @@ import { CloudWatchLogsClient, DescribeLogGroupsCommand } from "@aws-sdk/client-
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import { mockClient } from "aws-sdk-client-mock";
 import { EXIT, leftoversMain } from "../../tools/leftovers/cli";
-import { findLeftovers, logGroupPrefixes } from "../../tools/leftovers/core";
+import { findLeftovers, logGroupPrefixes } from "../../shared/leftovers";
 
 describe("npm run leftovers (AWS clients mocked)", () => {
     const tagging = mockClient(ResourceGroupsTaggingAPIClient);

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { readStackConfig, StackFileError } from "../../scripts/stack-files";
+import { readStackConfig, StackFileError } from "../../shared/stack-files";
 
 describe("stack files: bad content is named, never the defaults (issue 18)", () => {
     let dir: string;

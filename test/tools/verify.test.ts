@@ -8,14 +8,15 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
-import { localS3Client } from "../../local/s3-server";
+import { localS3Client } from "../../shared/local-s3";
 import { awsPublicUrl, main as verifyMain, publicObjectUrl, PULUMI_INSTALL_URL } from "../../tools/verify/cli";
-import { MAX_ANSWER_BYTES } from "../../tools/verify/check";
-import { verify, type CheckResult, type VerifyContext } from "../../tools/verify/core";
-import type { LabOutputs } from "../../tools/verify/outputs";
+import { MAX_ANSWER_BYTES } from "../../shared/verify/check";
+import { verify, type CheckResult, type VerifyContext } from "../../shared/verify/core";
+import type { LabOutputs } from "../../shared/outputs";
 import { spawnLab, type LabProcess } from "../helpers/lab-process";
 import { ROOT } from "../helpers/program";
 import { put, remove, startTestS3 } from "../helpers/s3";
+import { verifyContext } from "../helpers/verify";
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "cloud-labs-verify-"));
 
@@ -461,20 +462,7 @@ describe("npm run verify against the local lab", function () {
 });
 
 /** A verify context as the CLI builds it, with local clients and short waits. */
-function context(s3: S3Client, extra: Partial<VerifyContext> = {}): VerifyContext {
-    return {
-        fetch,
-        s3,
-        timeoutMs: 10_000,
-        signal: new AbortController().signal,
-        dataPrefix: "users",
-        healthPath: "/health",
-        audioWaitMs: 10_000,
-        pollMs: 20,
-        report: () => {},
-        ...extra,
-    };
-}
+const context = verifyContext;
 
 function line(results: CheckResult[], name: string): string {
     const r = results.find((x) => x.name === name);
@@ -542,7 +530,7 @@ describe("npm run verify: the audio lab's checks (against a local S3 and a publi
         await put(bucket.client, bucket.bucket, "audio/late.mp3", MP3, "audio/mpeg");
         let misses = 2;
         const fetchLate: typeof fetch = async (url, init) =>
-            String(url).endsWith("/audio/late.mp3") && misses-- > 0 ? new Response("<Error><Code>NoSuchKey</Code></Error>", { status: 404 }) : fetch(url, init);
+            (typeof url === "string" ? url : url instanceof URL ? url.href : url.url).endsWith("/audio/late.mp3") && misses-- > 0 ? new Response("<Error><Code>NoSuchKey</Code></Error>", { status: 404 }) : fetch(url, init);
         try {
             const run = await verify({ ...audioOutputs(), seedAudioUrl: `${frontUrl}/audio/late.mp3` }, ctx({ fetch: fetchLate }));
             assert.match(line(run.results, "seed MP3 public"), /^✔ 200 audio\/mpeg, 67 bytes, after waiting \d+ ms for it to be spoken$/);

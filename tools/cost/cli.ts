@@ -3,10 +3,10 @@
  * Runs the program under mocks with that stack's config and prices what it would create.
  */
 import { EXIT, numberFlag, parseCommandLine, runMain, UsageError, type CliIo } from "../../shared/cli";
-import { runProgram, shippedStacks, stackConfig } from "../../scripts/mock-program";
-import { shippedStackFlag } from "../../scripts/stack-files";
-import { DEFAULT_ASSUMPTIONS, estimate, type Assumptions, type CostReport } from "./estimate";
-import { PRICES_TAKEN } from "./prices";
+import { runProgram, shippedStacks, stackConfig } from "../../shared/resource-graph";
+import { shippedStackFlag } from "../../shared/stack-files";
+import { DEFAULT_ASSUMPTIONS, estimate, type Assumptions, type CostReport } from "../../shared/pricing/estimate";
+import { PRICES_TAKEN } from "../../shared/pricing/prices";
 
 export const USAGE = `Usage: npm run cost -- --stack NAME [--requests-per-month N] [--hours H] [--uploads-per-month N] [--no-free-tier] [--json]
 

@@ -5,8 +5,8 @@
 import * as fs from "node:fs";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
-import { PROJECT, shippedStacks, stackConfig, stackFile } from "../../scripts/stack-files";
-import { findLeftovers } from "./core";
+import { PROJECT, shippedStacks, stackConfig, stackFile } from "../../shared/stack-files";
+import { findLeftovers } from "../../shared/leftovers";
 
 /** What the command's exit code means. */
 export const EXIT = {

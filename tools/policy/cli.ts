@@ -7,9 +7,9 @@
 import * as fs from "node:fs";
 import type { PolicyPackConfig } from "@pulumi/policy";
 import { EXIT, fromCallerDir, parseOrUsage, runMain, UsageError, type CliIo } from "../../shared/cli";
-import { runProgram, shippedStacks } from "../../scripts/mock-program";
-import { shippedStackFlag } from "../../scripts/stack-files";
-import { policies } from "../../policy/policies";
+import { runProgram, shippedStacks } from "../../shared/resource-graph";
+import { shippedStackFlag } from "../../shared/stack-files";
+import { policies } from "../../shared/guardrails/policies";
 import { ConfigError, validatePackConfig } from "./config";
 import { enforcementLevelOf, evaluatePolicies, type Violation } from "./evaluate";
 

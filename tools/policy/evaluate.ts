@@ -1,5 +1,5 @@
 /**
- * Runs the policy pack's policies (policy/policies.ts) over the resources a stack registers under mocks, the way
+ * Runs the policy pack's policies (shared/guardrails/policies.ts) over the resources a stack registers under mocks, the way
  * the Pulumi CLI's analyzer would hand them over: props behind the same unknown-checking proxy, options, parent
  * URN, provider, and each policy's config with its schema defaults. No CLI, no AWS.
  */
@@ -11,8 +11,8 @@ import type {
     ResourceValidationPolicy,
     StackValidationPolicy,
 } from "@pulumi/policy";
-import { PROJECT, promiseOf, type MockedResource } from "../../scripts/mock-program";
-import { policies as packPolicies } from "../../policy/policies";
+import { PROJECT, promiseOf, type ProgramResource } from "../../shared/resource-graph";
+import { policies as packPolicies } from "../../shared/guardrails/policies";
 
 const { unknownCheckingProxy } = require("@pulumi/policy/proxy") as { unknownCheckingProxy: <T>(value: T) => T };
 
@@ -27,27 +27,27 @@ export interface Violation {
 type AnyPolicy = ResourceValidationPolicy | StackValidationPolicy;
 
 /** The URN the CLI would give a resource (without the parent type chain: names are unique in this program). */
-const urnOf = (stack: string, r: Pick<MockedResource, "type" | "name">) => `urn:pulumi:${stack}::${PROJECT}::${r.type}::${r.name}`;
+const urnOf = (stack: string, r: Pick<ProgramResource, "type" | "name">) => `urn:pulumi:${stack}::${PROJECT}::${r.type}::${r.name}`;
 
 /** Every violation the policies report for these resources; `config` is what `--policy-pack-config` would pass. */
 export async function evaluatePolicies(
     stack: string,
-    resources: MockedResource[],
+    resources: ProgramResource[],
     config: PolicyPackConfig = {},
     policies: AnyPolicy[] = packPolicies,
 ): Promise<Violation[]> {
-    const byUrn = new Map<string, MockedResource>();
+    const byUrn = new Map<string, ProgramResource>();
     for (const r of resources) byUrn.set(urnOf(stack, r), r);
     const providers = new Map(resources.filter((r) => r.type.startsWith("pulumi:providers:")).map((p) => [p.name, p]));
-    const parents = new Map<MockedResource, string | undefined>();
+    const parents = new Map<ProgramResource, string | undefined>();
     for (const r of resources) parents.set(r, r.options.parent ? await promiseOf(r.options.parent.urn) : undefined);
 
-    const providerOf = (r: MockedResource) => {
+    const providerOf = (r: ProgramResource) => {
         const name = /::([^:]+)::[^:]+$/.exec(r.provider ?? "")?.[1];
         const p = name ? providers.get(name) : undefined;
         return p ? { type: p.type, name: p.name, urn: urnOf(stack, p), props: unknownCheckingProxy(p.inputs) } : undefined;
     };
-    const optionsOf = (r: MockedResource) => ({
+    const optionsOf = (r: ProgramResource) => ({
         protect: r.options.protect === true,
         ignoreChanges: r.options.ignoreChanges ?? [],
         aliases: [],
@@ -59,7 +59,7 @@ export async function evaluatePolicies(
         ...(r.options.retainOnDelete ? { retainOnDelete: true } : {}),
     });
     /** What the engine tells a policy about any resource. */
-    const described = (r: MockedResource) => ({
+    const described = (r: ProgramResource) => ({
         type: r.type,
         name: r.name,
         urn: urnOf(stack, r),

@@ -9,10 +9,10 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { GetBucketLocationCommand, S3Client } from "@aws-sdk/client-s3";
 import { EXIT, fromCallerDir, numberFlag, parseOrUsage, runMain, UsageError, type CliIo } from "../../shared/cli";
-import { ROOT, stackConfig } from "../../scripts/stack-files";
-import { DEFAULT_LAB_DIR, isRunning, labStateFile } from "../../local/lab-state";
-import { formatResult, summary, verify, type VerifyContext } from "./core";
-import { decodeOutputs, OutputsError, parseOutputs, type LabOutputs } from "./outputs";
+import { ROOT, stackConfig } from "../../shared/stack-files";
+import { DEFAULT_LAB_DIR, isRunning, labStateFile } from "../../shared/lab-state";
+import { formatResult, summary, verify, type VerifyContext } from "../../shared/verify/core";
+import { decodeOutputs, OutputsError, parseOutputs, type LabOutputs } from "../../shared/outputs";
 
 export const PULUMI_INSTALL_URL = "https://www.pulumi.com/docs/iac/download-install/";
 
@@ -95,7 +95,7 @@ export async function main(argv: string[], io: VerifyIo): Promise<number> {
     const config = "stack" in args.source ? stackSettings(args.source.stack) : {};
     const local = outputs.s3Endpoint !== undefined;
     const s3 = local
-        ? (await import("../../local/s3-server")).localS3Client(outputs.s3Endpoint!)
+        ? (await import("../../shared/local-s3")).localS3Client(outputs.s3Endpoint!)
         : new S3Client({ region: args.region ?? config["aws:region"] ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? "us-east-1", followRegionRedirects: true });
     const ctx: VerifyContext = {
         fetch: io.fetch ?? fetch,
@@ -214,21 +214,14 @@ export function publicObjectUrl(bucket: string, key: string, region?: string): s
 }
 
 if (require.main === module) {
-    // runMain aborts the run on the first Ctrl-C; these say so, and keep a second Ctrl-C (or a TERM) from killing
-    // the process before the lab steps have put back what they moved.
+    // runMain aborts the run on any of these, every time; the lines say so, and a second Ctrl-C does not kill the
+    // process before the lab steps have put back what they moved.
     let stopping = false;
-    let relaying = false;
-    const interrupt = (signal: NodeJS.Signals) => {
-        if (relaying) return;
-        process.stderr.write(stopping ? `${signal}: still putting things back, a moment\n` : `\n${signal}: stopping; putting back what the lab steps moved first\n`);
-        const first = !stopping;
-        stopping = true;
-        if (first && signal !== "SIGINT") {
-            relaying = true;
-            process.emit("SIGINT", "SIGINT");
-            relaying = false;
-        }
-    };
-    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => interrupt(signal));
-    runMain(main, USAGE);
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+        process.on(signal, () => {
+            process.stderr.write(stopping ? `${signal}: still putting things back, a moment\n` : `\n${signal}: stopping; putting back what the lab steps moved first\n`);
+            stopping = true;
+        });
+    }
+    runMain(main, USAGE, { stopSignals: ["SIGINT", "SIGTERM", "SIGHUP"], exit: true });
 }

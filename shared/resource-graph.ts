@@ -13,7 +13,7 @@ const PROGRAM = path.join(ROOT, "index.ts");
 export const ACCOUNT = "123456789012";
 export const REGION = "us-east-1";
 
-export interface MockedResource {
+export interface ProgramResource {
     type: string;
     name: string;
     inputs: Record<string, any>;
@@ -26,12 +26,12 @@ export interface MockedResource {
 }
 
 export interface ProgramRun {
-    resources: MockedResource[];
+    resources: ProgramResource[];
     outputs: Record<string, any>;
     /** Resources of one type token, e.g. `aws:s3/bucket:Bucket`. */
-    ofType(type: string): MockedResource[];
+    ofType(type: string): ProgramResource[];
     /** The one resource with this logical name; fails naming the known names when absent. */
-    named(name: string): MockedResource;
+    named(name: string): ProgramResource;
 }
 
 /** What AWS computes for a resource, so outputs like ARNs and endpoints have realistic values. */
@@ -127,7 +127,7 @@ export async function runProgram(
         if (value === undefined) delete config[full];
         else config[full] = typeof value === "string" ? value : JSON.stringify(value);
     }
-    const resources: MockedResource[] = [];
+    const resources: ProgramResource[] = [];
     const options = new Map<string, pulumi.CustomResourceOptions>();
     await pulumi.runtime.setMocks(
         {

@@ -20,7 +20,7 @@ import {
     type CheckResult,
     type VerifyContext,
 } from "./check";
-import type { LabOutputs } from "./outputs";
+import type { LabOutputs } from "../outputs";
 
 type DirectoryOutputs = Required<Pick<LabOutputs, "websiteUrl" | "apiUrl" | "dataBucket">>;
 
@@ -144,7 +144,7 @@ async function usersTotal(ctx: VerifyContext, apiUrl: string): Promise<{ total: 
     expect(answer.status === 200, `GET ${url} answered ${answer.status}: ${answer.text().slice(0, 200)}`);
     let body: { total?: unknown; warnings?: { key: string; reason: string }[] };
     try {
-        body = JSON.parse(answer.text());
+        body = JSON.parse(answer.text()) as typeof body;
     } catch {
         throw new CheckFailed(`GET ${url} answered 200 but not JSON: ${answer.text().slice(0, 100)}`);
     }

@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { UsageError } from "../shared/cli";
+import { UsageError } from "./cli";
 
 export const ROOT = path.resolve(__dirname, "..");
 export const PROJECT = "cloud-labs";

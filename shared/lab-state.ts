@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { LabOutputs as VerifiedOutputs } from "../tools/verify/outputs";
+import type { LabOutputs as VerifiedOutputs } from "./outputs";
 
 export const DEFAULT_LAB_DIR = path.resolve(__dirname, "..", ".labs");
 

@@ -12,7 +12,7 @@ import type {
     ResourceValidationPolicy,
     StackValidationPolicy,
 } from "@pulumi/policy";
-import { DEFAULT_ASSUMPTIONS, estimate } from "../tools/cost/estimate";
+import { DEFAULT_ASSUMPTIONS, estimate } from "../pricing/estimate";
 import { ACTIONS_WITHOUT_RESOURCES, isAnonymous, list, statementsOf } from "./iam-statements";
 import { pricedResource } from "./priced-resource";
 
@@ -69,7 +69,7 @@ const publicOnlyWhereDeclared: ResourceValidationPolicy = {
                 if (s.Effect !== "Allow" || !isAnonymous(s.Principal)) return;
                 const what = `${args.name}: statement ${s.Sid ?? i} allows anyone (Principal "*")`;
                 if (!declared) {
-                    report(`${what}, but its bucket is not declared public. Fix: remove the statement (LabBucket publicReadPaths), or declare the bucket in policy/policies.ts DECLARED_PUBLIC_BUCKETS.`);
+                    report(`${what}, but its bucket is not declared public. Fix: remove the statement (LabBucket publicReadPaths), or declare the bucket in shared/guardrails/policies.ts DECLARED_PUBLIC_BUCKETS.`);
                     return;
                 }
                 const actions = list(s.Action);

@@ -5,14 +5,13 @@ import * as crypto from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
-import { LabFilesystemStore } from "./s3-store";
+import { LabFilesystemStore } from "./local-s3-store";
 import type { S3Event } from "aws-lambda";
 // The local lab and the tests run on Node 20, which this SDK version supports; its notice about future versions
 // needing Node 22 (the Lambda runtime already is) would only add noise to every run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 // s3rver ships no types; the slice used here is declared below.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const S3rver = require("s3rver") as new (options: Record<string, unknown>) => {
     store: unknown;
     context: { store: unknown };

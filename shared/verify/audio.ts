@@ -6,7 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { TEXT_PREFIX, audioKeyFor } from "../../functions/speech/keys";
 import { describeError, expect, Interrupted, objectExists, randomSuffix, request, runCheck, s3call, seconds, statusOf, type Answer, type CheckResult, type VerifyContext } from "./check";
-import type { LabOutputs } from "./outputs";
+import type { LabOutputs } from "../outputs";
 
 type AudioOutputs = Required<Pick<LabOutputs, "audioBucket" | "audioUrlPattern">> & Pick<LabOutputs, "seedAudioUrl">;
 

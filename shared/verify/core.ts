@@ -6,7 +6,7 @@ import { checkAudio } from "./audio";
 import { Interrupted, type CheckResult, type VerifyContext } from "./check";
 import { checkDirectory } from "./directory";
 import { checkHello } from "./hello";
-import type { LabOutputs } from "./outputs";
+import type { LabOutputs } from "../outputs";
 import { checkWebService } from "./web-service";
 
 export type { CheckResult, VerifyContext } from "./check";

@@ -4,8 +4,8 @@
  * traffic adds. Free tiers are separate negative items, so the gross figures stay visible.
  */
 import * as fs from "node:fs";
-import type { MockedResource } from "../../scripts/mock-program";
-import { labOf } from "../../scripts/stack-files";
+import type { ProgramResource } from "../resource-graph";
+import { labOf } from "../stack-files";
 import { parseCron, runningHoursPerMonth } from "../../stacks/cron";
 import { HOURS_PER_MONTH, PRICES, PRICES_REGION, PRICES_SOURCE, PRICES_TAKEN } from "./prices";
 
@@ -87,7 +87,7 @@ class Allowance {
 }
 
 /** What the estimate reads of a resource: the mocks runner's records, or the resources a policy pack sees. */
-export type PricedResource = Pick<MockedResource, "type" | "name" | "inputs" | "provider">;
+export type PricedResource = Pick<ProgramResource, "type" | "name" | "inputs" | "provider">;
 
 export async function estimate(stack: string, region: string, resources: PricedResource[], a: Assumptions): Promise<CostReport> {
     const P = PRICES;

@@ -15,7 +15,6 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 
 // s3rver ships no types; the slices used here are declared below.
-/* eslint-disable @typescript-eslint/no-var-requires */
 type Metadata = Record<string, unknown>;
 interface StoredObject {
     bucket: string;
@@ -46,7 +45,6 @@ const S3Object = require("s3rver/lib/models/object") as new (bucket: string, key
     metadata: Metadata;
 };
 const ALLOWED_METADATA = (S3Object as unknown as { ALLOWED_METADATA: string[] }).ALLOWED_METADATA;
-/* eslint-enable @typescript-eslint/no-var-requires */
 
 /**
  * Why a key cannot be stored by the local lab, or undefined when it can. S3 itself takes any string, but the local
@@ -274,7 +272,8 @@ export class LabFilesystemStore extends FilesystemStore {
                 for (const [from, to] of moves) await fs.promises.rename(from, to);
             });
         } catch (error) {
-            await Promise.all([objectTemp, ...moves.map(([from]) => from)].map((f) => f && fs.promises.rm(f, { force: true })));
+            const temps = [objectTemp, ...moves.map(([from]) => from)].filter((f): f is string => Boolean(f));
+            await Promise.all(temps.map((f) => fs.promises.rm(f, { force: true })));
             throw error;
         }
     }
