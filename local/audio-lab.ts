@@ -8,19 +8,24 @@
 import * as fs from "node:fs";
 import type * as http from "node:http";
 import * as path from "node:path";
-import { CreateBucketCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, DeleteObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { S3Event, S3EventRecord } from "aws-lambda";
 import { consoleLogger, type Logger } from "../functions/shared/log";
 import { AUDIO_PREFIX, TEXT_PREFIX, audioKeyFor } from "../functions/speech/keys";
 import { TEXTS_DIR } from "../stacks/audio-files";
 import type { LocalS3 } from "../shared/local-s3";
-import { createSynthesizer, espeakVoiceFor } from "./synthesizer";
+import { createSynthesizer, espeakVoiceFor, type Synthesizer } from "./synthesizer";
+import type { SpeechOutcome } from "../functions/speech/core";
+import { textProblem } from "../functions/speech/text";
 
 export const AUDIO_BUCKET = "audio-lab";
 /** The audio page and its script, served by the lab's HTTP server (local only: the cloud lab uses the console). */
 export const AUDIO_PAGE_DIR = path.resolve(__dirname, "audio-page");
-/** Longest text the page accepts, in bytes: Polly's task limit is 100,000 characters. */
-const MAX_UPLOAD_BYTES = 400_000;
+/**
+ * Longest upload body the page's route reads, in bytes: room for Polly's 100,000 characters at up to 6 bytes each
+ * in JSON (`\uXXXX`), so the character limit, checked next, is the one a user meets.
+ */
+const MAX_UPLOAD_BYTES = 1_000_000;
 
 export interface AudioLabOptions {
     /** The lab's S3 server; the audio bucket is created on it when missing. */
@@ -37,6 +42,8 @@ export interface AudioLabOptions {
     seedTexts?: string[];
     /** Structured logs of the speech core and the local Polly. @default console JSON */
     logger?: Logger;
+    /** Speaks the texts. @default the espeak-ng synthesizer (createSynthesizer) */
+    synthesizer?: Synthesizer;
 }
 
 export interface RunningAudioLab {
@@ -95,15 +102,47 @@ export async function startAudioLab(options: AudioLabOptions): Promise<RunningAu
         await s3.client.send(new CreateBucketCommand({ Bucket: bucket }));
     }
 
-    const synthesizer = createSynthesizer();
+    const synthesizer = options.synthesizer ?? createSynthesizer();
+    /** Why the last upload of each text was not spoken, by text key, until it is spoken or deleted. */
+    const failures = new Map<string, { reason: string; at: string }>();
+    /**
+     * An MP3 written after its text was deleted is deleted too, so nothing outlives its text (verify's audio step
+     * deletes its text when it stops waiting). Checked after the MP3 is written: either this check sees the text
+     * gone, or the text was deleted after the MP3 was written, by whoever then deletes the MP3 too.
+     */
+    const exists = async (Key: string) => {
+        try {
+            await s3.client.send(new HeadObjectCommand({ Bucket: bucket, Key }));
+            return true;
+        } catch (error) {
+            if ((error as Error).name !== "NotFound" && (error as Error).name !== "NoSuchKey") throw error;
+            return false;
+        }
+    };
+    const removeIfOrphan = async (textKey: string, audioKey: string) => {
+        if (await exists(textKey)) return;
+        await s3.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: audioKey }));
+        logger.info("audio.orphan_deleted", { bucket, key: audioKey, textKey, reason: "its text was deleted before it was written" });
+    };
+    /** What the lab does with the speech core's outcomes: remembers failures, deletes orphans. */
+    const settle = async (outcomes: SpeechOutcome[]) => {
+        for (const outcome of outcomes) {
+            // A text deleted before it was read is no failure to show (verify's step deletes its text when it stops).
+            if (outcome.status === "failed" && (await exists(outcome.key))) failures.set(outcome.key, { reason: outcome.reason, at: new Date().toISOString() });
+            else failures.delete(outcome.key);
+            if (outcome.status === "synthesized") await removeIfOrphan(outcome.key, outcome.output);
+        }
+    };
     // The speech core and Polly's SDK load on the first upload, not before the lab is ready.
-    type Speech = { handler: (event: S3Event) => Promise<unknown>; polly: import("./polly").LocalPolly };
+    type Speech = { handler: (event: S3Event) => Promise<SpeechOutcome[]>; polly: import("./polly").LocalPolly };
     let speech: Promise<Speech> | undefined;
     const loadSpeech = (): Promise<Speech> =>
         (speech ??= (async () => {
             const { createHandler } = await import("../functions/speech/core");
             const { createLocalPolly } = await import("./polly");
-            const polly = createLocalPolly({ synthesizer, s3: s3.client, logger });
+            // A task's MP3 is `audio/<name>.<task id>.mp3`, made from `text/<name>.txt`.
+            const onTaskWritten = (_bucket: string, key: string) => removeIfOrphan(`${TEXT_PREFIX}${key.slice(AUDIO_PREFIX.length).replace(/\.[^.]+\.mp3$/, "")}.txt`, key);
+            const polly = createLocalPolly({ synthesizer, s3: s3.client, logger, onTaskWritten });
             return { handler: createHandler({ s3: s3.client, polly: polly.client, voice, engine: options.engine ?? "standard", logger }), polly };
         })());
     const running = new Set<Promise<unknown>>();
@@ -114,9 +153,14 @@ export async function startAudioLab(options: AudioLabOptions): Promise<RunningAu
     };
     let closed = false;
     s3.onEvent((event) => {
+        for (const r of event.Records ?? []) {
+            if (r.s3.bucket.name === bucket && r.eventName.startsWith("ObjectRemoved:")) failures.delete(r.s3.object.key);
+        }
         const records = notificationRecords(event, bucket);
         if (records.length === 0 || closed) return;
-        track(loadSpeech().then((s) => s.handler({ Records: records } as S3Event))).catch((error) => logger.error("speech.invoke_failed", { error: String(error) }));
+        track(loadSpeech().then(async (s) => settle(await s.handler({ Records: records })))).catch((error) =>
+            logger.error("speech.invoke_failed", { error: String(error) }),
+        );
     });
 
     const seedKeys = seedTexts.map((file) => `${TEXT_PREFIX}${file}`);
@@ -143,7 +187,7 @@ export async function startAudioLab(options: AudioLabOptions): Promise<RunningAu
         seedKeys,
         seed,
         audioPath,
-        handle: (req, res, pathname) => handle(req, res, pathname, { s3, bucket, audioPath }),
+        handle: (req, res, pathname) => handle(req, res, pathname, { s3, bucket, audioPath, failures }),
         idle: async () => {
             while (running.size > 0) await Promise.allSettled([...running]);
             if (speech) await (await speech).polly.idle();
@@ -161,6 +205,7 @@ interface Context {
     s3: LocalS3;
     bucket: string;
     audioPath(textKey: string): string;
+    failures: ReadonlyMap<string, { reason: string; at: string }>;
 }
 
 async function handle(req: http.IncomingMessage, res: http.ServerResponse, pathname: string, ctx: Context): Promise<boolean> {
@@ -204,12 +249,18 @@ async function uploadText(req: http.IncomingMessage, res: http.ServerResponse, c
         return sendJson(res, 400, { message: "name: 1 to 100 letters, digits, spaces, dots, dashes or underscores, starting with a letter or digit" });
     }
     if (typeof input.text !== "string") return sendJson(res, 400, { message: "text must be a string" });
+    // The speech function's own rules: a text it would refuse is refused here, where the page can say why.
+    const problem = textProblem(input.text);
+    if (problem) return sendJson(res, 400, { message: `The text ${problem}: nothing was uploaded` });
     const key = `${TEXT_PREFIX}${name}.txt`;
     await ctx.s3.client.send(new PutObjectCommand({ Bucket: ctx.bucket, Key: key, Body: input.text, ContentType: "text/plain; charset=utf-8" }));
     sendJson(res, 201, { key, audioUrl: ctx.audioPath(key) });
 }
 
-/** `GET /local/audio/mp3s`: the bucket's MP3s, newest first, with their public URLs (what the console lists). */
+/**
+ * `GET /local/audio/mp3s`: the bucket's MP3s, newest first, with their public URLs (what the console lists), and
+ * the texts whose speech failed, with the reason the function logged (`speech.failed`).
+ */
 async function listMp3s(res: http.ServerResponse, ctx: Context): Promise<void> {
     const files: { key: string; url: string; size: number; lastModified: string }[] = [];
     let token: string | undefined;
@@ -227,7 +278,8 @@ async function listMp3s(res: http.ServerResponse, ctx: Context): Promise<void> {
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     files.sort((a, b) => b.lastModified.localeCompare(a.lastModified) || a.key.localeCompare(b.key));
-    sendJson(res, 200, { bucket: ctx.bucket, files });
+    const failed = [...ctx.failures].map(([key, f]) => ({ key, ...f })).sort((a, b) => b.at.localeCompare(a.at));
+    sendJson(res, 200, { bucket: ctx.bucket, files, failed });
 }
 
 function sendJson(res: http.ServerResponse, status: number, value: unknown): void {

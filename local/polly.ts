@@ -20,6 +20,8 @@ export interface LocalPollyOptions {
     s3: S3Client;
     /** Where task outcomes are logged. @default console JSON */
     logger?: Logger;
+    /** Called (and awaited, within idle()) after a task wrote its MP3. */
+    onTaskWritten?: (bucket: string, key: string) => Promise<void>;
 }
 
 export interface LocalPolly {
@@ -82,6 +84,7 @@ export function createLocalPolly(options: LocalPollyOptions): LocalPolly {
                 const mp3 = await options.synthesizer.speak(checked.text, checked.voice);
                 await options.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: mp3, ContentType: "audio/mpeg" }));
                 logger.info("polly.task_completed", { taskId, bucket, key, bytes: mp3.length });
+                await options.onTaskWritten?.(bucket, key);
             } catch (error) {
                 logger.error("polly.task_failed", { taskId, bucket, key, reason: (error as Error).message });
             }

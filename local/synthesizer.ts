@@ -119,18 +119,24 @@ const fs = require("node:fs");
         // The WAV header is 44 bytes: 16-bit mono PCM follows.
         return new Int16Array(bytes.buffer.slice(bytes.byteOffset + 44, bytes.byteOffset + bytes.length - ((bytes.length - 44) % 2)));
     }
-    parentPort.on("message", async ({ id, chunks, voice }) => {
+    // One chunk a message: the parent chooses which text's next chunk comes, so a short text never waits behind a
+    // long one. Each text keeps its own encoder here until its last chunk.
+    const encoders = new Map();
+    parentPort.on("message", async ({ id, chunk, voice, last }) => {
         try {
-            const encoder = new lame.Mp3Encoder(1, workerData.sampleRate, workerData.kbps);
-            const parts = [];
-            for (const chunk of chunks) {
+            let job = encoders.get(id);
+            if (!job) encoders.set(id, (job = { encoder: new lame.Mp3Encoder(1, workerData.sampleRate, workerData.kbps), parts: [] }));
+            if (chunk) {
                 const pcm = await wav(chunk, voice);
-                for (let i = 0; i < pcm.length; i += 1152 * 16) parts.push(encoder.encodeBuffer(pcm.subarray(i, i + 1152 * 16)));
+                for (let i = 0; i < pcm.length; i += 1152 * 16) job.parts.push(job.encoder.encodeBuffer(pcm.subarray(i, i + 1152 * 16)));
             }
-            parts.push(encoder.flush());
-            const mp3 = Buffer.concat(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.length)));
+            if (!last) return parentPort.postMessage({ id, spoken: true });
+            job.parts.push(job.encoder.flush());
+            encoders.delete(id);
+            const mp3 = Buffer.concat(job.parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.length)));
             parentPort.postMessage({ id, mp3 });
         } catch (error) {
+            encoders.delete(id);
             parentPort.postMessage({ id, error: String(error && error.message || error) });
         }
     });
@@ -150,21 +156,48 @@ function modulePaths() {
     return { espeakUrl: pathToFileURL(espeakJs).href, lameUrl: pathToFileURL(lameJs).href, wasmFile };
 }
 
+/** A text being spoken: its chunks, how many were sent, and its caller's promise. */
+interface Job {
+    id: number;
+    chunks: string[];
+    sent: number;
+    /** Characters not yet sent to the worker: the shortest rest goes next. */
+    rest: number;
+    voice: string;
+    resolve(mp3: Buffer): void;
+    reject(error: Error): void;
+}
+
 /**
- * Starts the synthesizer's worker lazily, on the first text, and speaks one text at a time (the machine's other
- * core stays free for the lab's servers).
+ * Starts the synthesizer's worker lazily, on the first text. One worker speaks one chunk (up to CHUNK_CHARS
+ * characters, about a second of work) at a time, and the text with the fewest characters left goes next: a
+ * sentence typed while a 100,000-character text is spoken waits for one chunk, not for the whole text, and the
+ * machine's other core stays free for the lab's servers.
  */
 export function createSynthesizer(): Synthesizer {
     let worker: Worker | undefined;
     let ready: Promise<void> | undefined;
     let closed = false;
     let nextId = 0;
-    const pending = new Map<number, { resolve: (mp3: Buffer) => void; reject: (error: Error) => void }>();
-    let queue: Promise<unknown> = Promise.resolve();
+    const jobs = new Map<number, Job>();
+    /** The job whose chunk the worker is speaking. */
+    let busy: number | undefined;
 
     const failAll = (error: Error) => {
-        for (const p of pending.values()) p.reject(error);
-        pending.clear();
+        for (const job of jobs.values()) job.reject(error);
+        jobs.clear();
+        busy = undefined;
+    };
+    const next = () => {
+        if (busy !== undefined || !worker || closed) return;
+        let job: Job | undefined;
+        for (const j of jobs.values()) if (!job || j.rest < job.rest) job = j; // ties: the older (Map order)
+        if (!job) return;
+        const chunk = job.chunks[job.sent] ?? "";
+        job.sent++;
+        job.rest -= chunk.length;
+        busy = job.id;
+        worker.postMessage({ id: job.id, chunk, voice: job.voice, last: job.sent >= job.chunks.length });
     };
     const start = (): Promise<void> => {
         ready ??= new Promise<void>((resolve, reject) => {
@@ -174,18 +207,24 @@ export function createSynthesizer(): Synthesizer {
                 // The worker must not be started with the parent's --require ts-node hooks or --inspect.
                 execArgv: [],
             });
-            worker.on("message", (message: { ready?: boolean; failed?: string; id?: number; mp3?: Uint8Array; error?: string }) => {
-                if (message.ready) return resolve();
+            worker.on("message", (message: { ready?: boolean; failed?: string; id?: number; spoken?: boolean; mp3?: Uint8Array; error?: string }) => {
+                if (message.ready) {
+                    resolve();
+                    return next();
+                }
                 if (message.failed) {
                     const error = new Error(`the local synthesizer could not start: ${message.failed}`);
                     failAll(error);
                     return reject(error);
                 }
-                const p = pending.get(message.id!);
-                if (!p) return;
-                pending.delete(message.id!);
-                if (message.error !== undefined) p.reject(new Error(message.error));
-                else p.resolve(Buffer.from(message.mp3!.buffer, message.mp3!.byteOffset, message.mp3!.length));
+                busy = undefined;
+                const job = jobs.get(message.id!);
+                if (job && !message.spoken) {
+                    jobs.delete(job.id);
+                    if (message.error !== undefined) job.reject(new Error(message.error));
+                    else job.resolve(Buffer.from(message.mp3!.buffer, message.mp3!.byteOffset, message.mp3!.length));
+                }
+                next();
             });
             worker.on("error", (error) => {
                 failAll(error);
@@ -205,20 +244,17 @@ export function createSynthesizer(): Synthesizer {
     return {
         speak(text, espeakVoice) {
             if (closed) return Promise.reject(new Error("the local synthesizer is closed"));
-            const job = queue.then(async () => {
-                await start();
-                return new Promise<Buffer>((resolve, reject) => {
-                    const id = nextId++;
-                    pending.set(id, { resolve, reject });
-                    worker!.postMessage({ id, chunks: chunkText(text), voice: espeakVoice });
-                });
+            return new Promise<Buffer>((resolve, reject) => {
+                const chunks = chunkText(text);
+                const id = nextId++;
+                jobs.set(id, { id, chunks, sent: 0, rest: chunks.reduce((n, c) => n + c.length, 0), voice: espeakVoice, resolve, reject });
+                start().then(next, (error: Error) => failAll(error));
             });
-            queue = job.catch(() => undefined);
-            return job;
         },
         async close() {
             closed = true;
             if (worker) await worker.terminate();
+            failAll(new Error("the lab stopped before the text was spoken"));
         },
     };
 }

@@ -70,6 +70,8 @@ function plainParseError(message: string): string {
     if (unknown) return `unknown option ${unknown[1]}`;
     const missing = /Option '(?:-\w, )?(--[^ ']+)[^']*' argument missing/.exec(message);
     if (missing) return `${missing[1]} needs a value`;
+    const ambiguous = /Option '(?:-\w, )?(--[^ ']+)[^']*' argument is ambiguous/.exec(message);
+    if (ambiguous) return `${ambiguous[1]} needs a value; one starting with "-" is written ${ambiguous[1]}=-VALUE`;
     const noValue = /Option '(--[^ ']+)' does not take an argument/.exec(message);
     if (noValue) return `${noValue[1]} takes no value`;
     return message.split(". ")[0];

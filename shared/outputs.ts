@@ -85,6 +85,25 @@ export const LAB_OUTPUTS: Record<string, { required: (keyof LabOutputs)[]; optio
 };
 
 /**
+ * The text of an outputs file: UTF-8, with or without a byte order mark (Windows editors add one). UTF-16 (what
+ * PowerShell's `>` writes) is named as such, with the command that writes UTF-8 instead.
+ */
+export function decodeOutputs(bytes: Uint8Array, source: string): string {
+    const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff) || (bytes.length >= 2 && (bytes[0] === 0 || bytes[1] === 0));
+    if (utf16) {
+        throw new OutputsError(
+            `${source} is UTF-16 text, not UTF-8 (PowerShell's > writes UTF-16): save it as UTF-8, e.g. ` +
+                "pulumi stack output --json --show-secrets | Out-File -Encoding utf8 outputs.json",
+        );
+    }
+    try {
+        return new TextDecoder("utf-8", { fatal: true }).decode(bytes); // drops a leading BOM
+    } catch {
+        throw new OutputsError(`${source} is not UTF-8 text`);
+    }
+}
+
+/**
  * The deployment id in outputs JSON (what `pulumi stack output --json` printed): what leftovers searches for. An
  * OutputsError names the file and what is wrong, e.g. outputs of a stack deployed before the id existed.
  */
@@ -101,7 +120,7 @@ export function readDeploymentId(text: string, source: string): string {
 function parseObject(text: string, source: string): Record<string, unknown> {
     let data: unknown;
     try {
-        data = JSON.parse(text);
+        data = JSON.parse(text.replace(/^\uFEFF/, ""));
     } catch (error) {
         throw new OutputsError(`${source} is not valid JSON (${(error as Error).message})`);
     }

@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { UsageError } from "./cli";
 
 export const ROOT = path.resolve(__dirname, "..");
 export const PROJECT = "cloud-labs";
@@ -16,6 +17,15 @@ export function shippedStacks(): string[] {
         .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
         .filter((s): s is string => Boolean(s))
         .sort();
+}
+
+/** The `--stack NAME` of a tool that runs the program under mocks: a shipped stack, or a UsageError naming them. */
+export function shippedStackFlag(stack: string | undefined): string {
+    if (!stack) throw new UsageError("--stack is required");
+    if (!fs.existsSync(stackFile(stack))) {
+        throw new UsageError(`unknown stack ${JSON.stringify(stack)}: there is no Pulumi.${stack}.yaml (stacks: ${shippedStacks().join(", ")})`);
+    }
+    return stack;
 }
 
 /** A stack file that cannot be read as Pulumi reads it; the message names the file and the problem. */

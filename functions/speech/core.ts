@@ -3,12 +3,11 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/clie
 import type { S3Event, S3EventRecord } from "aws-lambda";
 import { consoleLogger, type Logger } from "../shared/log";
 import { TEXT_PREFIX, audioKeyFor } from "./keys";
+import { SYNC_CHAR_LIMIT, textProblem } from "./text";
 
 export { audioKeyFor } from "./keys";
 
-/** Polly's limits on billed characters: SynthesizeSpeech answers synchronously up to 3,000; a task takes 100,000. */
-export const SYNC_CHAR_LIMIT = 3000;
-export const TASK_CHAR_LIMIT = 100_000;
+export { SYNC_CHAR_LIMIT, TASK_CHAR_LIMIT, textProblem } from "./text";
 
 export interface SpeechOptions {
     s3: S3Client;
@@ -109,14 +108,9 @@ async function readText(s3: S3Client, bucket: string, key: string): Promise<stri
     } catch {
         throw new SpeechError("is not UTF-8 text");
     }
-    if (text.includes("\u0000")) throw new SpeechError("is not UTF-8 text (it holds NUL bytes)");
-    text = text.trim();
-    if (text.length === 0) throw new SpeechError("is empty");
-    const characters = [...text].length;
-    if (characters > TASK_CHAR_LIMIT) {
-        throw new SpeechError(`has ${characters.toLocaleString("en-US")} characters, over Polly's ${TASK_CHAR_LIMIT.toLocaleString("en-US")}-character limit`);
-    }
-    return text;
+    const problem = textProblem(text);
+    if (problem) throw new SpeechError(problem);
+    return text.trim();
 }
 
 async function synthesize(options: SpeechOptions, text: string): Promise<Uint8Array> {

@@ -1,5 +1,6 @@
 // The audio lab's page (local lab only): uploads a text under text/ through POST /local/audio/texts, and lists
-// the bucket's MP3s (GET /local/audio/mp3s) with a player each, refreshed every two seconds.
+// the bucket's MP3s (GET /local/audio/mp3s) with a player each and the texts that could not be spoken, with why,
+// refreshed every two seconds. A text the speech function would refuse is refused at upload, with the reason.
 (function () {
   "use strict";
   var el = function (id) { return document.getElementById(id); };
@@ -7,8 +8,22 @@
 
   function setStatus(text) { el("status").textContent = text; }
 
+  // Texts the speech function could not speak, with its reason (the lab's speech.failed log line).
+  function renderFailed(failed) {
+    var ul = el("failed");
+    ul.textContent = "";
+    (failed || []).forEach(function (f) {
+      var li = document.createElement("li");
+      li.setAttribute("data-failed", f.key);
+      li.textContent = f.key + " was not spoken: it " + f.reason;
+      ul.appendChild(li);
+    });
+    ul.hidden = !failed || failed.length === 0;
+  }
+
   function render(list) {
     el("bucket").textContent = list.bucket;
+    renderFailed(list.failed);
     el("empty").hidden = list.files.length > 0;
     var ul = el("mp3s");
     list.files.forEach(function (file) {

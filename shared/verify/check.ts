@@ -57,7 +57,21 @@ export interface VerifyContext {
     logs?: CloudWatchLogsClient;
     /** Called with each result as it is known, so the CLI can print progress. */
     report: (result: CheckResult) => void;
+    /**
+     * True for the local lab (npm start), which deletes an MP3 whose text is gone by the time it is spoken; on AWS
+     * the speech function writes it anyway. @default false
+     */
+    local?: boolean;
+    /** Most bytes a check reads of one answer. @default MAX_ANSWER_BYTES */
+    maxAnswerBytes?: number;
 }
+
+/**
+ * Most bytes a check reads of one answer: the largest real one is an MP3 of a seed text at Polly's 100,000-character
+ * limit, about 40 MB at Polly's 48 kbit/s (pages, config.js and JSON answers are kilobytes). A longer answer fails
+ * its check naming this cap, and reading stops there, so memory stays flat whatever the server sends.
+ */
+export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 
 /** A check that did not pass; its message is the detail shown. */
 export class CheckFailed extends Error {}
@@ -135,18 +149,52 @@ export async function bounded<T>(ctx: VerifyContext, call: (signal: AbortSignal)
 export interface Answer {
     status: number;
     headers: Headers;
+    /** The body, unless the request asked only to count it (then empty). */
     body: Buffer;
+    /** The body's length in bytes. */
+    bytes: number;
     text(): string;
 }
 
-/** An HTTP request whose answer, body included, arrives within the timeout. Redirects are followed. */
-export function request(ctx: VerifyContext, url: string, init: RequestInit = {}): Promise<Answer> {
+/** An answer longer than the cap: the check fails naming it. */
+export class AnswerTooLarge extends CheckFailed {}
+
+/**
+ * An HTTP request whose answer, body included, arrives within the timeout. Redirects are followed. The body is read
+ * as it streams and never beyond the cap (ctx.maxAnswerBytes); `countOnly` counts a 2xx body without keeping it.
+ */
+export function request(ctx: VerifyContext, url: string, init: RequestInit = {}, countOnly = false): Promise<Answer> {
+    const cap = ctx.maxAnswerBytes ?? MAX_ANSWER_BYTES;
     return bounded(ctx, async (signal) => {
         const res = await ctx.fetch(url, { ...init, signal });
-        const body = Buffer.from(await res.arrayBuffer());
-        return { status: res.status, headers: res.headers, body, text: () => body.toString("utf8") };
+        const declared = Number(res.headers.get("content-length") ?? NaN);
+        const tooLarge = () =>
+            new AnswerTooLarge(`${init.method ?? "GET"} ${url} answered ${res.status} with a body over ${mebibytes(cap)}, the most verify reads of one answer`);
+        if (declared > cap) {
+            await res.body?.cancel().catch(() => undefined);
+            throw tooLarge();
+        }
+        const chunks: Buffer[] = [];
+        let bytes = 0;
+        if (res.body) {
+            const reader = res.body.getReader();
+            for (;;) {
+                const { done, value } = await reader.read();
+                if (done) break;
+                bytes += value.length;
+                if (bytes > cap) {
+                    await reader.cancel().catch(() => undefined);
+                    throw tooLarge();
+                }
+                if (!countOnly || !res.ok) chunks.push(Buffer.from(value.buffer, value.byteOffset, value.length));
+            }
+        }
+        const body = Buffer.concat(chunks);
+        return { status: res.status, headers: res.headers, body, bytes, text: () => body.toString("utf8") };
     });
 }
+
+const mebibytes = (n: number) => (n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : `${n.toLocaleString("en-US")} bytes`);
 
 /** S3 calls within the timeout; `ignoreInterrupt` for the undo steps, which must finish after a Ctrl-C. */
 export function s3call<T>(

@@ -9,6 +9,7 @@ import {
     CheckFailed,
     describeError,
     expect,
+    MAX_ANSWER_BYTES,
     objectExists,
     randomSuffix,
     request,
@@ -41,7 +42,7 @@ export async function checkDirectory(out: DirectoryOutputs, ctx: VerifyContext, 
         const page = await request(ctx, out.websiteUrl);
         expect(page.status === 200, `GET ${out.websiteUrl} answered ${statusOf(page)}`);
         expect(/Employee Directory/.test(page.text()), `GET ${out.websiteUrl} answered 200 but not the directory page`);
-        return `200, ${page.body.length} bytes`;
+        return `200, ${page.bytes} bytes`;
     });
 
     await run("config.js", "the page calls this stack's API", async () => {
@@ -112,10 +113,19 @@ export async function readDataFiles(ctx: VerifyContext, bucket: string): Promise
     keys.sort();
     const data: DataFiles = { files: [], bad: [], total: 0 };
     for (const key of keys) {
+        const cap = ctx.maxAnswerBytes ?? MAX_ANSWER_BYTES;
         const text = await s3call(ctx, async (s3, o) => {
             const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), o);
+            if ((res.ContentLength ?? 0) > cap) {
+                await res.Body?.transformToWebStream().cancel();
+                return undefined;
+            }
             return (await res.Body?.transformToString("utf-8")) ?? "";
         });
+        if (text === undefined) {
+            data.bad.push({ key, reason: `is over ${cap.toLocaleString("en-US")} bytes, the most verify reads of one object` });
+            continue;
+        }
         try {
             const records = parseUsers(text).length;
             data.files.push({ key, records });
@@ -175,13 +185,18 @@ async function moveFileStep(out: DirectoryOutputs, ctx: VerifyContext, results: 
         await s3call(ctx, (s3, o) => s3.send(new DeleteObjectCommand({ Bucket, Key: from }), o), ignoreInterrupt);
     };
 
-    let moved = false;
+    // What the step knows it did to the bucket: a request "sent" may or may not have reached it; "done" was answered.
+    let copy: "none" | "sent" | "done" = "none";
+    let removal: "none" | "sent" | "done" = "none";
     let restored = false;
     try {
         const dropped = await run(`lab step: move ${file.key} aside`, "the API sees a deleted data file at once", async () => {
-            moved = true; // from the first request on: an interrupted copy may still have been made
+            copy = "sent";
             await s3call(ctx, (s3, o) => s3.send(new CopyObjectCommand({ Bucket, Key: aside, CopySource: copySource(Bucket, file.key) }), o));
+            copy = "done";
+            removal = "sent";
             await s3call(ctx, (s3, o) => s3.send(new DeleteObjectCommand({ Bucket, Key: file.key }), o));
+            removal = "done";
             const { total } = await usersTotal(ctx, apiUrl);
             const expected = data.total - file.records;
             expect(total === expected, `total ${total} after moving ${file.key} (${file.records} records) aside; expected ${expected}`);
@@ -196,25 +211,53 @@ async function moveFileStep(out: DirectoryOutputs, ctx: VerifyContext, results: 
             return `total back to ${total}`;
         });
     } finally {
-        if (moved && !restored) {
+        if (copy !== "none" && !restored) {
             // Runs after a failed check, a timeout or Ctrl-C; the copy aside is deleted only once the file is back.
-            const restore = async () => {
-                try {
-                    if (!(await objectExists(ctx, Bucket, file.key, true))) {
-                        await s3call(ctx, (s3, o) => s3.send(new CopyObjectCommand({ Bucket, Key: file.key, CopySource: copySource(Bucket, aside) }), o), true);
-                    }
-                    await s3call(ctx, (s3, o) => s3.send(new DeleteObjectCommand({ Bucket, Key: aside }), o), true);
-                } catch (error) {
-                    throw new CheckFailed(
-                        `could not put ${file.key} back (${describeError(error, ctx.timeoutMs)}); it is kept at s3://${Bucket}/${aside}: ` +
-                            `aws s3 mv s3://${Bucket}/${aside} s3://${Bucket}/${file.key}`,
-                    );
-                }
-                return `put back from s3://${Bucket}/${aside}`;
-            };
+            const restore = () => restoreAside(ctx, Bucket, file.key, aside, copy as "sent" | "done", removal);
             await runCheck(ctx, results, "directory", `lab step: restore ${file.key}`, "nothing is lost", restore, true);
         }
     }
+}
+
+/**
+ * Puts `key` back from `aside` if it is missing, then deletes `aside`. When the bucket cannot be reached, the
+ * message says only what the step knows of it: whether the file was ever deleted, and whether the copy aside exists.
+ */
+async function restoreAside(
+    ctx: VerifyContext,
+    Bucket: string,
+    key: string,
+    aside: string,
+    copy: "sent" | "done",
+    removal: "none" | "sent" | "done",
+): Promise<string> {
+    let putBack = false;
+    try {
+        if (removal !== "none" && !(await objectExists(ctx, Bucket, key, true))) {
+            await s3call(ctx, (s3, o) => s3.send(new CopyObjectCommand({ Bucket, Key: key, CopySource: copySource(Bucket, aside) }), o), true);
+            putBack = true;
+        }
+        await s3call(ctx, (s3, o) => s3.send(new DeleteObjectCommand({ Bucket, Key: aside }), o), true);
+    } catch (error) {
+        const why = describeError(error, ctx.timeoutMs);
+        const asideUrl = `s3://${Bucket}/${aside}`;
+        if (removal === "none") {
+            // The delete was never sent: the file is where it was. Only the copy aside may be left.
+            throw new CheckFailed(
+                copy === "done"
+                    ? `${key} was never deleted; the copy at ${asideUrl} could not be removed (${why}): aws s3 rm ${asideUrl}`
+                    : `${key} was never deleted; the bucket did not answer the copy to ${asideUrl} nor this clean-up (${why}), so that copy may or may not exist: aws s3 ls ${asideUrl}`,
+            );
+        }
+        if (copy === "done" && !putBack) {
+            throw new CheckFailed(
+                `could not put ${key} back (${why}); it is kept at ${asideUrl}: aws s3 mv ${asideUrl} s3://${Bucket}/${key}`,
+            );
+        }
+        throw new CheckFailed(`${key} is back, but the copy at ${asideUrl} could not be removed (${why}): aws s3 rm ${asideUrl}`);
+    }
+    if (removal === "none") return `${key} was never deleted; removed the copy aside`;
+    return putBack ? `put back from s3://${Bucket}/${aside}` : `${key} is in place; removed the copy at s3://${Bucket}/${aside}`;
 }
 
 /** CopySource is `bucket/key` with the key URL-encoded. */

@@ -19,7 +19,7 @@ export async function checkWebService(o: WebServiceOutputs, ctx: VerifyContext, 
         const page = await request(ctx, serviceUrl);
         expect(page.status === 200, `GET ${serviceUrl} answered ${statusOf(page)}`);
         expect(/Amazon ECS Sample App/.test(page.text()), `GET ${serviceUrl} answered 200 but not the sample page`);
-        return `200, ${page.body.length} bytes`;
+        return `200, ${page.bytes} bytes`;
     });
     await run(`GET ${ctx.healthPath}`, "the path the load balancer's health check reads answers", async () => {
         const url = `${trimSlash(serviceUrl)}${ctx.healthPath}`;

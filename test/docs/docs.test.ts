@@ -58,7 +58,7 @@ export function linkProblem(page: string, target: string, read = (p: string) => 
 }
 
 /** The programs a doc may tell a user to run besides npm: real CLIs of the tools the labs use. */
-const KNOWN_CLIS = new Set(["pulumi", "aws", "curl", "echo", "open", "git", "apt-get", "sudo", "node", "cd", "export", "docker"]);
+const KNOWN_CLIS = new Set(["pulumi", "aws", "curl", "echo", "open", "git", "apt-get", "sudo", "node", "cd", "export", "docker", "Out-File"]);
 const NPM_COMMANDS = new Set(["ci", "install", "start", "test"]);
 const PULUMI_COMMANDS = new Set(["login", "stack", "preview", "up", "destroy", "config", "about", "whoami", "refresh", "cancel", "import", "logs", "new"]);
 
@@ -85,7 +85,8 @@ export function commandProblem(command: string, scripts: Record<string, string>)
     for (const part of command.replace(/\s+#.*$/, "").split(/&&|\|\||;|\|/)) {
         const words = part.trim().replace(/^(\w+=\S*\s+)+/, "").split(/\s+/).filter(Boolean);
         if (words.length === 0) continue;
-        const [program, sub, script] = words;
+        // npm's own flags before the script (`npm run -s verify`: no banner) are not the script's name.
+        const [program, sub, script] = words[0] === "npm" ? [words[0], words[1], words.slice(2).find((w) => !/^-/.test(w))] : words;
         if (program === "npm") {
             if (sub === "run") {
                 if (!script || !(script in scripts)) return `npm run ${script ?? ""} is not a script in package.json`;
@@ -175,6 +176,8 @@ describe("docs", () => {
             assert.match(commandProblem("pulumi deploy", {}) ?? "", /not a Pulumi CLI command/);
             assert.match(commandProblem("frobnicate --now", {}) ?? "", /not a known command/);
             assert.equal(commandProblem("npm run cost -- --stack dev && pulumi up  # comment", { cost: "" }), undefined);
+            assert.equal(commandProblem("npm run -s verify -- --local --json > report.json", { verify: "" }), undefined);
+            assert.match(commandProblem("npm run -s nosuch", { verify: "" }) ?? "", /npm run nosuch is not a script/);
             assert.equal(commandProblem("AWS_ACCESS_KEY_ID=S3RVER aws s3 ls", {}), undefined);
             assert.deepEqual(sampleCommands("```text\n$ npm run cost\noutput\n```\nrun `npm run lab -- ls`\n"), ["npm run cost", "npm run lab -- ls"]);
             assert.deepEqual(sampleCommands("```sh\naws s3 ls \\\n  --recursive\n```\n"), ["aws s3 ls --recursive"]);

@@ -155,3 +155,22 @@ describe("npm run build", function () {
         }
     });
 });
+
+describe("Node versions: local and the Lambda runtime in step", () => {
+    const ROOT = require("node:path").resolve(__dirname, "..", "..");
+    const read = (file: string) => require("node:fs").readFileSync(require("node:path").join(ROOT, file), "utf8") as string;
+
+    it(".nvmrc names the Lambda runtime's Node major, engines accepts it, and the README says why", async () => {
+        const { LAMBDA_RUNTIME } = await import("../../stacks/node-function");
+        const major = /^nodejs(\d+)\.x$/.exec(LAMBDA_RUNTIME)?.[1];
+        assert.ok(major, LAMBDA_RUNTIME);
+        assert.equal(read(".nvmrc").trim(), major, "the Node local runs should use is the Lambda runtime's");
+        const engines = JSON.parse(read("package.json")).engines.node as string;
+        assert.equal(engines, "^20 || ^22 || >=24");
+        assert.ok(engines.split("||").some((range) => range.trim() === `^${major}`), `engines ${engines} accepts Node ${major}`);
+        const readme = read("README.md");
+        assert.ok(readme.includes(`\`${LAMBDA_RUNTIME}\``), "the README names the Lambda runtime");
+        assert.ok(readme.includes(`\`${engines}\``), "the README quotes engines");
+        assert.match(readme, /SDK's releases after the first\s+week of January 2027 need Node 22/);
+    });
+});

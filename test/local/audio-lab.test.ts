@@ -12,16 +12,18 @@ import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } f
 import { chromium, type Browser } from "playwright-core";
 import { memoryLogger } from "../../functions/shared/log";
 import { TASK_CHAR_LIMIT } from "../../functions/speech/core";
-import { notificationRecords, s3EventKey } from "../../local/audio-lab";
+import { notificationRecords, s3EventKey, startAudioLab, type RunningAudioLab } from "../../local/audio-lab";
 import { startLab, type RunningLab } from "../../local/lab-server";
 import { localS3Client } from "../../shared/local-s3";
 import { createLocalPolly } from "../../local/polly";
-import { LOCAL_VOICES, chunkText, createSynthesizer, espeakVoiceFor } from "../../local/synthesizer";
+import { LOCAL_VOICES, chunkText, createSynthesizer, espeakVoiceFor, type Synthesizer } from "../../local/synthesizer";
+import { verify, type VerifyContext } from "../../shared/verify/core";
 import { POLLY_VOICES } from "../../stacks/polly-voices";
 import { bundle, functionEntries } from "../../stacks/bundle";
 import { mpegAudio } from "../helpers/mpeg";
 import { ROOT } from "../helpers/program";
-import { put } from "../helpers/s3";
+import { put, startTestS3 } from "../helpers/s3";
+import { verifyContext } from "../helpers/verify";
 import { waitFor } from "../helpers/wait";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -114,6 +116,37 @@ describe("audio lab, locally", function () {
         assert.deepEqual(Buffer.from(await after.Body!.transformToByteArray()), good, "the good MP3 is kept");
         const keys = ((await s3().send(new ListObjectsV2Command({ Bucket: bucket(), Prefix: "audio/" }))).Contents ?? []).map((o) => o.Key ?? "");
         assert.ok(!keys.some((k) => /latin1|huge/.test(k)), `no MP3 for a bad input: ${keys.join(", ")}`);
+
+        // The page's list carries each failure with the function's reason.
+        const listed = (await (await fetch(`${lab.url}/local/audio/mp3s`)).json()) as { failed: { key: string; reason: string }[] };
+        const reasons = Object.fromEntries(listed.failed.map((f) => [f.key, f.reason]));
+        assert.match(reasons["text/latin1.txt"], /is not UTF-8/);
+        assert.match(reasons["text/huge.txt"], /100,001 characters, over Polly's 100,000-character limit/);
+        assert.match(reasons["text/keep.txt"], /is empty/);
+        await put(s3(), bucket(), "text/keep.txt", "Good again.");
+        await lab.audio!.lab.idle();
+        const again = (await (await fetch(`${lab.url}/local/audio/mp3s`)).json()) as { failed: { key: string }[] };
+        assert.ok(!again.failed.some((f) => f.key === "text/keep.txt"), "a text spoken since is no longer listed as failed");
+    });
+
+    it("refuses at upload, with the reason, a text the speech function would refuse: whitespace only, over 100,000 characters", async () => {
+        const upload = (name: string, text: string) =>
+            fetch(`${lab.url}/local/audio/texts`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name, text }) });
+        for (const [name, text, message] of [
+            ["blank", "  \n\t ", "The text is empty (only whitespace): nothing was uploaded"],
+            ["empty", "", "The text is empty: nothing was uploaded"],
+            ["too-long", "é".repeat(TASK_CHAR_LIMIT + 1), "The text has 100,001 characters, over Polly's 100,000-character limit: nothing was uploaded"],
+        ] as const) {
+            const res = await upload(name, text);
+            assert.equal(res.status, 400, name);
+            assert.deepEqual(await res.json(), { message });
+            const listed = await s3().send(new ListObjectsV2Command({ Bucket: bucket(), Prefix: `text/${name}` }));
+            assert.equal(listed.KeyCount, 0, `nothing uploaded for ${name}`);
+        }
+        // Exactly 100,000 characters, quick to speak (espeak-ng skips the spaces).
+        const longest = await upload("longest", `Longest.${" ".repeat(TASK_CHAR_LIMIT - 13)}Fits.`);
+        assert.equal(longest.status, 201, "exactly 100,000 characters are accepted");
+        await lab.audio!.lab.idle();
     });
 
     it("takes the task path for a text over 3,000 characters: the MP3 appears later as audio/<name>.<task id>.mp3", async () => {
@@ -170,6 +203,15 @@ describe("audio lab, locally", function () {
 
             const refused = await page.evaluate(async () => (await fetch("local/audio/texts", { method: "POST", body: JSON.stringify({ name: "../x", text: "t" }) })).status);
             assert.equal(refused, 400, "a bad name is refused");
+
+            await page.fill("#name", "blank");
+            await page.fill("#text", "   ");
+            await page.click("#submit");
+            await page.waitForFunction(() => /The text is empty \(only whitespace\): nothing was uploaded/.test(document.querySelector("#status")?.textContent ?? ""));
+            await put(s3(), bucket(), "text/page-latin1.txt", Buffer.from([0x63, 0x61, 0x66, 0xe9]));
+            const failed = page.locator('li[data-failed="text/page-latin1.txt"]');
+            await failed.waitFor({ state: "visible", timeout: 30_000 });
+            assert.equal(await failed.textContent(), "text/page-latin1.txt was not spoken: it is not UTF-8 text");
         } finally {
             await browser?.close();
         }
@@ -245,3 +287,109 @@ describe("audio lab pieces", () => {
     });
 });
 
+/** A synthesizer that holds every text until released, then answers a tiny MP3: a speech worker kept busy. */
+function heldSynthesizer(): Synthesizer & { started: Promise<void>; release(): void } {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const startedP = new Promise<void>((resolve) => (started = resolve));
+    return {
+        started: startedP,
+        release,
+        speak: async () => {
+            started();
+            await released;
+            return Buffer.from([0xff, 0xfb, 0x90, 0x00]);
+        },
+        close: async () => release(),
+    };
+}
+
+describe("audio lab and verify's audio step: nothing outlives its text", function () {
+    this.timeout(60_000);
+    let s3: Awaited<ReturnType<typeof startTestS3>>;
+    let lab: RunningAudioLab;
+    let synthesizer: ReturnType<typeof heldSynthesizer>;
+    const logs = memoryLogger();
+
+    beforeEach(async () => {
+        s3 = await startTestS3("unused");
+        synthesizer = heldSynthesizer();
+        lab = await startAudioLab({ s3, seedTexts: [], logger: logs, synthesizer });
+    });
+    afterEach(async () => {
+        synthesizer.release();
+        await lab.close();
+        await s3.close();
+    });
+
+    const context = (extra: Partial<VerifyContext>) => verifyContext(s3.client, { local: true, ...extra });
+    const outputs = () => ({ audioBucket: lab.bucket, audioUrlPattern: "http://127.0.0.1:9/audio-lab/audio/<name>.mp3" });
+    const keys = async () => ((await s3.client.send(new ListObjectsV2Command({ Bucket: lab.bucket }))).Contents ?? []).map((o) => o.Key);
+
+    for (const how of ["the speech worker is busy beyond the step's wait", "Ctrl-C comes during the step"]) {
+        it(`when ${how}, the clean-up claims only what it deleted and the late MP3 is deleted when it is written`, async () => {
+            const controller = new AbortController();
+            const ctrlC = how.startsWith("Ctrl-C");
+            if (ctrlC) void synthesizer.started.then(() => controller.abort());
+            const run = await verify(outputs(), context({ audioWaitMs: ctrlC ? 60_000 : 300, signal: controller.signal }), true);
+            assert.equal(run.interrupted, ctrlC);
+            const cleanUp = run.results.find((r) => r.name === "lab step: clean up")!;
+            assert.ok(cleanUp.ok, cleanUp.detail);
+            assert.match(cleanUp.detail, /^deleted text\/verify-(\w+)\.txt; audio\/verify-\1\.mp3 not there: the lab deletes audio\/verify-\1\.mp3 if a speech of the text still writes it$/);
+            assert.deepEqual(await keys(), [], "nothing left as the step ends");
+
+            synthesizer.release(); // the speech of the text now runs to its end and writes the MP3
+            await lab.idle();
+            assert.deepEqual(await keys(), [], "no verify-* object once the speech has run");
+            const deleted = logs.entries.find((e) => e.event === "audio.orphan_deleted");
+            assert.match(String(deleted?.key), /^audio\/verify-\w+\.mp3$/);
+        });
+    }
+
+    it("a long text's MP3, written by its task after the text was deleted, is deleted too", async () => {
+        await put(s3.client, lab.bucket, "text/long-gone.txt", `${"Long text. ".repeat(400)}`);
+        await synthesizer.started;
+        await s3.client.send(new (await import("@aws-sdk/client-s3")).DeleteObjectCommand({ Bucket: lab.bucket, Key: "text/long-gone.txt" }));
+        synthesizer.release();
+        await lab.idle();
+        assert.ok(logs.entries.some((e) => e.event === "polly.task_completed" && /^audio\/long-gone\.[\w-]+\.mp3$/.test(String(e.key))));
+        assert.deepEqual(await keys(), []);
+    });
+});
+
+describe("audio lab: a short text does not wait behind a long one", function () {
+    this.timeout(240_000);
+
+    it("speaks a sentence put right after a 100,000-character text within 15 s (one worker, short texts first)", async () => {
+        const s3 = await startTestS3("unused");
+        const logs = memoryLogger();
+        const lab = await startAudioLab({ s3, seedTexts: [], logger: logs });
+        try {
+            const sentence = "The quick brown fox jumps over the lazy dog near the river bank. ";
+            const long = sentence.repeat(Math.floor(TASK_CHAR_LIMIT / sentence.length)).trim();
+            assert.ok(long.length > 99_000 && long.length <= TASK_CHAR_LIMIT);
+            await put(s3.client, lab.bucket, "text/long.txt", long);
+            await waitFor("the long text's task", async () => logs.entries.find((e) => e.event === "speech.task_started") ?? undefined, 30_000);
+            const putAt = Date.now();
+            await put(s3.client, lab.bucket, "text/short.txt", "A short sentence, spoken next.");
+            await waitFor(
+                "the short text's MP3",
+                async () => {
+                    try {
+                        return await s3.client.send(new HeadObjectCommand({ Bucket: lab.bucket, Key: "audio/short.mp3" }));
+                    } catch {
+                        return undefined;
+                    }
+                },
+                15_000,
+            );
+            const ms = Date.now() - putAt;
+            assert.ok(ms < 15_000, `the short text's MP3 came ${ms} ms after its upload`);
+            assert.ok(!logs.entries.some((e) => e.event === "polly.task_completed"), "the long text was still being spoken");
+        } finally {
+            await lab.close(); // stops the worker mid-text
+            await s3.close();
+        }
+    });
+});

@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { runLabCli, spawnLab } from "../helpers/lab-process";
 import { portIsFree } from "../helpers/wait";
-import { verifyMain } from "../../tools/verify/cli";
+import { main as verifyMain } from "../../tools/verify/cli";
 
 const APACHE = "/usr/sbin/apache2";
 
@@ -64,10 +64,11 @@ describe("npm start: every lab", function () {
         // The same checks as after a deploy pass on all four local labs (the seed MP3 is waited for).
         const checks: string[] = [];
         const verified = await verifyMain(["--local", "--lab-dir", dir, "--json"], {
-            stdout: (l) => checks.push(l),
-            stderr: (l) => checks.push(l),
+            out: (l) => checks.push(l),
+            err: (l) => checks.push(l),
             env: process.env,
-            signal: new AbortController().signal,
+            cwd: process.cwd(),
+            isTTY: false,
         });
         assert.equal(verified, 0, checks.join("\n"));
         const report = JSON.parse(checks.join("\n")) as { checks: { lab: string; ok: boolean }[]; failed: number };

@@ -12,6 +12,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { DEFAULT_MAX_IDLE_MONTHLY_USD, policies } from "../../shared/guardrails/policies";
 import { evaluatePolicies, type Violation } from "../../tools/policy/evaluate";
+import { main as policyMain } from "../../tools/policy/cli";
+import type { CliIo } from "../../shared/cli";
 import { ROOT, runProgram, shippedStacks, type ProgramRun } from "../helpers/program";
 
 /** Changes one resource's props or options as the program registers it. */
@@ -183,5 +185,76 @@ describe("npm run policy", function () {
         const bogus = await cli(["--stack", "dev", "--bogus"]);
         assert.equal(bogus.code, 2);
         assert.match(bogus.out, /unknown option --bogus/);
+    });
+
+    /** `npm run policy -- ARGS` in this process, run from `cwd` (npm's INIT_CWD). */
+    const inProcess = async (args: string[], cwd = ROOT) => {
+        const out: string[] = [];
+        const err: string[] = [];
+        const io: CliIo = { out: (t) => out.push(t), err: (t) => err.push(t), env: {}, cwd, isTTY: false };
+        const code = await policyMain(args, io);
+        return { code, out: out.join("\n"), err: err.join("\n") };
+    };
+
+    it("checks --config against the schema the policies declare, as --policy-pack-config does: exit 2 naming the key", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cloud-labs-policy-"));
+        try {
+            const cases: [unknown, RegExp][] = [
+                [{ "idle-cost-cap": { maxIdleMonthlyUsd: "abc" } }, /idle-cost-cap\.maxIdleMonthlyUsd: must be a number ≥ 0; received "abc"/],
+                [{ "idle-cost-cap": { maxIdleMonthlyUsd: -5 } }, /idle-cost-cap\.maxIdleMonthlyUsd: must be a number ≥ 0; received -5/],
+                [{ "idle-cost-cap": { maxIdleMonthyUsd: 40 } }, /idle-cost-cap\.maxIdleMonthyUsd: not a setting of idle-cost-cap \(did you mean "maxIdleMonthlyUsd"\?\); it takes enforcementLevel, maxIdleMonthlyUsd/],
+                [{ "idle-cost-capp": { maxIdleMonthlyUsd: 40 } }, /"idle-cost-capp" is not a policy of this pack \(did you mean "idle-cost-cap"\?\); the policies are .*log-groups-have-retention/],
+                [{ "idle-cost-cap": "off" }, /idle-cost-cap: must be one of advisory, mandatory, remediate, disabled; received "off"/],
+                [{ "idle-cost-cap": { enforcementLevel: "strict" } }, /idle-cost-cap\.enforcementLevel: must be one of advisory, mandatory, remediate, disabled/],
+                [{ "idle-cost-cap": 40 }, /idle-cost-cap: must be an enforcement level .* or an object; received 40/],
+                [{ all: { maxIdleMonthlyUsd: 40 } }, /all\.maxIdleMonthlyUsd: "all" takes only enforcementLevel/],
+                [[], /must be a JSON object of policy names/],
+            ];
+            for (const [config, message] of cases) {
+                fs.writeFileSync(path.join(dir, "cap.json"), JSON.stringify(config));
+                const run = await inProcess(["--stack", "containers", "--config", path.join(dir, "cap.json")]);
+                assert.equal(run.code, 2, JSON.stringify(config));
+                assert.match(run.err, message, JSON.stringify(config));
+                assert.match(run.err, new RegExp(`^--config ${dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/cap\\.json: `));
+                assert.equal(run.out, "", "no policy ran");
+            }
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("reads a relative --config from the folder npm was run in, names the path it tried, and takes a UTF-8 BOM", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cloud-labs-policy-"));
+        try {
+            const missing = await inProcess(["--stack", "containers", "--config", "cap.json"], dir);
+            assert.equal(missing.code, 2);
+            assert.equal(missing.err, `--config ${path.join(dir, "cap.json")}: it does not exist`);
+            fs.writeFileSync(path.join(dir, "cap.json"), "\uFEFF" + JSON.stringify({ "idle-cost-cap": "disabled" }));
+            const off = await inProcess(["--stack=containers", "--config=cap.json"], dir);
+            assert.equal(off.code, 0, off.err);
+            assert.equal(off.out, "Stack containers passes the 5 enabled policies (disabled by the config: idle-cost-cap).");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("runs no policy the config disables", async () => {
+        let ran = 0;
+        const probe = { name: "probe", description: "counts its runs", validateStack: () => void ran++ };
+        const capped = { name: "capped", description: "always violates", enforcementLevel: "mandatory" as const, validateStack: (_: unknown, report: (m: string) => void) => report("over") };
+        assert.deepEqual(await evaluatePolicies("containers", [], { probe: "disabled", capped: { enforcementLevel: "disabled" } }, [probe, capped]), []);
+        assert.equal(ran, 0);
+        assert.equal((await evaluatePolicies("containers", [], { all: "advisory" }, [probe, capped]))[0].enforcementLevel, "advisory");
+        assert.equal(ran, 1);
+    });
+
+    it("--help prints the usage on stdout; usage errors go to stderr with exit 2", async () => {
+        const help = await inProcess(["--help"]);
+        assert.equal(help.code, 0);
+        assert.match(help.out, /^Usage: npm run policy -- --stack NAME \[--config FILE\]/);
+        const noValue = await inProcess(["--stack"]);
+        assert.equal(noValue.code, 2);
+        assert.match(noValue.err, /--stack needs a value[\s\S]*Usage:/);
+        assert.equal(noValue.out, "");
     });
 });

@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { UsageError } from "../../shared/cli";
-import { costReport, formatReport, parseArgs } from "../../tools/cost/cli";
+import { costReport, formatReport, main as costMain, parseArgs } from "../../tools/cost/cli";
 import { DEFAULT_ASSUMPTIONS, estimate, type CostReport } from "../../shared/pricing/estimate";
 import { PRICES } from "../../shared/pricing/prices";
 import { ROOT, runProgram } from "../helpers/program";
@@ -147,10 +147,23 @@ describe("npm run cost", function () {
     it("rejects an unknown stack, a missing --stack and bad numbers with usage errors", () => {
         assert.throws(() => parseArgs(["--stack", "prod"]), (e: Error) => e instanceof UsageError && /unknown stack "prod": there is no Pulumi\.prod\.yaml \(stacks: containers, dev, serverless\)/.test(e.message));
         assert.throws(() => parseArgs([]), /--stack is required/);
-        assert.throws(() => parseArgs(["--stack", "dev", "--hours", "-3"]), /--hours needs a number from 0 to 744; received "-3"/);
+        assert.throws(() => parseArgs(["--stack", "dev", "--hours=-3"]), /--hours needs a number from 0 to 744; received "-3"/);
+        assert.throws(() => parseArgs(["--stack", "dev", "--hours", "-3"]), /--hours needs a value; one starting with "-" is written --hours=-VALUE/);
         assert.throws(() => parseArgs(["--stack", "dev", "--requests-per-month", "lots"]), /--requests-per-month needs a number/);
         assert.throws(() => parseArgs(["--stack", "dev", "--bogus"]), /unknown option --bogus/);
         assert.equal(parseArgs(["--stack", "dev", "--requests-per-month", "5000", "--json"]).assumptions.requestsPerMonth, 5000);
+        assert.equal(parseArgs(["--stack=dev", "--hours=5"]).assumptions.hours, 5, "--flag=value works as --flag value");
+        assert.throws(() => parseArgs(["--stack", "dev", "--json=yes"]), /--json takes no value/);
+    });
+
+    it("main(argv, io): --help on stdout with exit 0, usage errors on stderr with exit 2", async () => {
+        const out: string[] = [];
+        const err: string[] = [];
+        const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t), env: {}, cwd: ROOT, isTTY: false };
+        assert.equal(await costMain(["--help"], io), 0);
+        assert.match(out.join(""), /^Usage: npm run cost -- --stack NAME/);
+        assert.equal(await costMain(["--stack", "dev", "--hours", "lots"], io), 2);
+        assert.match(err.join(""), /--hours needs a number from 0 to 744; received "lots"\n\nUsage: npm run cost/);
     });
 
     it("the command exits 2 on a bad stack and prints JSON with --json", async () => {
@@ -202,8 +215,8 @@ describe("npm run cost: the sign-up lab", function () {
     it("takes the campaign flags together, with whole days from 1 to 31", () => {
         assert.deepEqual(parseArgs(["--stack", "dev", "--signups-per-day", "5000", "--campaign-days=3"]).assumptions.campaign, { signupsPerDay: 5000, days: 3 });
         assert.throws(() => parseArgs(["--stack", "dev", "--campaign-days", "3"]), /--signups-per-day and --campaign-days go together/);
-        assert.throws(() => parseArgs(["--stack", "dev", "--signups-per-day", "10", "--campaign-days", "40"]), /--campaign-days needs a number from 0 to 31/);
-        assert.throws(() => parseArgs(["--stack", "dev", "--signups-per-day", "10", "--campaign-days", "0"]), /--campaign-days needs a whole number of days from 1 to 31/);
+        assert.throws(() => parseArgs(["--stack", "dev", "--signups-per-day", "10", "--campaign-days", "40"]), /--campaign-days needs a whole number from 1 to 31; received "40"/);
+        assert.throws(() => parseArgs(["--stack", "dev", "--signups-per-day", "10", "--campaign-days", "0"]), /--campaign-days needs a whole number from 1 to 31; received "0"/);
     });
 });
 

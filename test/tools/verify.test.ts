@@ -11,12 +11,14 @@ import { DescribeServicesCommand, ECSClient } from "@aws-sdk/client-ecs";
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { localS3Client } from "../../shared/local-s3";
-import { verifyMain, PULUMI_INSTALL_URL } from "../../tools/verify/cli";
+import { awsPublicUrl, main as verifyMain, publicObjectUrl, PULUMI_INSTALL_URL } from "../../tools/verify/cli";
+import { MAX_ANSWER_BYTES } from "../../shared/verify/check";
 import { verify, type CheckResult, type VerifyContext } from "../../shared/verify/core";
 import type { LabOutputs } from "../../shared/outputs";
 import { spawnLab, type LabProcess } from "../helpers/lab-process";
 import { ROOT } from "../helpers/program";
 import { put, remove, startTestS3 } from "../helpers/s3";
+import { verifyContext } from "../helpers/verify";
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "cloud-labs-verify-"));
 
@@ -27,13 +29,15 @@ interface Run {
 }
 
 /** `npm run verify -- ARGS` in this process (the CLI's own entry point, without process.exit). */
-async function runVerify(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
+async function runVerify(args: string[], env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<Run> {
     const out: string[] = [];
     const err: string[] = [];
     const code = await verifyMain(args, {
-        stdout: (l) => out.push(l),
-        stderr: (l) => err.push(l),
+        out: (l) => out.push(l),
+        err: (l) => err.push(l),
         env,
+        cwd,
+        isTTY: false,
         signal: new AbortController().signal,
     });
     return { code, stdout: out.join("\n"), stderr: err.join("\n") };
@@ -326,6 +330,51 @@ describe("npm run verify against the local lab", function () {
         }
     });
 
+    it("--lab-steps with the bucket unreachable as the file is moved aside says only what is true of the bucket", async () => {
+        // A client that loses the S3 endpoint at the copy aside: that request and every later one are refused.
+        const cut = localS3Client(outputs.s3Endpoint!);
+        let lost = false;
+        cut.middlewareStack.add(
+            (next, context) => async (args) => {
+                if (context.commandName === "CopyObjectCommand") lost = true;
+                if (lost) throw Object.assign(new Error(`connect ECONNREFUSED ${new URL(outputs.s3Endpoint!).host}`), { code: "ECONNREFUSED" });
+                return next(args);
+            },
+            { step: "initialize", name: "endpointLost" },
+        );
+        try {
+            const run = await verify(outputs, context(cut), true);
+            assert.match(line(run.results, "lab step: move users_1.json aside"), /^✖ connect ECONNREFUSED/);
+            const restore = line(run.results, "lab step: restore users_1.json");
+            assert.match(restore, /^✖ users_1\.json was never deleted; the bucket did not answer the copy to s3:\/\/directory-data\/verify-aside-\w+\/users_1\.json nor this clean-up \(connect ECONNREFUSED [^)]*\), so that copy may or may not exist: aws s3 ls s3:\/\/directory-data\/verify-aside-\w+\/users_1\.json$/);
+            assert.doesNotMatch(restore, /is kept at|aws s3 mv/);
+            assert.deepEqual(await snapshot(s3, outputs.dataBucket!), seed, "the bucket is as it was: no copy was made, nothing was deleted");
+        } finally {
+            cut.destroy();
+        }
+    });
+
+    it("reads an outputs file with a UTF-8 byte order mark, and names a UTF-16 one as UTF-16", async () => {
+        const d = dir();
+        fs.writeFileSync(path.join(d, "bom.json"), "\uFEFF" + JSON.stringify(outputs));
+        const bom = await runVerify(["--outputs", "bom.json"], process.env, d);
+        assert.equal(bom.code, 0, bom.stdout + bom.stderr);
+        assert.match(bom.stdout, /6 passed, 0 failed/);
+        for (const [name, bytes] of [
+            ["utf16le.json", Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(JSON.stringify(outputs), "utf16le")])],
+            ["utf16-no-bom.json", Buffer.from(JSON.stringify(outputs), "utf16le")],
+        ] as const) {
+            fs.writeFileSync(path.join(d, name), bytes);
+            const run = await runVerify(["--outputs", name], process.env, d);
+            assert.equal(run.code, 2, name);
+            assert.equal(run.stdout, "");
+            assert.ok(
+                run.stderr.includes(`${path.join(d, name)} is UTF-16 text, not UTF-8 (PowerShell's > writes UTF-16): save it as UTF-8, e.g. pulumi stack output --json --show-secrets | Out-File -Encoding utf8 outputs.json`),
+                run.stderr,
+            );
+        }
+    });
+
     it("--stack reads `pulumi stack output --json --show-secrets --stack NAME`", async () => {
         const bin = dir();
         const argsFile = path.join(bin, "args");
@@ -366,7 +415,7 @@ describe("npm run verify against the local lab", function () {
         for (const [args, message] of [
             [[], /exactly one of --stack NAME, --outputs FILE or --local/],
             [["--local", "--stack", "dev"], /exactly one of/],
-            [["--local", "--timeout", "0"], /--timeout needs seconds/],
+            [["--local", "--timeout", "0"], /--timeout needs a number from 0\.001 to 600; received "0"/],
             [["--local", "--colour"], /unknown option --colour/],
             [["--outputs", "x", "--lab-dir", "y"], /--lab-dir goes with --local/],
         ] as const) {
@@ -375,6 +424,19 @@ describe("npm run verify against the local lab", function () {
             assert.match(run.stderr, message);
             assert.match(run.stderr, /Usage: npm run verify/);
         }
+    });
+
+    it("takes --flag=value and --flag value alike, prints --help on stdout, and reads a relative --lab-dir from the caller's folder", async () => {
+        const help = await runVerify(["--help"]);
+        assert.equal(help.code, 0);
+        assert.match(help.stdout, /^Usage: npm run verify -- /);
+        assert.match(help.stdout, /npm run -s verify/, "the usage says how to get JSON without npm's banner");
+        assert.equal(help.stderr, "");
+        const relative = await runVerify(["--local", `--lab-dir=${path.basename(labDir)}`, "--timeout=5"], process.env, path.dirname(labDir));
+        assert.equal(relative.code, 0, relative.stdout + relative.stderr);
+        const missingValue = await runVerify(["--local", "--lab-dir"]);
+        assert.equal(missingValue.code, 2);
+        assert.match(missingValue.stderr, /--lab-dir needs a value\n\nUsage: npm run verify/);
     });
 
     it("on AWS, an unsigned GET of a data file must be denied: passes on S3's 403, fails on 200", async () => {
@@ -402,20 +464,7 @@ describe("npm run verify against the local lab", function () {
 });
 
 /** A verify context as the CLI builds it, with local clients and short waits. */
-function context(s3: S3Client, extra: Partial<VerifyContext> = {}): VerifyContext {
-    return {
-        fetch,
-        s3,
-        timeoutMs: 10_000,
-        signal: new AbortController().signal,
-        dataPrefix: "users",
-        healthPath: "/health",
-        audioWaitMs: 10_000,
-        pollMs: 20,
-        report: () => {},
-        ...extra,
-    };
-}
+const context = verifyContext;
 
 function line(results: CheckResult[], name: string): string {
     const r = results.find((x) => x.name === name);
@@ -475,8 +524,21 @@ describe("npm run verify: the audio lab's checks (against a local S3 and a publi
             ["audio", "seed MP3 public", true],
             ["audio", "texts private", true],
         ]);
-        assert.match(line(run.results, "seed MP3 public"), /200 audio\/mpeg, 67 bytes/);
+        assert.equal(line(run.results, "seed MP3 public"), "✔ 200 audio/mpeg, 67 bytes", "no wait is claimed when the first answer was the MP3");
         assert.match(line(run.results, "texts private"), /unsigned GET of text\/welcome\.txt: 403 AccessDenied/);
+    });
+
+    it("says it waited for the seed MP3 only when it answered 404 first", async () => {
+        await put(bucket.client, bucket.bucket, "audio/late.mp3", MP3, "audio/mpeg");
+        let misses = 2;
+        const fetchLate: typeof fetch = async (url, init) =>
+            (typeof url === "string" ? url : url instanceof URL ? url.href : url.url).endsWith("/audio/late.mp3") && misses-- > 0 ? new Response("<Error><Code>NoSuchKey</Code></Error>", { status: 404 }) : fetch(url, init);
+        try {
+            const run = await verify({ ...audioOutputs(), seedAudioUrl: `${frontUrl}/audio/late.mp3` }, ctx({ fetch: fetchLate }));
+            assert.match(line(run.results, "seed MP3 public"), /^✔ 200 audio\/mpeg, 67 bytes, after waiting \d+ ms for it to be spoken$/);
+        } finally {
+            await remove(bucket.client, bucket.bucket, "audio/late.mp3");
+        }
     });
 
     it("a denied MP3 fails and suggests account-level Block Public Access; public texts fail", async () => {
@@ -536,7 +598,11 @@ describe("npm run verify: the audio lab's checks (against a local S3 and a publi
         const step = run.results.find((r) => r.name.startsWith("lab step: upload"))!;
         assert.equal(step.ok, false);
         assert.match(step.detail, /no audio\/verify-\w+\.mp3 within 0\.3 s of the upload/);
-        assert.match(line(run.results, "lab step: clean up"), /^✔/);
+        // It claims only what it deleted: the MP3 never came, so it is "not there", and on AWS it may still come.
+        assert.match(
+            line(run.results, "lab step: clean up"),
+            /^✔ deleted text\/verify-(\w+)\.txt; audio\/verify-\1\.mp3 not there: a speech that read the text before it was deleted still writes audio\/verify-\1\.mp3; look with aws s3 ls s3:\/\/audio-bucket\/audio\/verify-\1\.mp3 and remove it with aws s3 rm s3:\/\/audio-bucket\/audio\/verify-\1\.mp3$/,
+        );
         assert.deepEqual(await snapshot(bucket.client, bucket.bucket), before);
     });
 });
@@ -616,9 +682,11 @@ describe("npm run verify: a web service its schedule stopped (ECS mocked, the lo
         const out: string[] = [];
         const err: string[] = [];
         const code = await verifyMain(["--outputs", file, "--region", "us-east-1"], {
-            stdout: (l) => out.push(l),
-            stderr: (l) => err.push(l),
+            out: (l) => out.push(l),
+            err: (l) => err.push(l),
             env: {},
+            cwd: process.cwd(),
+            isTTY: false,
             signal: new AbortController().signal,
             now: () => new Date(iso),
         });
@@ -645,5 +713,78 @@ describe("npm run verify: a web service its schedule stopped (ECS mocked, the lo
         const run = await at("2026-11-27T22:00:00Z", 1);
         assert.equal(run.code, 1);
         assert.match(run.stdout, /✖ webService · sample page/);
+    });
+});
+
+describe("npm run verify: answers too large to read", function () {
+    this.timeout(120_000);
+    const unusedS3 = localS3Client("http://127.0.0.1:9");
+    after(() => unusedS3.destroy());
+
+    it("stops reading a 2 GB answer at the cap, fails naming it, and keeps memory flat", async () => {
+        const TWO_GB = 2 * 1024 ** 3;
+        const chunk = Buffer.alloc(1024 * 1024, 0x61);
+        let sent = 0;
+        let closed!: () => void;
+        const done = new Promise<void>((resolve) => (closed = resolve));
+        const server = http.createServer((req, res) => {
+            const declare = req.url === "/declared";
+            res.writeHead(200, declare ? { "content-type": "application/json", "content-length": String(TWO_GB) } : { "content-type": "application/json" });
+            res.on("close", closed);
+            const pump = () => {
+                while (sent < TWO_GB && !res.destroyed) {
+                    sent += chunk.length;
+                    if (!res.write(chunk)) return void res.once("drain", pump);
+                }
+                res.end();
+            };
+            pump();
+        });
+        const url = await listen(server);
+        const baseline = process.memoryUsage().rss;
+        let peak = baseline;
+        const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+        try {
+            const run = await verify({ helloWorldApi: `${url}/hello` }, context(unusedS3, { timeoutMs: 60_000 }));
+            await done;
+            assert.equal(MAX_ANSWER_BYTES, 64 * 1024 * 1024);
+            assert.match(line(run.results, "GET helloWorldApi"), /^✖ GET http:\/\/127\.0\.0\.1:\d+\/hello answered 200 with a body over 64 MiB, the most verify reads of one answer$/);
+            assert.ok(sent < 512 * 1024 * 1024, `the server sent ${sent} bytes: reading stopped near the cap`);
+            assert.ok(peak - baseline < 256 * 1024 * 1024, `RSS grew by ${Math.round((peak - baseline) / 1048576)} MB`);
+
+            sent = 0;
+            const declared = await verify({ helloWorldApi: `${url}/declared` }, context(unusedS3));
+            assert.match(line(declared.results, "GET helloWorldApi"), /^✖ .* with a body over 64 MiB/);
+        } finally {
+            clearInterval(sampler);
+            await close(server);
+        }
+    });
+});
+
+describe("npm run verify: the public URL of an object on AWS", () => {
+    it("is the bucket's regional virtual-hosted URL, each key segment encoded; path-style for a bucket with dots", () => {
+        assert.equal(publicObjectUrl("cloud-labs-audio-1a2b3c", "audio/welcome.mp3", "eu-west-1"), "https://cloud-labs-audio-1a2b3c.s3.eu-west-1.amazonaws.com/audio/welcome.mp3");
+        assert.equal(publicObjectUrl("lab", "audio/a b+c%é.mp3", "us-east-1"), "https://lab.s3.us-east-1.amazonaws.com/audio/a%20b%2Bc%25%C3%A9.mp3");
+        assert.equal(publicObjectUrl("lab", "users_1.json"), "https://lab.s3.amazonaws.com/users_1.json");
+        assert.equal(publicObjectUrl("my.lab.bucket", "audio/x.mp3", "ap-south-1"), "https://s3.ap-south-1.amazonaws.com/my.lab.bucket/audio/x.mp3");
+    });
+
+    it("asks the bucket's region once per bucket (none means us-east-1, EU means eu-west-1) and falls back to the global endpoint", async () => {
+        const asked: string[] = [];
+        const answers: Record<string, () => Promise<unknown>> = {
+            east: async () => ({}),
+            dublin: async () => ({ LocationConstraint: "EU" }),
+            tokyo: async () => ({ LocationConstraint: "ap-northeast-1" }),
+            denied: async () => Promise.reject(Object.assign(new Error("Access Denied"), { name: "AccessDenied" })),
+        };
+        const s3 = { send: (command: { input: { Bucket: string } }) => (asked.push(command.input.Bucket), answers[command.input.Bucket]()) };
+        const urlOf = awsPublicUrl(s3 as never);
+        assert.equal(await urlOf("east", "audio/a.mp3"), "https://east.s3.us-east-1.amazonaws.com/audio/a.mp3");
+        assert.equal(await urlOf("east", "audio/b.mp3"), "https://east.s3.us-east-1.amazonaws.com/audio/b.mp3");
+        assert.equal(await urlOf("dublin", "text/welcome.txt"), "https://dublin.s3.eu-west-1.amazonaws.com/text/welcome.txt");
+        assert.equal(await urlOf("tokyo", "audio/x.mp3"), "https://tokyo.s3.ap-northeast-1.amazonaws.com/audio/x.mp3");
+        assert.equal(await urlOf("denied", "users_1.json"), "https://denied.s3.amazonaws.com/users_1.json");
+        assert.deepEqual(asked, ["east", "dublin", "tokyo", "denied"]);
     });
 });

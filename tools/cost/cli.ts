@@ -3,14 +3,13 @@
  *  [--signups-per-day N --campaign-days D] [--no-free-tier] [--json]`
  * Runs the program under mocks with that stack's config and prices what it would create.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { parseOrExit, splitFlagValues, UsageError } from "../../shared/cli";
-import { ROOT, runProgram, shippedStacks, stackConfig } from "../../shared/resource-graph";
+import { EXIT, numberFlag, parseCommandLine, runMain, UsageError, type CliIo } from "../../shared/cli";
+import { runProgram, shippedStacks, stackConfig } from "../../shared/resource-graph";
+import { shippedStackFlag } from "../../shared/stack-files";
 import { DEFAULT_ASSUMPTIONS, estimate, lookUpLines, type Assumptions, type CostReport } from "../../shared/pricing/estimate";
 import { PRICES_TAKEN } from "../../shared/pricing/prices";
 
-const USAGE = `Usage: npm run cost -- --stack NAME [--requests-per-month N] [--hours H] [--uploads-per-month N]
+export const USAGE = `Usage: npm run cost -- --stack NAME [--requests-per-month N] [--hours H] [--uploads-per-month N]
        [--signups-per-day N --campaign-days D] [--no-free-tier] [--json]
 
   --stack NAME              a stack with a Pulumi.NAME.yaml (${shippedStacks().join(", ")})
@@ -21,50 +20,55 @@ const USAGE = `Usage: npm run cost -- --stack NAME [--requests-per-month N] [--h
   --campaign-days D         for D days (1 to 31), all in the month priced (default: no campaign,
                             the lab gets --requests-per-month sign-ups)
   --no-free-tier            price as an account past its free tiers
-  --json                    print the report as JSON`;
+  --json                    print the report as JSON
+  --help                    show this`;
 
-const VALUED_FLAGS = ["--stack", "--requests-per-month", "--hours", "--uploads-per-month", "--signups-per-day", "--campaign-days"] as const;
+const OPTIONS = {
+    stack: { type: "string" },
+    "requests-per-month": { type: "string" },
+    hours: { type: "string" },
+    "uploads-per-month": { type: "string" },
+    "signups-per-day": { type: "string" },
+    "campaign-days": { type: "string" },
+    "no-free-tier": { type: "boolean" },
+    json: { type: "boolean" },
+} as const;
 
-export function parseArgs(rawArgv: string[]): { stack: string; json: boolean; assumptions: Assumptions } {
-    const argv = splitFlagValues(rawArgv, VALUED_FLAGS);
+/** The command line, checked; throws UsageError. */
+export function parseArgs(argv: string[]): { stack: string; json: boolean; assumptions: Assumptions; help: boolean } {
+    const { values } = parseCommandLine(argv, OPTIONS);
     const assumptions: Assumptions = { ...DEFAULT_ASSUMPTIONS, durationMs: { ...DEFAULT_ASSUMPTIONS.durationMs } };
-    let stack: string | undefined;
-    let json = false;
-    let signupsPerDay: number | undefined;
-    let campaignDays: number | undefined;
-    const number = (flag: string, value: string | undefined, max: number) => {
-        const n = Number(value);
-        if (value === undefined || value.trim() === "" || !Number.isFinite(n) || n < 0 || n > max) {
-            throw new UsageError(`${flag} needs a number from 0 to ${max.toLocaleString("en-US")}; received ${JSON.stringify(value ?? "")}`);
-        }
-        return n;
-    };
-    for (let i = 0; i < argv.length; i++) {
-        const flag = argv[i];
-        switch (flag) {
-            case "--stack": stack = argv[++i]; break;
-            case "--requests-per-month": assumptions.requestsPerMonth = number(flag, argv[++i], 1e12); break;
-            case "--hours": assumptions.hours = number(flag, argv[++i], 744); break;
-            case "--uploads-per-month": assumptions.uploadsPerMonth = number(flag, argv[++i], 1e9); break;
-            case "--signups-per-day": signupsPerDay = number(flag, argv[++i], 1e9); break;
-            case "--campaign-days": campaignDays = number(flag, argv[++i], 31); break;
-            case "--no-free-tier": assumptions.freeTier = false; break;
-            case "--json": json = true; break;
-            default: throw new UsageError(`unknown option ${flag}`);
-        }
+    if (values.help) return { stack: "", json: false, assumptions, help: true };
+    const stack = shippedStackFlag(values.stack);
+    if (values["requests-per-month"] !== undefined) assumptions.requestsPerMonth = numberFlag("--requests-per-month", values["requests-per-month"], 0, 1e12);
+    if (values.hours !== undefined) assumptions.hours = numberFlag("--hours", values.hours, 0, 744);
+    if (values["uploads-per-month"] !== undefined) assumptions.uploadsPerMonth = numberFlag("--uploads-per-month", values["uploads-per-month"], 0, 1e9);
+    const perDay = values["signups-per-day"];
+    const days = values["campaign-days"];
+    if ((perDay === undefined) !== (days === undefined)) throw new UsageError("--signups-per-day and --campaign-days go together: give both, or neither");
+    if (perDay !== undefined && days !== undefined) {
+        assumptions.campaign = { signupsPerDay: numberFlag("--signups-per-day", perDay, 0, 1e9), days: numberFlag("--campaign-days", days, 1, 31, true) };
     }
-    if (!stack) throw new UsageError("--stack is required");
-    if ((signupsPerDay === undefined) !== (campaignDays === undefined)) {
-        throw new UsageError("--signups-per-day and --campaign-days go together: give both, or neither");
+    if (values["no-free-tier"]) assumptions.freeTier = false;
+    return { stack, json: Boolean(values.json), assumptions, help: false };
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+    let args: ReturnType<typeof parseArgs>;
+    try {
+        args = parseArgs(argv);
+    } catch (error) {
+        if (!(error instanceof UsageError)) throw error;
+        io.err(`${error.message}\n\n${USAGE}`);
+        return EXIT.usage;
     }
-    if (campaignDays !== undefined && (!Number.isInteger(campaignDays) || campaignDays < 1)) {
-        throw new UsageError(`--campaign-days needs a whole number of days from 1 to 31; received ${JSON.stringify(String(campaignDays))}`);
+    if (args.help) {
+        io.out(USAGE);
+        return EXIT.ok;
     }
-    if (signupsPerDay !== undefined && campaignDays !== undefined) assumptions.campaign = { signupsPerDay, days: campaignDays };
-    if (!fs.existsSync(path.join(ROOT, `Pulumi.${stack}.yaml`))) {
-        throw new UsageError(`unknown stack ${JSON.stringify(stack)}: there is no Pulumi.${stack}.yaml (stacks: ${shippedStacks().join(", ")})`);
-    }
-    return { stack, json, assumptions };
+    const report = await costReport(args.stack, args.assumptions);
+    io.out(args.json ? JSON.stringify(report, null, 2) : formatReport(report));
+    return EXIT.ok;
 }
 
 export async function costReport(stack: string, assumptions: Assumptions): Promise<CostReport> {
@@ -99,13 +103,4 @@ export function formatReport(report: CostReport): string {
     return lines.join("\n");
 }
 
-if (require.main === module) {
-    (async () => {
-        const args = parseOrExit(parseArgs, USAGE);
-        const report = await costReport(args.stack, args.assumptions);
-        console.log(args.json ? JSON.stringify(report, null, 2) : formatReport(report));
-    })().catch((error) => {
-        console.error(`cost: ${error instanceof Error ? error.message : String(error)}`);
-        process.exit(2);
-    });
-}
+if (require.main === module) runMain(main, USAGE);

@@ -106,7 +106,7 @@ export async function evaluatePolicies(
 class NotApplicable extends Error {}
 
 /** A policy's level: the pack config's (`"advisory"` or `{ enforcementLevel }`), else its own, else mandatory. */
-function enforcementLevelOf(policy: AnyPolicy, config: PolicyPackConfig): EnforcementLevel {
+export function enforcementLevelOf(policy: Pick<AnyPolicy, "name" | "enforcementLevel">, config: PolicyPackConfig): EnforcementLevel {
     const c = config[policy.name] ?? config.all;
     const level = typeof c === "string" ? c : c?.enforcementLevel ?? policy.enforcementLevel ?? "mandatory";
     return level === "remediate" ? "mandatory" : level;

@@ -10,27 +10,39 @@ import { promisify } from "node:util";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { GetBucketLocationCommand, S3Client } from "@aws-sdk/client-s3";
-import { UsageError } from "../../shared/cli";
+import { EXIT, fromCallerDir, numberFlag, parseOrUsage, runMain, UsageError, type CliIo } from "../../shared/cli";
 import { ROOT, stackConfig } from "../../shared/stack-files";
 import { DEFAULT_LAB_DIR, isRunning, labStateFile } from "../../shared/lab-state";
 import { formatResult, summary, verify, type VerifyContext } from "../../shared/verify/core";
-import { OutputsError, parseOutputs, type LabOutputs } from "../../shared/outputs";
+import { decodeOutputs, OutputsError, parseOutputs, type LabOutputs } from "../../shared/outputs";
 
 export const PULUMI_INSTALL_URL = "https://www.pulumi.com/docs/iac/download-install/";
 
-const USAGE = `Usage: npm run verify -- (--stack NAME | --outputs FILE | --local [--lab-dir DIR]) [options]
+export const USAGE = `Usage: npm run verify -- (--stack NAME | --outputs FILE | --local [--lab-dir DIR]) [options]
 
   --stack NAME      read the outputs with \`pulumi stack output --json --show-secrets --stack NAME\`
-  --outputs FILE    read the outputs from FILE (what \`pulumi stack output --json\` prints)
+  --outputs FILE    read the outputs from FILE (what \`pulumi stack output --json\` prints; UTF-8)
   --local           check the running local lab (npm start): reads <lab dir>/outputs.json
   --lab-dir DIR     the local lab's folder (default .labs/)
   --lab-steps       also do the labs' own steps, and undo them (moves users_1.json aside and back, speaks a text)
   --json            print only { "checks": [...], "passed": N, "failed": N } on stdout
+                    (run it as npm run -s verify -- ... so npm prints no banner before it)
   --timeout S       seconds each request may take (default 10)
   --region REGION   AWS region of the stack's buckets (default: the stack's aws:region, then AWS_REGION)
   --help            show this
 
 Exit status: 0 every check passed, 1 a check failed, 2 bad arguments or outputs, 130 stopped by Ctrl-C.`;
+
+const OPTIONS = {
+    stack: { type: "string" },
+    outputs: { type: "string" },
+    local: { type: "boolean" },
+    "lab-dir": { type: "string" },
+    "lab-steps": { type: "boolean" },
+    json: { type: "boolean" },
+    timeout: { type: "string" },
+    region: { type: "string" },
+} as const;
 
 export interface VerifyArgs {
     source: { stack: string } | { file: string } | { labDir: string };
@@ -40,55 +52,8 @@ export interface VerifyArgs {
     region?: string;
 }
 
-export function parseArgs(argv: string[]): VerifyArgs | "help" {
-    let stack: string | undefined;
-    let file: string | undefined;
-    let local = false;
-    let labDir: string | undefined;
-    let labSteps = false;
-    let json = false;
-    let timeoutMs = 10_000;
-    let region: string | undefined;
-    for (let i = 0; i < argv.length; i++) {
-        const [flag, inline] = argv[i].startsWith("--") && argv[i].includes("=") ? [argv[i].slice(0, argv[i].indexOf("=")), argv[i].slice(argv[i].indexOf("=") + 1)] : [argv[i], undefined];
-        const value = () => {
-            const v = inline ?? argv[++i];
-            if (v === undefined || v === "" || (inline === undefined && v.startsWith("--"))) throw new UsageError(`${flag} needs a value`);
-            return v;
-        };
-        switch (flag) {
-            case "--stack": stack = value(); break;
-            case "--outputs": file = value(); break;
-            case "--local": local = true; break;
-            case "--lab-dir": labDir = value(); break;
-            case "--lab-steps": labSteps = true; break;
-            case "--json": json = true; break;
-            case "--region": region = value(); break;
-            case "--timeout": {
-                const raw = value();
-                const s = Number(raw);
-                if (!/^\d+(\.\d+)?$/.test(raw) || s <= 0 || s > 600) throw new UsageError(`--timeout needs seconds from 0.001 to 600; received ${JSON.stringify(raw)}`);
-                timeoutMs = Math.round(s * 1000);
-                break;
-            }
-            case "--help": case "-h": return "help";
-            default: throw new UsageError(`unknown option ${argv[i]}`);
-        }
-    }
-    const sources = [stack !== undefined, file !== undefined, local].filter(Boolean).length;
-    if (sources !== 1) throw new UsageError("give exactly one of --stack NAME, --outputs FILE or --local");
-    if (labDir !== undefined && !local) throw new UsageError("--lab-dir goes with --local");
-    const source = stack !== undefined ? { stack } : file !== undefined ? { file } : { labDir: labDir ?? DEFAULT_LAB_DIR };
-    return { source, labSteps, json, timeoutMs, region };
-}
-
-export interface CliIo {
-    stdout: (line: string) => void;
-    stderr: (line: string) => void;
-    /** The environment: PATH (to find pulumi), INIT_CWD (the folder npm was run from), AWS_REGION. */
-    env: NodeJS.ProcessEnv;
-    /** Aborted on Ctrl-C. */
-    signal: AbortSignal;
+/** What verify may touch besides the shared CLI's io: tests pass their own HTTP client and a shorter audio wait. */
+export interface VerifyIo extends CliIo {
     /** @default globalThis.fetch */
     fetch?: typeof fetch;
     /** How long the audio step waits for its MP3, in ms. @default 60000 */
@@ -97,26 +62,38 @@ export interface CliIo {
     now?: () => Date;
 }
 
-export async function verifyMain(argv: string[], io: CliIo): Promise<number> {
-    let args: VerifyArgs | "help";
+function verifyArgs(values: { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]["type"] extends "string" ? string : boolean }): VerifyArgs {
+    const { stack, outputs: file, local, region } = values;
+    const labDir = values["lab-dir"];
+    const sources = [stack !== undefined, file !== undefined, Boolean(local)].filter(Boolean).length;
+    if (sources !== 1) throw new UsageError("give exactly one of --stack NAME, --outputs FILE or --local");
+    if (labDir !== undefined && !local) throw new UsageError("--lab-dir goes with --local");
+    for (const [flag, value] of [["--stack", stack], ["--outputs", file], ["--lab-dir", labDir], ["--region", region]] as const) {
+        if (value !== undefined && value.trim() === "") throw new UsageError(`${flag} needs a value`);
+    }
+    const timeoutMs = values.timeout === undefined ? 10_000 : Math.round(numberFlag("--timeout", values.timeout, 0.001, 600) * 1000);
+    const source = stack !== undefined ? { stack } : file !== undefined ? { file } : { labDir: labDir ?? DEFAULT_LAB_DIR };
+    return { source, labSteps: Boolean(values["lab-steps"]), json: Boolean(values.json), timeoutMs, region };
+}
+
+export async function main(argv: string[], io: VerifyIo): Promise<number> {
+    const parsed = parseOrUsage(argv, io, OPTIONS, USAGE);
+    if (typeof parsed === "number") return parsed;
+    let args: VerifyArgs;
     try {
-        args = parseArgs(argv);
+        args = verifyArgs(parsed.values);
     } catch (error) {
         if (!(error instanceof UsageError)) throw error;
-        io.stderr(`${error.message}\n\n${USAGE}`);
-        return 2;
-    }
-    if (args === "help") {
-        io.stdout(USAGE);
-        return 0;
+        io.err(`${error.message}\n\n${USAGE}`);
+        return EXIT.usage;
     }
     let outputs: LabOutputs;
     try {
-        outputs = await readOutputs(args, io.env);
+        outputs = await readOutputs(args, io);
     } catch (error) {
         if (!(error instanceof OutputsError)) throw error;
-        io.stderr(error.message);
-        return 2;
+        io.err(error.message);
+        return EXIT.usage;
     }
 
     const config = "stack" in args.source ? stackSettings(args.source.stack) : {};
@@ -131,7 +108,7 @@ export async function verifyMain(argv: string[], io: CliIo): Promise<number> {
         fetch: io.fetch ?? fetch,
         s3,
         timeoutMs: args.timeoutMs,
-        signal: io.signal,
+        signal: io.signal ?? new AbortController().signal,
         publicUrlOf: local ? undefined : awsPublicUrl(s3),
         logs,
         dataPrefix: config["cloud-labs:directoryDataPrefix"] ?? "users",
@@ -140,20 +117,21 @@ export async function verifyMain(argv: string[], io: CliIo): Promise<number> {
         now: io.now,
         audioWaitMs: io.audioWaitMs ?? 60_000,
         pollMs: 1000,
+        local,
         report: (result) => {
-            if (!args.json) io.stdout(formatResult(result));
+            if (!args.json) io.out(formatResult(result));
         },
     };
     try {
         const run = await verify(outputs, ctx, args.labSteps);
         const totals = summary(run.results);
-        if (args.json) io.stdout(JSON.stringify(totals, null, 2));
-        else io.stdout(`\n${totals.passed} passed, ${totals.failed} failed${local ? " (local lab: the AWS-only checks were skipped)" : ""}`);
+        if (args.json) io.out(JSON.stringify(totals, null, 2));
+        else io.out(`\n${totals.passed} passed, ${totals.failed} failed${local ? " (local lab: the AWS-only checks were skipped)" : ""}`);
         if (run.interrupted) {
-            io.stderr("Stopped by Ctrl-C; what the lab steps changed was put back (see the restore and clean-up lines).");
-            return 130;
+            io.err("Stopped by Ctrl-C; what the lab steps changed was put back (see the restore and clean-up lines).");
+            return EXIT.interrupted;
         }
-        return totals.failed ? 1 : 0;
+        return totals.failed ? EXIT.failed : EXIT.ok;
     } finally {
         s3.destroy();
         logs?.destroy();
@@ -162,8 +140,8 @@ export async function verifyMain(argv: string[], io: CliIo): Promise<number> {
 }
 
 /** The outputs from the chosen source; an OutputsError (exit 2) names the file or command and what is wrong. */
-async function readOutputs(args: VerifyArgs, env: NodeJS.ProcessEnv): Promise<LabOutputs> {
-    const callerDir = env.INIT_CWD ?? process.cwd();
+async function readOutputs(args: VerifyArgs, io: CliIo): Promise<LabOutputs> {
+    const env = io.env;
     const source = args.source;
     if ("stack" in source) {
         let stdout: string;
@@ -187,29 +165,31 @@ async function readOutputs(args: VerifyArgs, env: NodeJS.ProcessEnv): Promise<La
         return parseOutputs(stdout, `the outputs of stack ${source.stack}`);
     }
     if ("file" in source) {
-        const file = path.resolve(callerDir, source.file);
+        const file = fromCallerDir(source.file, io);
         return parseOutputs(readText(file, `Cannot read the outputs file ${file}`), file);
     }
-    const labDir = path.resolve(callerDir, source.labDir);
+    const labDir = fromCallerDir(source.labDir, io);
     const file = labStateFile(labDir);
     if (!fs.existsSync(file)) {
         throw new OutputsError(`No local lab is running in ${labDir}: ${file} does not exist (start one with npm start, then run this again)`);
     }
     const text = readText(file, `Cannot read the local lab's outputs ${file}`);
     const outputs = parseOutputs(text, file);
-    const pid = (JSON.parse(text) as { pid?: unknown }).pid;
+    const pid = (JSON.parse(text.replace(/^\uFEFF/, "")) as { pid?: unknown }).pid;
     if (!isRunning(pid)) throw new OutputsError(`${file} was left by a lab that is no longer running (pid ${String(pid)}): start one with npm start`);
     return outputs;
 }
 
 function readText(file: string, what: string): string {
+    let bytes: Buffer;
     try {
-        return fs.readFileSync(file, "utf8");
+        bytes = fs.readFileSync(file);
     } catch (error) {
         const e = error as NodeJS.ErrnoException;
         const reason = e.code === "ENOENT" ? "it does not exist" : e.code === "EISDIR" ? "it is a folder" : e.code === "EACCES" ? "permission denied" : e.message;
         throw new OutputsError(`${what}: ${reason}`);
     }
+    return decodeOutputs(bytes, file);
 }
 
 /** The stack's config, when the repository has its Pulumi.<stack>.yaml (`org/dev` → Pulumi.dev.yaml). */
@@ -219,44 +199,41 @@ function stackSettings(stack: string): Record<string, string> {
 }
 
 /** An object's anonymous URL on AWS: the bucket's regional endpoint, found once per bucket. */
-export function awsPublicUrl(s3: S3Client): (bucket: string, key: string) => Promise<string> {
+export function awsPublicUrl(s3: Pick<S3Client, "send">): (bucket: string, key: string) => Promise<string> {
     const regions = new Map<string, Promise<string | undefined>>();
     return async (bucket, key) => {
         if (!regions.has(bucket)) {
             regions.set(
                 bucket,
                 s3.send(new GetBucketLocationCommand({ Bucket: bucket })).then(
-                    (r) => r.LocationConstraint || "us-east-1",
+                    (r) => (r.LocationConstraint === "EU" ? "eu-west-1" : r.LocationConstraint || "us-east-1"),
                     () => undefined,
                 ),
             );
         }
-        const region = await regions.get(bucket);
-        const host = region ? `${bucket}.s3.${region}.amazonaws.com` : `${bucket}.s3.amazonaws.com`;
-        return `https://${host}/${key.split("/").map(encodeURIComponent).join("/")}`;
+        return publicObjectUrl(bucket, key, await regions.get(bucket));
     };
 }
 
+/**
+ * `https://<bucket>.s3.<region>.amazonaws.com/<key>`, each key segment URL-encoded; without a region the global
+ * endpoint (S3 redirects it). A bucket name with dots is addressed path-style, which its TLS certificate covers.
+ */
+export function publicObjectUrl(bucket: string, key: string, region?: string): string {
+    const host = region ? `s3.${region}.amazonaws.com` : "s3.amazonaws.com";
+    const encodedKey = key.split("/").map(encodeURIComponent).join("/");
+    return bucket.includes(".") ? `https://${host}/${bucket}/${encodedKey}` : `https://${bucket}.${host}/${encodedKey}`;
+}
+
 if (require.main === module) {
-    const controller = new AbortController();
-    const interrupt = (signal: string) => {
-        if (!controller.signal.aborted) {
-            process.stderr.write(`\n${signal}: stopping; putting back what the lab steps moved first\n`);
-            controller.abort();
-        } else {
-            process.stderr.write(`${signal}: still putting things back, a moment\n`);
-        }
-    };
-    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => interrupt(signal));
-    verifyMain(process.argv.slice(2), {
-        stdout: (line) => process.stdout.write(line + "\n"),
-        stderr: (line) => process.stderr.write(line + "\n"),
-        env: process.env,
-        signal: controller.signal,
-    })
-        .then((code) => process.exit(code))
-        .catch((error) => {
-            console.error(`verify: ${error instanceof Error ? error.message : String(error)}`);
-            process.exit(2);
+    // runMain aborts the run on any of these, every time; the lines say so, and a second Ctrl-C does not kill the
+    // process before the lab steps have put back what they moved.
+    let stopping = false;
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+        process.on(signal, () => {
+            process.stderr.write(stopping ? `${signal}: still putting things back, a moment\n` : `\n${signal}: stopping; putting back what the lab steps moved first\n`);
+            stopping = true;
         });
+    }
+    runMain(main, USAGE, { stopSignals: ["SIGINT", "SIGTERM", "SIGHUP"], exit: true });
 }
