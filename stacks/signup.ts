@@ -145,6 +145,7 @@ export class SignupLab extends pulumi.ComponentResource {
                 throttleBurst: settings.throttleBurst,
                 throttleRate: settings.throttleRate,
                 logRetentionDays: args.functionDefaults?.logRetentionDays,
+                deploymentId: args.functionDefaults?.deploymentId,
             },
             { parent: this },
         );

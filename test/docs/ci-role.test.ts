@@ -12,7 +12,10 @@ const SERVICES: Record<string, string[]> = {
     apigatewayv2: ["apigateway"],
     appautoscaling: ["application-autoscaling"],
     budgets: ["budgets"],
-    cloudwatch: ["logs"],
+    // Log groups, and the sign-up lab's dead-letter alarm.
+    cloudwatch: ["logs", "cloudwatch"],
+    dynamodb: ["dynamodb"],
+    sqs: ["sqs"],
     ec2: ["ec2"],
     vpc: ["ec2"],
     ecr: ["ecr"],

@@ -73,7 +73,8 @@ describe("audio lab under mocks (dev stack)", () => {
         const fn = run.named("audio-speechFunction").inputs;
         assert.deepEqual(fn.environment.variables, { POLLY_VOICE: "Joanna", POLLY_ENGINE: "standard" });
         const group = run.named("audio-speechLogGroup");
-        assert.equal(group.inputs.namePrefix, "/aws/lambda/cloud-labs-dev-audio-speech-");
+        assert.equal(group.inputs.namePrefix, `/aws/lambda/${run.outputs.deploymentId}-audio-speech-`);
+        assert.match(group.inputs.namePrefix, /^\/aws\/lambda\/cloud-labs-dev-[a-z0-9]{6}-audio-speech-$/);
         assert.equal(fn.loggingConfig.logGroup, group.state.name);
         assert.equal(group.inputs.retentionInDays, 7);
     });

@@ -248,6 +248,12 @@ describe("config: hostile input", function () {
             webKeepImages: "3",
             webStopSchedule: "cron(0 19 ? * MON-FRI *)",
             webStartSchedule: "cron(0 7 ? * MON-FRI *)",
+            signupThrottleBurst: "40",
+            signupThrottleRate: "25",
+            signupBatchSize: "5",
+            signupMaxConcurrency: "3",
+            signupMaxReceiveCount: "4",
+            signupConsumerCanWrite: "false",
             budgetMonthlyUsd: "20",
             budgetEmail: "you@example.com",
         };
@@ -289,6 +295,7 @@ describe("config: hostile input", function () {
                 keepImages: 3,
                 schedule: { stop: "cron(0 19 ? * MON-FRI *)", start: "cron(0 7 ? * MON-FRI *)" },
             },
+            signup: { throttleBurst: 40, throttleRate: 25, batchSize: 5, maxConcurrency: 3, maxReceiveCount: 4, consumerCanWrite: false },
             budget: { monthlyUsd: 20, email: "you@example.com" },
         });
         assert.deepEqual(Object.keys(CONFIG_SCHEMA).sort(), Object.keys(values).sort(), "the schema declares exactly these keys");

@@ -111,9 +111,11 @@ describe("employee directory under mocks (dev stack)", () => {
     });
 
     it("routes GET /users and GET /hello through Lambda proxy integrations, payload 2.0", () => {
-        const routes = run.ofType("aws:apigatewayv2/route:Route").map((r) => r.inputs.routeKey).sort();
+        const directoryApi = "directory-apiApi-id"; // the mocks' id of the directory's API; the sign-up lab has its own
+        const ofDirectoryApi = (r: { inputs: { apiId?: unknown } }) => r.inputs.apiId === directoryApi;
+        const routes = run.ofType("aws:apigatewayv2/route:Route").filter(ofDirectoryApi).map((r) => r.inputs.routeKey).sort();
         assert.deepEqual(routes, ["GET /hello", "GET /users"]);
-        for (const integration of run.ofType("aws:apigatewayv2/integration:Integration")) {
+        for (const integration of run.ofType("aws:apigatewayv2/integration:Integration").filter(ofDirectoryApi)) {
             assert.equal(integration.inputs.integrationType, "AWS_PROXY");
             assert.equal(integration.inputs.payloadFormatVersion, "2.0");
         }
@@ -141,7 +143,8 @@ describe("employee directory under mocks (dev stack)", () => {
         assert.deepEqual(stage.defaultRouteSettings, { throttlingBurstLimit: 50, throttlingRateLimit: 20 });
         const logs = run.named("directory-apiAccessLogs");
         assert.equal(stage.accessLogSettings.destinationArn, logs.state.arn);
-        assert.equal(logs.inputs.namePrefix, "/aws/apigateway/cloud-labs-dev-directory-api-", "readable, made unique by AWS");
+        assert.equal(logs.inputs.namePrefix, `/aws/apigateway/${run.outputs.deploymentId}-directory-api-`, "readable, made unique by AWS");
+        assert.match(logs.inputs.namePrefix, /^\/aws\/apigateway\/cloud-labs-dev-[a-z0-9]{6}-directory-api-$/);
         assert.ok((LOG_RETENTION_DAYS as readonly number[]).includes(logs.inputs.retentionInDays));
     });
 
@@ -159,7 +162,13 @@ describe("employee directory under mocks (dev stack)", () => {
         const providers = Object.fromEntries(run.ofType("pulumi:providers:aws").map((p) => [p.name, p.inputs]));
         for (const [name, inputs] of Object.entries(providers)) {
             const tags = JSON.parse(inputs.defaultTags).tags;
-            assert.deepEqual(tags, { "cloud-labs:project": "cloud-labs", "cloud-labs:stack": "dev", "cloud-labs:lab": name.replace(/-aws$/, "") });
+            assert.deepEqual(tags, {
+                "cloud-labs:project": "cloud-labs",
+                "cloud-labs:stack": "dev",
+                "cloud-labs:deployment": run.outputs.deploymentId,
+                "cloud-labs:lab": name.replace(/-aws$/, ""),
+            });
+            assert.match(String(run.outputs.deploymentId), /^cloud-labs-dev-[a-z0-9]{6}$/);
             assert.equal(inputs.region, "us-east-1");
         }
         for (const r of run.resources.filter((r) => r.type.startsWith("aws:"))) {

@@ -33,7 +33,7 @@ describe("NodeFunction, the shared Lambda block", () => {
         for (const fn of functions()) {
             const base = fn.name.replace(/Function$/, "");
             const group = run.named(`${base}LogGroup`);
-            assert.equal(group.inputs.namePrefix, `/aws/lambda/cloud-labs-dev-${base}-`, "readable, made unique by AWS");
+            assert.equal(group.inputs.namePrefix, `/aws/lambda/${run.outputs.deploymentId}-${base}-`, "the deployment's id, readable, made unique by AWS");
             assert.equal(group.inputs.retentionInDays, 7);
             assert.equal(fn.inputs.loggingConfig.logGroup, group.state.name);
             assert.equal(fn.inputs.loggingConfig.logFormat, "JSON");
@@ -65,7 +65,7 @@ describe("NodeFunction, the shared Lambda block", () => {
             const logs = statements.find((s) => s.Sid === "WriteOwnLogs")!;
             assert.deepEqual(logs.Action, ["logs:CreateLogStream", "logs:PutLogEvents"]);
             assert.deepEqual(logs.Resource, [`${run.named(`${base}LogGroup`).state.arn}:*`]);
-            assert.match(logs.Resource[0], new RegExp(`^arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/cloud-labs-dev-${base}-\\d{18}[0-9a-f]{8}:\\*$`));
+            assert.match(logs.Resource[0], new RegExp(`^arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/cloud-labs-dev-[a-z0-9]{6}-${base}-\\d{18}[0-9a-f]{8}:\\*$`));
             for (const s of statements) {
                 assert.ok(!list(s.Action).some((a) => a.includes("*")), `${policy.name} ${s.Sid}: no wildcard actions`);
                 if (list(s.Resource).includes("*")) {

@@ -429,8 +429,8 @@ describe("npm run cohort", function () {
         assert.equal(await cohort(["up", "--count", "3", "--dry-run"], io, deps), 0, io.stderr.join("\n"));
         const text = io.stdout.join("\n");
         for (const stack of ["cohort-01", "cohort-02", "cohort-03"])
-            assert.match(text, new RegExp(`^  ${stack.slice(-2)}\\s+${stack}\\s+\\$0\\.000\\s+\\$0\\.00`, "m"));
-        assert.match(text, /Idle cost of the cohort: \$0\.000 an hour, \$0\.00 a month/);
+            assert.match(text, new RegExp(`^  ${stack.slice(-2)}\\s+${stack}\\s+\\$0\\.000\\s+\\$0\\.36`, "m"), "the sign-up lab's alarm and queue polling, past the free tiers");
+        assert.match(text, /Idle cost of the cohort: \$0\.001 an hour, \$1\.09 a month/);
         assert.match(text, /Dry run: nothing was deployed/);
     });
 
@@ -553,7 +553,7 @@ describe("npm run cohort", function () {
             ),
             1,
         );
-        assert.match(questions[0], /^Deploy 1 environment for about \$0\.00 a month idle\?$/);
+        assert.match(questions[0], /^Deploy 1 environment for about \$0\.36 a month idle\?$/);
         assert.deepEqual(backend.calls, []);
     });
 

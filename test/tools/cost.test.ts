@@ -132,7 +132,7 @@ describe("npm run cost", function () {
         const report = await costReport("dev", DEFAULT_ASSUMPTIONS);
         assert.deepEqual(Object.keys(report).sort(), ["assumptions", "labs", "stack", "total"]);
         assert.equal(report.assumptions.pricesTaken, "2026-11-28");
-        assert.deepEqual(report.labs.map((l) => l.lab), ["audio", "directory", "hello", "webService"]);
+        assert.deepEqual(report.labs.map((l) => l.lab), ["audio", "directory", "hello", "signup", "webService"]);
         for (const lab of report.labs) {
             assert.deepEqual(Object.keys(lab).sort(), ["idleMonthly", "items", "lab", "usageMonthly"]);
             for (const i of lab.items) assert.deepEqual(Object.keys(i).sort(), ["detail", "idleMonthly", "item", "usageMonthly"]);

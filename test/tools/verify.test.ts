@@ -398,7 +398,7 @@ describe("npm run verify against the local lab", function () {
         cases.push([["--outputs", outputsFile([])], /outputs\.json must hold a JSON object of stack outputs/]);
         cases.push([["--outputs", outputsFile({ websiteUrl: outputs.websiteUrl })], /the directory lab's outputs are incomplete: apiUrl, dataBucket missing/]);
         cases.push([["--outputs", outputsFile({ helloWorldApi: "not a url" })], /helloWorldApi must be an http\(s\) URL; received "not a url"/]);
-        cases.push([["--outputs", outputsFile({ clusterName: "x" })], /holds no lab outputs/]);
+        cases.push([["--outputs", outputsFile({ deploymentId: "cloud-labs-dev-ab12cd" })], /holds no lab outputs/]);
         const stale = dir();
         fs.writeFileSync(path.join(stale, "outputs.json"), JSON.stringify({ ...outputs, pid: 2 ** 22 + 1 }));
         cases.push([["--local", "--lab-dir", stale], /left by a lab that is no longer running \(pid 4194305\)/]);
