@@ -22,7 +22,11 @@ const config = loadConfig();
 const suffix = stackNameSuffix();
 const deployment = suffix.apply((s) => deploymentId(pulumi.getProject(), pulumi.getStack(), s));
 const tags = deployment.apply((d) => deploymentTags(pulumi.getProject(), pulumi.getStack(), d));
-const provider = (lab: LabName) => labProvider(lab, tags.apply((t) => labTags(t, lab)));
+const provider = (lab: LabName) =>
+    labProvider(
+        lab,
+        tags.apply((t) => labTags(t, lab)),
+    );
 const defaults = functionDefaults(config, deployment);
 
 const directory = config.labs.has("directory")

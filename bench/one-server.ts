@@ -28,7 +28,12 @@ const USAGE = `Usage: node -r ts-node/register/transpile-only bench/one-server.t
 The synchronous sign-up server npm run surge compares the queue with (see the file's comment).`;
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
-    const parsed = parseOrUsage(argv, io, { port: { type: "string" }, concurrency: { type: "string" }, backlog: { type: "string" } }, USAGE);
+    const parsed = parseOrUsage(
+        argv,
+        io,
+        { port: { type: "string" }, concurrency: { type: "string" }, backlog: { type: "string" } },
+        USAGE,
+    );
     if (typeof parsed === "number") return parsed;
     const port = numberFlag("--port", parsed.values.port ?? "0", 0, 65535, true);
     const concurrency = numberFlag("--concurrency", parsed.values.concurrency ?? String(ONE_SERVER_CONCURRENCY), 1, 10_000, true);
@@ -64,8 +69,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
             const id = randomUUID();
             try {
                 // The request waits for the write: this is what the queue takes off the visitor's path.
-                const outcome = await processMessage({ messageId: id, body, messageAttributes: { [SIGNUP_ID_ATTRIBUTE]: { stringValue: id, dataType: "String" } } }, { dynamodb: client, table: ONE_SERVER_TABLE, logger });
-                res.writeHead(201, { "content-type": "application/json", [SIGNUP_ID_HEADER]: id }).end(JSON.stringify({ id, state: outcome.state }));
+                const outcome = await processMessage(
+                    { messageId: id, body, messageAttributes: { [SIGNUP_ID_ATTRIBUTE]: { stringValue: id, dataType: "String" } } },
+                    { dynamodb: client, table: ONE_SERVER_TABLE, logger },
+                );
+                res.writeHead(201, { "content-type": "application/json", [SIGNUP_ID_HEADER]: id }).end(
+                    JSON.stringify({ id, state: outcome.state }),
+                );
             } catch (error) {
                 res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ message: (error as Error).message }));
             } finally {

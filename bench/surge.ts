@@ -145,7 +145,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return EXIT.usage;
     }
     const results: SurgeResults = {
-        machine: { date: new Date().toISOString().slice(0, 10), cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? "unknown", node: process.version, loadAverage: os.loadavg().map((n) => Number(n.toFixed(1))) },
+        machine: {
+            date: new Date().toISOString().slice(0, 10),
+            cpus: os.cpus().length,
+            cpu: os.cpus()[0]?.model ?? "unknown",
+            node: process.version,
+            loadAverage: os.loadavg().map((n) => Number(n.toFixed(1))),
+        },
         options: {
             baselineRate: options.baselineRate,
             baselineSeconds: options.baselineSeconds,
@@ -163,7 +169,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
     const table = markdown(results);
     if (v.json) io.out(JSON.stringify(results, null, 2));
-    writeRun(ROOT, { name: "surge", results, markdown: v.json ? "" : `\n${table}`, tracked: trackedArtifacts(results), record: Boolean(v.record) }, v.json ? { out: () => undefined, err: io.err } : io);
+    writeRun(
+        ROOT,
+        { name: "surge", results, markdown: v.json ? "" : `\n${table}`, tracked: trackedArtifacts(results), record: Boolean(v.record) },
+        v.json ? { out: () => undefined, err: io.err } : io,
+    );
     return results.designs.every((d) => d.count.lost === 0 && d.count.storedTwice === 0) ? EXIT.ok : EXIT.failed;
 }
 
@@ -192,15 +202,28 @@ async function runDesign(design: Design, options: SurgeOptions, io: CliIo, progr
         const latencies: number[] = [];
         const surgeAmount = Math.round(options.surgeRate * options.surgeSeconds);
         const started = performance.now();
-        await drive(target.url, options.surgeRate, surgeAmount, Math.min(options.connections, surgeAmount), bodies, accepted, tally, latencies);
+        await drive(
+            target.url,
+            options.surgeRate,
+            surgeAmount,
+            Math.min(options.connections, surgeAmount),
+            bodies,
+            accepted,
+            tally,
+            latencies,
+        );
         const surgeMs = performance.now() - started;
         const drainStarted = performance.now();
         if (target.queuesUrl) await drained(target.queuesUrl, options.drainTimeoutMs);
         const drainMs = target.queuesUrl ? Math.round(performance.now() - drainStarted) : 0;
-        if (progress) io.out(`${design}: ${tally.accepted} accepted${target.queuesUrl ? `, queue drained ${(drainMs / 1000).toFixed(1)} s after the surge` : ""}; checking the table`);
+        if (progress)
+            io.out(
+                `${design}: ${tally.accepted} accepted${target.queuesUrl ? `, queue drained ${(drainMs / 1000).toFixed(1)} s after the surge` : ""}; checking the table`,
+            );
         const count = await countCheck(target, accepted);
         latencies.sort((a, b) => a - b);
-        const pct = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] : 0);
+        const pct = (p: number) =>
+            latencies.length ? latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] : 0;
         return {
             design,
             ...tally,
@@ -276,7 +299,8 @@ class BodyMaker {
     next(): string {
         const i = this.i++;
         const r = this.random();
-        if (r < this.invalid) return ["not json", JSON.stringify({ name: "No Email" }), JSON.stringify({ name: "Bad", email: "not-an-address" })][i % 3];
+        if (r < this.invalid)
+            return ["not json", JSON.stringify({ name: "No Email" }), JSON.stringify({ name: "Bad", email: "not-an-address" })][i % 3];
         if (r < this.invalid + this.duplicates && this.valid.length > 0) {
             const email = this.valid[Math.floor(this.random() * this.valid.length)];
             return JSON.stringify({ name: "Again", email: email.toUpperCase() });
@@ -293,7 +317,10 @@ async function drained(queuesUrl: string, limitMs: number): Promise<void> {
     for (;;) {
         const report = (await (await fetch(queuesUrl)).json()) as { queue: { visible: number; inFlight: number } };
         if (report.queue.visible === 0 && report.queue.inFlight === 0) return;
-        if (performance.now() - started > limitMs) throw new Error(`the queue still held ${report.queue.visible + report.queue.inFlight} messages after ${limitMs / 1000} s (--drain-timeout)`);
+        if (performance.now() - started > limitMs)
+            throw new Error(
+                `the queue still held ${report.queue.visible + report.queue.inFlight} messages after ${limitMs / 1000} s (--drain-timeout)`,
+            );
         await new Promise((resolve) => setTimeout(resolve, 100));
     }
 }
@@ -341,16 +368,38 @@ async function queueTarget(labDir: string | undefined): Promise<Target> {
     let dir = labDir;
     if (!dir) {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "cloud-labs-surge-"));
-        child = spawn(process.execPath, ["--openssl-legacy-provider", "-r", "ts-node/register/transpile-only", path.join(ROOT, "local", "start.ts"), "--labs", "signup", "--port", "0", "--lab-dir", dir], {
-            cwd: ROOT,
-            stdio: ["ignore", "pipe", "pipe"],
-        });
+        child = spawn(
+            process.execPath,
+            [
+                "--openssl-legacy-provider",
+                "-r",
+                "ts-node/register/transpile-only",
+                path.join(ROOT, "local", "start.ts"),
+                "--labs",
+                "signup",
+                "--port",
+                "0",
+                "--lab-dir",
+                dir,
+            ],
+            {
+                cwd: ROOT,
+                stdio: ["ignore", "pipe", "pipe"],
+            },
+        );
         await waitForLine(child, /Local labs running:/, "npm start -- --labs signup");
     }
     const file = path.join(dir, "outputs.json");
-    if (!fs.existsSync(file)) throw new Error(`no lab is running in ${dir} (${file} is missing): start one with npm start -- --labs signup`);
-    const outputs = JSON.parse(fs.readFileSync(file, "utf8")) as { url: string; signupApiUrl?: string; signupTableName?: string; dynamodbEndpoint?: string };
-    if (!outputs.signupApiUrl || !outputs.dynamodbEndpoint || !outputs.signupTableName) throw new Error(`the lab in ${dir} does not run the sign-up lab (npm start -- --labs signup)`);
+    if (!fs.existsSync(file))
+        throw new Error(`no lab is running in ${dir} (${file} is missing): start one with npm start -- --labs signup`);
+    const outputs = JSON.parse(fs.readFileSync(file, "utf8")) as {
+        url: string;
+        signupApiUrl?: string;
+        signupTableName?: string;
+        dynamodbEndpoint?: string;
+    };
+    if (!outputs.signupApiUrl || !outputs.dynamodbEndpoint || !outputs.signupTableName)
+        throw new Error(`the lab in ${dir} does not run the sign-up lab (npm start -- --labs signup)`);
     const ownDir = labDir ? undefined : dir;
     return {
         url: outputs.signupApiUrl,
@@ -365,7 +414,10 @@ async function queueTarget(labDir: string | undefined): Promise<Target> {
 }
 
 async function oneServerTarget(): Promise<Target> {
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "bench", "one-server.ts")], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "bench", "one-server.ts")], {
+        cwd: ROOT,
+        stdio: ["ignore", "pipe", "pipe"],
+    });
     const line = await waitForLine(child, /one-server ready (\S+) (\S+)/, "bench/one-server.ts");
     return { url: line[1], dynamodbEndpoint: line[2], table: "signups", close: () => stopChild(child) };
 }

@@ -8,7 +8,14 @@
 import * as fs from "node:fs";
 import type * as http from "node:http";
 import * as path from "node:path";
-import { CreateBucketCommand, DeleteObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+import {
+    CreateBucketCommand,
+    DeleteObjectCommand,
+    HeadBucketCommand,
+    HeadObjectCommand,
+    ListObjectsV2Command,
+    PutObjectCommand,
+} from "@aws-sdk/client-s3";
 import type { S3Event, S3EventRecord } from "aws-lambda";
 import { consoleLogger, type Logger } from "../functions/shared/log";
 import { AUDIO_PREFIX, TEXT_PREFIX, audioKeyFor } from "../functions/speech/keys";
@@ -128,7 +135,8 @@ export async function startAudioLab(options: AudioLabOptions): Promise<RunningAu
     const settle = async (outcomes: SpeechOutcome[]) => {
         for (const outcome of outcomes) {
             // A text deleted before it was read is no failure to show (verify's step deletes its text when it stops).
-            if (outcome.status === "failed" && (await exists(outcome.key))) failures.set(outcome.key, { reason: outcome.reason, at: new Date().toISOString() });
+            if (outcome.status === "failed" && (await exists(outcome.key)))
+                failures.set(outcome.key, { reason: outcome.reason, at: new Date().toISOString() });
             else failures.delete(outcome.key);
             if (outcome.status === "synthesized") await removeIfOrphan(outcome.key, outcome.output);
         }
@@ -141,9 +149,13 @@ export async function startAudioLab(options: AudioLabOptions): Promise<RunningAu
             const { createHandler } = await import("../functions/speech/core");
             const { createLocalPolly } = await import("./polly");
             // A task's MP3 is `audio/<name>.<task id>.mp3`, made from `text/<name>.txt`.
-            const onTaskWritten = (_bucket: string, key: string) => removeIfOrphan(`${TEXT_PREFIX}${key.slice(AUDIO_PREFIX.length).replace(/\.[^.]+\.mp3$/, "")}.txt`, key);
+            const onTaskWritten = (_bucket: string, key: string) =>
+                removeIfOrphan(`${TEXT_PREFIX}${key.slice(AUDIO_PREFIX.length).replace(/\.[^.]+\.mp3$/, "")}.txt`, key);
             const polly = createLocalPolly({ synthesizer, s3: s3.client, logger, onTaskWritten });
-            return { handler: createHandler({ s3: s3.client, polly: polly.client, voice, engine: options.engine ?? "standard", logger }), polly };
+            return {
+                handler: createHandler({ s3: s3.client, polly: polly.client, voice, engine: options.engine ?? "standard", logger }),
+                polly,
+            };
         })());
     const running = new Set<Promise<unknown>>();
     const track = <T>(work: Promise<T>): Promise<T> => {
@@ -171,7 +183,9 @@ export async function startAudioLab(options: AudioLabOptions): Promise<RunningAu
                     await s3.client.send(new HeadObjectCommand({ Bucket: bucket, Key: audioKeyFor(key) }));
                 } catch {
                     const body = fs.readFileSync(path.join(seedDir, seedTexts[i]));
-                    await s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: "text/plain; charset=utf-8" }));
+                    await s3.client.send(
+                        new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: "text/plain; charset=utf-8" }),
+                    );
                 }
             }
         };
@@ -235,7 +249,8 @@ async function uploadText(req: http.IncomingMessage, res: http.ServerResponse, c
     let size = 0;
     for await (const chunk of req) {
         size += (chunk as Buffer).length;
-        if (size > MAX_UPLOAD_BYTES) return sendJson(res, 413, { message: `The text is over ${MAX_UPLOAD_BYTES.toLocaleString("en-US")} bytes` });
+        if (size > MAX_UPLOAD_BYTES)
+            return sendJson(res, 413, { message: `The text is over ${MAX_UPLOAD_BYTES.toLocaleString("en-US")} bytes` });
         chunks.push(chunk as Buffer);
     }
     let input: { name?: unknown; text?: unknown };
@@ -246,14 +261,18 @@ async function uploadText(req: http.IncomingMessage, res: http.ServerResponse, c
     }
     const name = typeof input.name === "string" ? input.name.trim().replace(/\.txt$/i, "") : "";
     if (!/^[\w][\w .-]{0,99}$/.test(name)) {
-        return sendJson(res, 400, { message: "name: 1 to 100 letters, digits, spaces, dots, dashes or underscores, starting with a letter or digit" });
+        return sendJson(res, 400, {
+            message: "name: 1 to 100 letters, digits, spaces, dots, dashes or underscores, starting with a letter or digit",
+        });
     }
     if (typeof input.text !== "string") return sendJson(res, 400, { message: "text must be a string" });
     // The speech function's own rules: a text it would refuse is refused here, where the page can say why.
     const problem = textProblem(input.text);
     if (problem) return sendJson(res, 400, { message: `The text ${problem}: nothing was uploaded` });
     const key = `${TEXT_PREFIX}${name}.txt`;
-    await ctx.s3.client.send(new PutObjectCommand({ Bucket: ctx.bucket, Key: key, Body: input.text, ContentType: "text/plain; charset=utf-8" }));
+    await ctx.s3.client.send(
+        new PutObjectCommand({ Bucket: ctx.bucket, Key: key, Body: input.text, ContentType: "text/plain; charset=utf-8" }),
+    );
     sendJson(res, 201, { key, audioUrl: ctx.audioPath(key) });
 }
 
@@ -265,7 +284,9 @@ async function listMp3s(res: http.ServerResponse, ctx: Context): Promise<void> {
     const files: { key: string; url: string; size: number; lastModified: string }[] = [];
     let token: string | undefined;
     do {
-        const page = await ctx.s3.client.send(new ListObjectsV2Command({ Bucket: ctx.bucket, Prefix: AUDIO_PREFIX, ContinuationToken: token }));
+        const page = await ctx.s3.client.send(
+            new ListObjectsV2Command({ Bucket: ctx.bucket, Prefix: AUDIO_PREFIX, ContinuationToken: token }),
+        );
         for (const o of page.Contents ?? []) {
             if (!o.Key?.endsWith(".mp3")) continue;
             files.push({

@@ -57,7 +57,9 @@ export function labBanner(lab: RunningLab, options: BannerOptions): string {
     }
     if (lab.signup) {
         const { outputs } = lab;
-        const denied = lab.signup.consumerCanWrite ? "" : "\n  Exercise    the consumer runs WITHOUT dynamodb:PutItem (--signup-consumer-can-write=false): sign-ups end in the dead-letter queue";
+        const denied = lab.signup.consumerCanWrite
+            ? ""
+            : "\n  Exercise    the consumer runs WITHOUT dynamodb:PutItem (--signup-consumer-can-write=false): sign-ups end in the dead-letter queue";
         sections.push(`Sign-up (queue → consumer → DynamoDB, in memory: restarting starts empty)
   Page        ${outputs.signupWebsiteUrl}
   API         POST ${lab.url}/signup   GET ${lab.url}/signup/{id}

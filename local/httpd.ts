@@ -79,7 +79,9 @@ export class HttpdNotStartedError extends Error {
 /** apache2 is not installed (or not where the option points). */
 export class ApacheMissingError extends HttpdNotStartedError {
     constructor(apache: string, where = `at ${apache}`) {
-        super(`Apache httpd is not installed ${where}: install it with '${APACHE_INSTALL_COMMAND}' (Debian/Ubuntu), or point --apache at the binary`);
+        super(
+            `Apache httpd is not installed ${where}: install it with '${APACHE_INSTALL_COMMAND}' (Debian/Ubuntu), or point --apache at the binary`,
+        );
         this.name = "ApacheMissingError";
     }
 }
@@ -105,7 +107,9 @@ export function resolveApache(apache: string, searchPath = process.env.PATH ?? "
     const example = `point --apache at the apache2 binary (${DEFAULT_APACHE} on Debian/Ubuntu)`;
     if (stat.isDirectory()) throw new HttpdNotStartedError(`--apache ${apache} is a folder, not a program: ${example}`);
     if (!isExecutableFile(apache)) {
-        throw new HttpdNotStartedError(`--apache ${apache} is not an executable program (a config file?): ${example}, not at its configuration`);
+        throw new HttpdNotStartedError(
+            `--apache ${apache} is not an executable program (a config file?): ${example}, not at its configuration`,
+        );
     }
     return apache;
 }
@@ -121,7 +125,12 @@ function isExecutableFile(p: string): boolean {
 }
 
 /** Copies htdocs/ and health.conf into a fresh world-readable temp folder and writes the httpd config there. */
-export function stageHttpd(options: { context: string; port: number; modulesDir: string; logDir?: string }): { dir: string; config: string; pidFile: string; errorLog: string } {
+export function stageHttpd(options: { context: string; port: number; modulesDir: string; logDir?: string }): {
+    dir: string;
+    config: string;
+    pidFile: string;
+    errorLog: string;
+} {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cloud-labs-httpd-"));
     try {
         const htdocs = path.join(dir, "htdocs");
@@ -203,7 +212,11 @@ async function assertPortFree(port: number): Promise<void> {
     const server = net.createServer();
     await new Promise<void>((resolve, reject) => {
         server.once("error", (error: NodeJS.ErrnoException) =>
-            reject(error.code === "EADDRINUSE" ? new Error(`Port ${port} is already in use: stop what is using it, or pick another with --web-port <port>`) : error),
+            reject(
+                error.code === "EADDRINUSE"
+                    ? new Error(`Port ${port} is already in use: stop what is using it, or pick another with --web-port <port>`)
+                    : error,
+            ),
         );
         server.listen(port, "127.0.0.1", () => resolve());
     });
@@ -314,7 +327,9 @@ export async function reapLeftoverHttpd(logDir: string): Promise<string[]> {
         const ours = (groupMembers(pid) ?? []).filter((p) => isOurHttpd(p.args, pidFile, stageDir));
         if (ours.length > 0) {
             await stopGroup(pid);
-            done.push(`stopped the lab's own httpd left running by an earlier start (pid ${pid} in ${pidFile}${ours.length > 1 ? `, with ${ours.length - 1} worker${ours.length > 2 ? "s" : ""}` : ""})`);
+            done.push(
+                `stopped the lab's own httpd left running by an earlier start (pid ${pid} in ${pidFile}${ours.length > 1 ? `, with ${ours.length - 1} worker${ours.length > 2 ? "s" : ""}` : ""})`,
+            );
         }
     }
     fs.rmSync(pidFile, { force: true });
@@ -340,7 +355,12 @@ function setprivPath(searchPath: string): string | undefined {
 /** The last `count` non-empty lines of `text`, indented, or undefined when there are none. */
 function lastLines(text: string, count = 15): string | undefined {
     const lines = text.split("\n").filter((line) => line.trim() !== "");
-    return lines.length ? lines.slice(-count).map((line) => `    ${line}`).join("\n") : undefined;
+    return lines.length
+        ? lines
+              .slice(-count)
+              .map((line) => `    ${line}`)
+              .join("\n")
+        : undefined;
 }
 
 /** Stages the content, starts httpd in the foreground, and resolves once `/health` answers 200. */
@@ -350,7 +370,12 @@ export async function startHttpd(options: HttpdOptions = {}): Promise<RunningHtt
     const reaped = options.logDir ? await reapLeftoverHttpd(options.logDir) : [];
     const port = options.port ? options.port : await freePort();
     if (options.port) await assertPortFree(port);
-    const stage = stageHttpd({ context: options.context ?? HTTPD_CONTEXT, port, modulesDir: options.modulesDir ?? DEFAULT_APACHE_MODULES, logDir: options.logDir });
+    const stage = stageHttpd({
+        context: options.context ?? HTTPD_CONTEXT,
+        port,
+        modulesDir: options.modulesDir ?? DEFAULT_APACHE_MODULES,
+        logDir: options.logDir,
+    });
     const removeStage = () => {
         fs.rmSync(stage.pidFile, { force: true });
         fs.rmSync(stage.dir, { recursive: true, force: true });
@@ -359,7 +384,9 @@ export async function startHttpd(options: HttpdOptions = {}): Promise<RunningHtt
     const closed = process.getuid?.() === 0 ? closedAncestor(stage.dir) : undefined;
     if (closed) {
         removeStage();
-        throw new Error(`httpd serves as www-data, which cannot enter ${closed} (mode 0700?), a parent of the temp folder ${stage.dir}: set TMPDIR to a folder others can read`);
+        throw new Error(
+            `httpd serves as www-data, which cannot enter ${closed} (mode 0700?), a parent of the temp folder ${stage.dir}: set TMPDIR to a folder others can read`,
+        );
     }
     const setpriv = options.dieWithParent === false ? undefined : setprivPath(searchPath);
     const httpdArgs = ["-f", stage.config, "-DFOREGROUND"];
@@ -404,7 +431,15 @@ export async function startHttpd(options: HttpdOptions = {}): Promise<RunningHtt
         removeStage();
     };
     try {
-        await waitForHealth(url, hasEnded, () => (spawnError ? `--apache ${apache} could not be run: ${spawnError.message}` : undefined), log, options.readyTimeoutMs ?? 15_000, stage.dir, child);
+        await waitForHealth(
+            url,
+            hasEnded,
+            () => (spawnError ? `--apache ${apache} could not be run: ${spawnError.message}` : undefined),
+            log,
+            options.readyTimeoutMs ?? 15_000,
+            stage.dir,
+            child,
+        );
         if ((await status(`${url}/`)) === 403) throw new HttpdNotStartedError(forbidden(stage.dir, log()));
     } catch (error) {
         await close();
@@ -458,7 +493,10 @@ async function waitForHealth(
     let delay = 20;
     for (;;) {
         if (hasEnded()) {
-            throw new HttpdNotStartedError(spawnFailure() ?? `httpd exited (${child.exitCode ?? child.signalCode}) before it answered. Its output and error log:\n${lastLines(log(), 40) ?? "    (empty)"}`);
+            throw new HttpdNotStartedError(
+                spawnFailure() ??
+                    `httpd exited (${child.exitCode ?? child.signalCode}) before it answered. Its output and error log:\n${lastLines(log(), 40) ?? "    (empty)"}`,
+            );
         }
         const code = await status(`${url}/health`).catch(() => undefined); // not listening yet
         if (code === 200) return;

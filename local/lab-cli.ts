@@ -5,7 +5,15 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DeleteObjectCommand, HeadBucketCommand, HeadObjectCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import {
+    DeleteObjectCommand,
+    HeadBucketCommand,
+    HeadObjectCommand,
+    ListBucketsCommand,
+    ListObjectsV2Command,
+    PutObjectCommand,
+    type S3Client,
+} from "@aws-sdk/client-s3";
 import { EXIT, fromCallerDir, parseOrUsage, runMain, type CliIo } from "../shared/cli";
 import { contentTypeOf } from "../stacks/content-type";
 import { DEFAULT_LAB_DIR, readLabState } from "../shared/lab-state";

@@ -112,7 +112,10 @@ export function readSeedFiles(seedDir: string): { key: string; body: string }[] 
         try {
             const { size } = fs.statSync(file);
             if (size > MAX_OBJECT_BYTES) {
-                throw new SeedError(file, `is ${size} bytes, more than the directory function's ${MAX_OBJECT_BYTES}-byte (5 MB) limit per file`);
+                throw new SeedError(
+                    file,
+                    `is ${size} bytes, more than the directory function's ${MAX_OBJECT_BYTES}-byte (5 MB) limit per file`,
+                );
             }
             body = fs.readFileSync(file, "utf8");
         } catch (error) {
@@ -143,12 +146,14 @@ export async function startLab(options: LabOptions): Promise<RunningLab> {
     const notices: string[] = [];
     const httpd = labs.has("webService")
         ? import("./httpd").then(({ HttpdNotStartedError, startHttpd }) =>
-              startHttpd({ apache: options.apache, port: options.webPort ?? 0, logDir: path.join(options.labDir, "httpd") }).catch((error) => {
-                  if (!(error instanceof HttpdNotStartedError)) throw error;
-                  labs.delete("webService");
-                  notices.push(`Web service lab not started: ${error.message}. The other labs run without it.`);
-                  return undefined;
-              }),
+              startHttpd({ apache: options.apache, port: options.webPort ?? 0, logDir: path.join(options.labDir, "httpd") }).catch(
+                  (error) => {
+                      if (!(error instanceof HttpdNotStartedError)) throw error;
+                      labs.delete("webService");
+                      notices.push(`Web service lab not started: ${error.message}. The other labs run without it.`);
+                      return undefined;
+                  },
+              ),
           )
         : Promise.resolve(undefined);
     void httpd.catch(() => undefined); // awaited below; a failure must not surface as an unhandled rejection first
@@ -158,15 +163,28 @@ export async function startLab(options: LabOptions): Promise<RunningLab> {
         supervisor.add("S3 server", () => s3.close());
         const seeded = labs.has("directory") ? await ensureBucket(s3, seeds) : false;
         // Loaded only when they run: they add to start-up time.
-        const audio = labs.has("audio") ? await (await import("./audio-lab")).startAudioLab({ s3, voice: options.voice, logger: options.logger }) : undefined;
+        const audio = labs.has("audio")
+            ? await (await import("./audio-lab")).startAudioLab({ s3, voice: options.voice, logger: options.logger })
+            : undefined;
         if (audio) supervisor.add("audio lab", () => audio.close());
         const signup = labs.has("signup")
-            ? await (await import("./signup-lab")).startSignupLab({ consumerCanWrite: options.signupConsumerCanWrite, dynamodbPort: options.dynamodbPort, logger: options.logger })
+            ? await (
+                  await import("./signup-lab")
+              ).startSignupLab({
+                  consumerCanWrite: options.signupConsumerCanWrite,
+                  dynamodbPort: options.dynamodbPort,
+                  logger: options.logger,
+              })
             : undefined;
         if (signup) supervisor.add("sign-up lab", () => signup.close());
         const routes: Record<string, HttpHandler> = {};
         if (labs.has("directory")) {
-            routes["GET /users"] = createDirectoryHandler({ s3: s3.client, bucket: LOCAL_BUCKET, prefix: options.prefix, logger: options.logger });
+            routes["GET /users"] = createDirectoryHandler({
+                s3: s3.client,
+                bucket: LOCAL_BUCKET,
+                prefix: options.prefix,
+                logger: options.logger,
+            });
         }
         if (labs.has("hello")) routes["GET /hello"] = createHelloHandler();
         const site = { directory: labs.has("directory"), audioPage: audio ? "audio.html" : undefined };
@@ -186,7 +204,9 @@ export async function startLab(options: LabOptions): Promise<RunningLab> {
         if (webService) {
             supervisor.watch(webService.exitedUnexpectedly, (why) => {
                 labs.delete("webService");
-                log(`\nWeb service lab stopped: ${why}\nThe other labs keep running; start the lab again (Ctrl-C, npm start) to get the web service back.`);
+                log(
+                    `\nWeb service lab stopped: ${why}\nThe other labs keep running; start the lab again (Ctrl-C, npm start) to get the web service back.`,
+                );
             });
         }
         const outputs: LabOutputs = {};
@@ -297,13 +317,15 @@ async function handle(
     }
     if (audio && (await audio.handle(req, res, pathname))) {
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        if (!["/audio.html", "/audio.js", "/local/audio/mp3s"].includes(pathname)) log(`${req.method} ${pathname} ${res.statusCode} ${ms.toFixed(0)}ms`);
+        if (!["/audio.html", "/audio.js", "/local/audio/mp3s"].includes(pathname))
+            log(`${req.method} ${pathname} ${res.statusCode} ${ms.toFixed(0)}ms`);
         return;
     }
     if (signup && (await signup.handle(req, res, pathname))) {
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
         // The page polls its state twice a second, and a surge sends thousands: only other requests are logged.
-        if (!pathname.startsWith("/signup") && !pathname.startsWith("/local/")) log(`${req.method} ${pathname} ${res.statusCode} ${ms.toFixed(0)}ms`);
+        if (!pathname.startsWith("/signup") && !pathname.startsWith("/local/"))
+            log(`${req.method} ${pathname} ${res.statusCode} ${ms.toFixed(0)}ms`);
         return;
     }
     // HEAD is answered as GET without the body, as API Gateway and S3 do.
@@ -339,7 +361,13 @@ async function handle(
 /** The website as the S3 website endpoint serves it, plus a config.js that points at this server's API. */
 function serveSite(req: http.IncomingMessage, res: http.ServerResponse, pathname: string, relative: string, site: SiteOptions): void {
     if (!site.directory && pathname !== "/style.css") {
-        return send(res, 404, "text/plain; charset=utf-8", "Not Found: the directory lab is not running (npm start -- --labs …)\n", req.method === "HEAD");
+        return send(
+            res,
+            404,
+            "text/plain; charset=utf-8",
+            "Not Found: the directory lab is not running (npm start -- --labs …)\n",
+            req.method === "HEAD",
+        );
     }
     if (pathname === "/config.js") {
         const origin = `http://${req.headers.host ?? "localhost"}`;

@@ -54,14 +54,19 @@ export function createLocalPolly(options: LocalPollyOptions): LocalPolly {
         const text = typeof input.Text === "string" ? input.Text : "";
         const voice = String(input.VoiceId ?? "");
         const engine = String(input.Engine ?? "standard");
-        if (input.OutputFormat !== "mp3") return refuse(400, "ValidationException", `OutputFormat ${String(input.OutputFormat)}: the local lab makes mp3 only`);
-        if (input.TextType !== undefined && input.TextType !== "text") return refuse(400, "ValidationException", "the local lab speaks plain text only (TextType text)");
+        if (input.OutputFormat !== "mp3")
+            return refuse(400, "ValidationException", `OutputFormat ${String(input.OutputFormat)}: the local lab makes mp3 only`);
+        if (input.TextType !== undefined && input.TextType !== "text")
+            return refuse(400, "ValidationException", "the local lab speaks plain text only (TextType text)");
         const engines = POLLY_VOICES[voice];
         const espeak = espeakVoiceFor(voice);
-        if (!engines || !espeak) return refuse(400, "ValidationException", `VoiceId ${voice} is not one of ${Object.keys(POLLY_VOICES).join(", ")}`);
-        if (!engines.includes(engine as never)) return refuse(400, "EngineNotSupportedException", `${voice} does not support the ${engine} engine`);
+        if (!engines || !espeak)
+            return refuse(400, "ValidationException", `VoiceId ${voice} is not one of ${Object.keys(POLLY_VOICES).join(", ")}`);
+        if (!engines.includes(engine as never))
+            return refuse(400, "EngineNotSupportedException", `${voice} does not support the ${engine} engine`);
         if (text.length === 0) return refuse(400, "ValidationException", "Text is empty");
-        if ([...text].length > limit) return refuse(400, "TextLengthExceededException", `Maximum text length has been exceeded (${limit} characters)`);
+        if ([...text].length > limit)
+            return refuse(400, "TextLengthExceededException", `Maximum text length has been exceeded (${limit} characters)`);
         return { text, voice: espeak };
     };
 
@@ -69,7 +74,11 @@ export function createLocalPolly(options: LocalPollyOptions): LocalPolly {
         const checked = checkRequest(input, SYNC_CHAR_LIMIT);
         if ("statusCode" in checked) return checked;
         const mp3 = await options.synthesizer.speak(checked.text, checked.voice);
-        return { statusCode: 200, headers: { "content-type": "audio/mpeg", "x-amzn-requestcharacters": String([...checked.text].length) }, body: mp3 };
+        return {
+            statusCode: 200,
+            headers: { "content-type": "audio/mpeg", "x-amzn-requestcharacters": String([...checked.text].length) },
+            body: mp3,
+        };
     };
 
     const startTask = (input: Record<string, unknown>): Answer => {
@@ -115,7 +124,11 @@ export function createLocalPolly(options: LocalPollyOptions): LocalPolly {
         }
         if (request.method === "POST" && request.path === "/v1/speech") return synthesizeSpeech(input);
         if (request.method === "POST" && request.path === "/v1/synthesisTasks") return startTask(input);
-        return refuse(400, "ValidationException", `the local lab's Polly serves SynthesizeSpeech and StartSpeechSynthesisTask, not ${request.method} ${request.path}`);
+        return refuse(
+            400,
+            "ValidationException",
+            `the local lab's Polly serves SynthesizeSpeech and StartSpeechSynthesisTask, not ${request.method} ${request.path}`,
+        );
     };
 
     const requestHandler = {

@@ -34,7 +34,11 @@ export const SIGNUP_DEAD_LETTER_QUEUE = "signup-dead-letter";
 export const QUEUES_PATH = "/local/signup/queues";
 
 /** The consumer function's role, as the local DynamoDB knows it (by its access key id). */
-export const CONSUMER_PRINCIPAL: LocalPrincipal = { accessKeyId: "signup-consumer", role: "signup-consumer-role", session: "signup-consumer" };
+export const CONSUMER_PRINCIPAL: LocalPrincipal = {
+    accessKeyId: "signup-consumer",
+    role: "signup-consumer-role",
+    session: "signup-consumer",
+};
 /** The status function's role: reads only. */
 const STATUS_PRINCIPAL: LocalPrincipal = { accessKeyId: "signup-status", role: "signup-status-role", session: "signup-status" };
 
@@ -111,12 +115,22 @@ export async function startSignupLab(options: SignupLabOptions = {}): Promise<Ru
         for (const outcome of result.outcomes) if (outcome.state === "failed") stats.lastError = outcome.error;
         return result;
     };
-    const mapping = startEventSourceMapping({ queue, queueArn, handler: consume, batchSize: options.batchSize ?? SIGNUP_DEFAULTS.batchSize, maxConcurrency: options.maxConcurrency ?? SIGNUP_DEFAULTS.maxConcurrency, stats });
+    const mapping = startEventSourceMapping({
+        queue,
+        queueArn,
+        handler: consume,
+        batchSize: options.batchSize ?? SIGNUP_DEFAULTS.batchSize,
+        maxConcurrency: options.maxConcurrency ?? SIGNUP_DEFAULTS.maxConcurrency,
+        stats,
+    });
 
     const figures = (q: LocalQueue): QueueFigures => ({ name: q.name, ...q.counts(), sent: q.sent });
     const report = (): SignupQueuesReport => ({
         queue: figures(queue),
-        deadLetterQueue: { ...figures(deadLetterQueue), signupIds: deadLetterQueue.peek().map((m) => m.messageAttributes[SIGNUP_ID_ATTRIBUTE] ?? m.messageId) },
+        deadLetterQueue: {
+            ...figures(deadLetterQueue),
+            signupIds: deadLetterQueue.peek().map((m) => m.messageAttributes[SIGNUP_ID_ATTRIBUTE] ?? m.messageId),
+        },
         consumer: { ...stats, canWrite: consumerCanWrite },
     });
 
@@ -164,7 +178,11 @@ export async function startSignupLab(options: SignupLabOptions = {}): Promise<Ru
                 // GET /signup/{id}: the status function's core, with the path parameter API Gateway would set.
                 const id = decodeURIComponentSafe(rest);
                 const event = { ...toEvent(req, "GET /signup/{id}"), pathParameters: { id } };
-                writeResult(res, id !== undefined && isSignupId(id) ? await status(event) : json(400, { error: "not a sign-up id" }), headOnly);
+                writeResult(
+                    res,
+                    id !== undefined && isSignupId(id) ? await status(event) : json(400, { error: "not a sign-up id" }),
+                    headOnly,
+                );
                 return true;
             }
             return false;
@@ -222,7 +240,10 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): { s
                     ApproximateFirstReceiveTimestamp: String(m.firstReceiveTimestamp),
                 },
                 messageAttributes: Object.fromEntries(
-                    Object.entries(m.messageAttributes).map(([name, value]) => [name, { stringValue: value, dataType: "String", stringListValues: [], binaryListValues: [] }]),
+                    Object.entries(m.messageAttributes).map(([name, value]) => [
+                        name,
+                        { stringValue: value, dataType: "String", stringListValues: [], binaryListValues: [] },
+                    ]),
                 ),
                 md5OfBody: "",
                 eventSource: "aws:sqs",
@@ -266,10 +287,18 @@ async function accept(req: http.IncomingMessage, queue: LocalQueue): Promise<Htt
     if (body.length === 0) return json(400, { message: "The request must contain the parameter MessageBody." });
     const id = randomUUID();
     queue.send(body, { [SIGNUP_ID_ATTRIBUTE]: id });
-    return { statusCode: 202, headers: { "content-type": "application/json", [SIGNUP_ID_HEADER]: id, "access-control-expose-headers": SIGNUP_ID_HEADER }, body: JSON.stringify({ id }) };
+    return {
+        statusCode: 202,
+        headers: { "content-type": "application/json", [SIGNUP_ID_HEADER]: id, "access-control-expose-headers": SIGNUP_ID_HEADER },
+        body: JSON.stringify({ id }),
+    };
 }
 
-const json = (statusCode: number, body: unknown): HttpResult => ({ statusCode, headers: { "content-type": "application/json", "cache-control": "no-store" }, body: JSON.stringify(body) });
+const json = (statusCode: number, body: unknown): HttpResult => ({
+    statusCode,
+    headers: { "content-type": "application/json", "cache-control": "no-store" },
+    body: JSON.stringify(body),
+});
 
 function sendFile(res: http.ServerResponse, type: string, body: string | Buffer, headOnly: boolean): void {
     res.writeHead(200, { "content-type": type, "content-length": Buffer.byteLength(body), "cache-control": "no-store" });

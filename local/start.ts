@@ -113,16 +113,22 @@ export function startArgs(values: Partial<Record<keyof typeof OPTIONS, string | 
 }
 
 function labList(value: string): LabName[] {
-    const names = value.split(",").map((name) => name.trim()).filter(Boolean);
+    const names = value
+        .split(",")
+        .map((name) => name.trim())
+        .filter(Boolean);
     const unknown = names.filter((name) => !(LAB_NAMES as readonly string[]).includes(name));
     if (names.length === 0 || unknown.length > 0) {
-        throw new UsageError(`--labs ${value}: ${unknown.length ? `unknown lab ${unknown.join(", ")}; ` : ""}choose from ${LAB_NAMES.join(", ")}`);
+        throw new UsageError(
+            `--labs ${value}: ${unknown.length ? `unknown lab ${unknown.join(", ")}; ` : ""}choose from ${LAB_NAMES.join(", ")}`,
+        );
     }
     return LAB_NAMES.filter((name) => names.includes(name));
 }
 
 function voiceName(value: string): string {
-    if (!Object.prototype.hasOwnProperty.call(POLLY_VOICES, value)) throw new UsageError(`--voice ${value}: choose one of ${Object.keys(POLLY_VOICES).join(", ")}`);
+    if (!Object.prototype.hasOwnProperty.call(POLLY_VOICES, value))
+        throw new UsageError(`--voice ${value}: choose one of ${Object.keys(POLLY_VOICES).join(", ")}`);
     return value;
 }
 
@@ -190,7 +196,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
             writeLabState(args.labDir, { pid: process.pid, url: lab.url, s3Endpoint: lab.s3Endpoint, ...lab.outputs });
             const seedFiles = path.join(args.seedDir ?? "data", "users_*.json");
             if (args.seedDir && !lab.seeded) {
-                io.out(`Note: --seed-dir ${args.seedDir} was not used: ${args.labDir} already holds the lab's data (add --reset to start over from ${seedFiles}).`);
+                io.out(
+                    `Note: --seed-dir ${args.seedDir} was not used: ${args.labDir} already holds the lab's data (add --reset to start over from ${seedFiles}).`,
+                );
             }
             const labCommand = args.labDir === DEFAULT_LAB_DIR ? "npm run lab --" : `npm run lab -- --lab-dir ${quote(args.labDir)}`;
             const readyMs = require.main === module ? performance.now() : performance.now() - started;

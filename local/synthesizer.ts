@@ -26,26 +26,52 @@ const M = "male" as const;
  */
 export const LOCAL_VOICES: Record<string, LocalVoice> = {
     // English (US)
-    Danielle: { language: "en-us", gender: F }, Gregory: { language: "en-us", gender: M }, Ivy: { language: "en-us", gender: F },
-    Joanna: { language: "en-us", gender: F }, Joey: { language: "en-us", gender: M }, Justin: { language: "en-us", gender: M },
-    Kendra: { language: "en-us", gender: F }, Kevin: { language: "en-us", gender: M }, Kimberly: { language: "en-us", gender: F },
-    Matthew: { language: "en-us", gender: M }, Ruth: { language: "en-us", gender: F }, Salli: { language: "en-us", gender: F },
+    Danielle: { language: "en-us", gender: F },
+    Gregory: { language: "en-us", gender: M },
+    Ivy: { language: "en-us", gender: F },
+    Joanna: { language: "en-us", gender: F },
+    Joey: { language: "en-us", gender: M },
+    Justin: { language: "en-us", gender: M },
+    Kendra: { language: "en-us", gender: F },
+    Kevin: { language: "en-us", gender: M },
+    Kimberly: { language: "en-us", gender: F },
+    Matthew: { language: "en-us", gender: M },
+    Ruth: { language: "en-us", gender: F },
+    Salli: { language: "en-us", gender: F },
     Stephen: { language: "en-us", gender: M },
     // English (British, Australian, Indian)
-    Amy: { language: "en-gb", gender: F }, Arthur: { language: "en-gb", gender: M }, Brian: { language: "en-gb", gender: M },
-    Emma: { language: "en-gb", gender: F }, Nicole: { language: "en-gb", gender: F }, Olivia: { language: "en-gb", gender: F },
-    Russell: { language: "en-gb", gender: M }, Aditi: { language: "en-gb", gender: F }, Raveena: { language: "en-gb", gender: F },
+    Amy: { language: "en-gb", gender: F },
+    Arthur: { language: "en-gb", gender: M },
+    Brian: { language: "en-gb", gender: M },
+    Emma: { language: "en-gb", gender: F },
+    Nicole: { language: "en-gb", gender: F },
+    Olivia: { language: "en-gb", gender: F },
+    Russell: { language: "en-gb", gender: M },
+    Aditi: { language: "en-gb", gender: F },
+    Raveena: { language: "en-gb", gender: F },
     Kajal: { language: "en-gb", gender: F },
     // French, German, Spanish, Italian, Portuguese (Brazil), Japanese
-    Celine: { language: "fr-fr", gender: F }, Lea: { language: "fr-fr", gender: F }, Mathieu: { language: "fr-fr", gender: M },
-    Hans: { language: "de", gender: M }, Marlene: { language: "de", gender: F }, Vicki: { language: "de", gender: F },
+    Celine: { language: "fr-fr", gender: F },
+    Lea: { language: "fr-fr", gender: F },
+    Mathieu: { language: "fr-fr", gender: M },
+    Hans: { language: "de", gender: M },
+    Marlene: { language: "de", gender: F },
+    Vicki: { language: "de", gender: F },
     Daniel: { language: "de", gender: M },
-    Conchita: { language: "es", gender: F }, Enrique: { language: "es", gender: M }, Lucia: { language: "es", gender: F },
+    Conchita: { language: "es", gender: F },
+    Enrique: { language: "es", gender: M },
+    Lucia: { language: "es", gender: F },
     Sergio: { language: "es", gender: M },
-    Carla: { language: "it", gender: F }, Bianca: { language: "it", gender: F }, Giorgio: { language: "it", gender: M },
+    Carla: { language: "it", gender: F },
+    Bianca: { language: "it", gender: F },
+    Giorgio: { language: "it", gender: M },
     Adriano: { language: "it", gender: M },
-    Camila: { language: "pt-br", gender: F }, Vitoria: { language: "pt-br", gender: F }, Ricardo: { language: "pt-br", gender: M },
-    Mizuki: { language: "ja", gender: F }, Takumi: { language: "ja", gender: M }, Kazuha: { language: "ja", gender: F },
+    Camila: { language: "pt-br", gender: F },
+    Vitoria: { language: "pt-br", gender: F },
+    Ricardo: { language: "pt-br", gender: M },
+    Mizuki: { language: "ja", gender: F },
+    Takumi: { language: "ja", gender: M },
+    Kazuha: { language: "ja", gender: F },
     Tomoko: { language: "ja", gender: F },
 };
 
@@ -207,25 +233,28 @@ export function createSynthesizer(): Synthesizer {
                 // The worker must not be started with the parent's --require ts-node hooks or --inspect.
                 execArgv: [],
             });
-            worker.on("message", (message: { ready?: boolean; failed?: string; id?: number; spoken?: boolean; mp3?: Uint8Array; error?: string }) => {
-                if (message.ready) {
-                    resolve();
-                    return next();
-                }
-                if (message.failed) {
-                    const error = new Error(`the local synthesizer could not start: ${message.failed}`);
-                    failAll(error);
-                    return reject(error);
-                }
-                busy = undefined;
-                const job = jobs.get(message.id!);
-                if (job && !message.spoken) {
-                    jobs.delete(job.id);
-                    if (message.error !== undefined) job.reject(new Error(message.error));
-                    else job.resolve(Buffer.from(message.mp3!.buffer, message.mp3!.byteOffset, message.mp3!.length));
-                }
-                next();
-            });
+            worker.on(
+                "message",
+                (message: { ready?: boolean; failed?: string; id?: number; spoken?: boolean; mp3?: Uint8Array; error?: string }) => {
+                    if (message.ready) {
+                        resolve();
+                        return next();
+                    }
+                    if (message.failed) {
+                        const error = new Error(`the local synthesizer could not start: ${message.failed}`);
+                        failAll(error);
+                        return reject(error);
+                    }
+                    busy = undefined;
+                    const job = jobs.get(message.id!);
+                    if (job && !message.spoken) {
+                        jobs.delete(job.id);
+                        if (message.error !== undefined) job.reject(new Error(message.error));
+                        else job.resolve(Buffer.from(message.mp3!.buffer, message.mp3!.byteOffset, message.mp3!.length));
+                    }
+                    next();
+                },
+            );
             worker.on("error", (error) => {
                 failAll(error);
                 reject(error);

@@ -51,7 +51,12 @@ export interface Parsed<O extends Options> {
  */
 export function parseCommandLine<O extends Options>(argv: string[], options: O, positionals = 0): Parsed<O> {
     try {
-        const parsed = parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, strict: true, allowPositionals: true });
+        const parsed = parseArgs({
+            args: argv,
+            options: { ...options, help: { type: "boolean", short: "h" } },
+            strict: true,
+            allowPositionals: true,
+        });
         if (parsed.positionals.length > positionals) {
             throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[positionals])}`);
         }
@@ -82,7 +87,9 @@ export function numberFlag(flag: string, value: string | undefined, min: number,
     const n = Number(value);
     if (value === undefined || value.trim() === "" || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
         const what = integer ? "a whole number" : "a number";
-        throw new UsageError(`${flag} needs ${what} from ${min.toLocaleString("en-US")} to ${max.toLocaleString("en-US")}; received ${JSON.stringify(value ?? "")}`);
+        throw new UsageError(
+            `${flag} needs ${what} from ${min.toLocaleString("en-US")} to ${max.toLocaleString("en-US")}; received ${JSON.stringify(value ?? "")}`,
+        );
     }
     return n;
 }
@@ -131,13 +138,7 @@ export function runMain(main: (argv: string[], io: CliIo) => Promise<number>, us
  * The common head of `main`: parses, answers `--help` (returns the exit code to stop with) or hands back the
  * parsed arguments. Usage errors are printed here with the usage text.
  */
-export function parseOrUsage<O extends Options>(
-    argv: string[],
-    io: CliIo,
-    options: O,
-    usage: string,
-    positionals = 0,
-): Parsed<O> | number {
+export function parseOrUsage<O extends Options>(argv: string[], io: CliIo, options: O, usage: string, positionals = 0): Parsed<O> | number {
     try {
         const parsed = parseCommandLine(argv, options, positionals);
         if ((parsed.values as { help?: boolean }).help) {

@@ -104,7 +104,11 @@ function dynamoDbWorker(): void {
             let table = "*";
             try {
                 const body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-                table = body.TableName ?? Object.keys(body.RequestItems ?? {})[0] ?? (Object.values(body.TransactItems?.[0] ?? {})[0] as { TableName?: string })?.TableName ?? "*";
+                table =
+                    body.TableName ??
+                    Object.keys(body.RequestItems ?? {})[0] ??
+                    (Object.values(body.TransactItems?.[0] ?? {})[0] as { TableName?: string })?.TableName ??
+                    "*";
             } catch {
                 // an unreadable body is still refused; the resource stays "*"
             }

@@ -99,7 +99,8 @@ export class LocalQueue {
         checkVisibility(this.visibilityTimeoutSeconds);
         if (options.redrive) {
             const max = options.redrive.maxReceiveCount;
-            if (!Number.isInteger(max) || max < 1 || max > 1000) throw new QueueParameterError(`maxReceiveCount must be a whole number from 1 to 1,000; received ${max}`);
+            if (!Number.isInteger(max) || max < 1 || max > 1000)
+                throw new QueueParameterError(`maxReceiveCount must be a whole number from 1 to 1,000; received ${max}`);
             if (options.redrive.deadLetterQueue === this) throw new QueueParameterError("a queue cannot be its own dead-letter queue");
         }
         this.redrive = options.redrive;
@@ -111,7 +112,15 @@ export class LocalQueue {
         if (this.closed) throw new Error(`queue ${this.name} is closed`);
         if (body.length === 0) throw new QueueParameterError("The request must contain the parameter MessageBody.");
         const messageId = randomUUID();
-        this.enqueue({ messageId, body, messageAttributes: { ...messageAttributes }, sentTimestamp: this.now(), receiveCount: 0, firstReceiveTimestamp: 0, visibleAt: 0 });
+        this.enqueue({
+            messageId,
+            body,
+            messageAttributes: { ...messageAttributes },
+            sentTimestamp: this.now(),
+            receiveCount: 0,
+            firstReceiveTimestamp: 0,
+            visibleAt: 0,
+        });
         this.sent++;
         return messageId;
     }
@@ -125,8 +134,12 @@ export class LocalQueue {
      * ReceiveMessage: up to `max` (1–10) visible messages, hidden for the visibility timeout (the queue's, or
      * `visibilityTimeoutSeconds`). With `waitMs`, waits up to that long for a first message (long polling).
      */
-    async receive(max = 1, options: { visibilityTimeoutSeconds?: number; waitMs?: number; signal?: AbortSignal } = {}): Promise<ReceivedMessage[]> {
-        if (!Number.isInteger(max) || max < 1 || max > MAX_BATCH) throw new QueueParameterError(`MaxNumberOfMessages must be a whole number from 1 to ${MAX_BATCH}; received ${max}`);
+    async receive(
+        max = 1,
+        options: { visibilityTimeoutSeconds?: number; waitMs?: number; signal?: AbortSignal } = {},
+    ): Promise<ReceivedMessage[]> {
+        if (!Number.isInteger(max) || max < 1 || max > MAX_BATCH)
+            throw new QueueParameterError(`MaxNumberOfMessages must be a whole number from 1 to ${MAX_BATCH}; received ${max}`);
         const timeout = options.visibilityTimeoutSeconds ?? this.visibilityTimeoutSeconds;
         checkVisibility(timeout);
         const deadline = this.now() + (options.waitMs ?? 0);
@@ -187,7 +200,9 @@ export class LocalQueue {
         checkVisibility(timeoutSeconds);
         const message = this.inFlight.get(messageIdOf(receiptHandle));
         if (!message || message.receiptHandle !== receiptHandle) {
-            throw new QueueParameterError(`Value ${receiptHandle} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.`);
+            throw new QueueParameterError(
+                `Value ${receiptHandle} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.`,
+            );
         }
         message.visibleAt = this.now() + timeoutSeconds * 1000;
         if (timeoutSeconds === 0) this.returnExpired();
@@ -202,7 +217,14 @@ export class LocalQueue {
     /** The messages a receive could hand out now, without receiving them (for the lab's own checks). */
     peek(): { messageId: string; body: string; messageAttributes: Record<string, string>; receiveCount: number }[] {
         this.returnExpired();
-        return this.visible.slice(this.visibleHead).map(({ messageId, body, messageAttributes, receiveCount }) => ({ messageId, body, messageAttributes: { ...messageAttributes }, receiveCount }));
+        return this.visible
+            .slice(this.visibleHead)
+            .map(({ messageId, body, messageAttributes, receiveCount }) => ({
+                messageId,
+                body,
+                messageAttributes: { ...messageAttributes },
+                receiveCount,
+            }));
     }
 
     /** Stops waiting receives (they return what they have) and refuses new messages. */
@@ -239,12 +261,15 @@ export class LocalQueue {
         if (next >= this.timerAt) return;
         clearTimeout(this.timer);
         this.timerAt = next;
-        this.timer = setTimeout(() => {
-            this.timerAt = Infinity;
-            this.timer = undefined;
-            this.returnExpired();
-            this.wake();
-        }, Math.max(0, next - this.now()));
+        this.timer = setTimeout(
+            () => {
+                this.timerAt = Infinity;
+                this.timer = undefined;
+                this.returnExpired();
+                this.wake();
+            },
+            Math.max(0, next - this.now()),
+        );
         this.timer.unref();
     }
 

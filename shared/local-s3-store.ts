@@ -41,7 +41,12 @@ interface FilesystemStoreBase {
 }
 const FilesystemStore = require("s3rver/lib/stores/filesystem") as FilesystemStoreClass;
 const S3Error = require("s3rver/lib/models/error") as new (code: string, message: string, detail?: Record<string, string>) => Error;
-const S3Object = require("s3rver/lib/models/object") as new (bucket: string, key: string, content: unknown, metadata: Metadata) => StoredObject & {
+const S3Object = require("s3rver/lib/models/object") as new (
+    bucket: string,
+    key: string,
+    content: unknown,
+    metadata: Metadata,
+) => StoredObject & {
     metadata: Metadata;
 };
 const ALLOWED_METADATA = (S3Object as unknown as { ALLOWED_METADATA: string[] }).ALLOWED_METADATA;
@@ -79,7 +84,8 @@ class ReadWriteLock {
     }
 
     async write<T>(work: () => Promise<T>): Promise<T> {
-        if (this.writing || this.readers || this.waiting.length) await new Promise<void>((wake) => this.waiting.push({ write: true, wake }));
+        if (this.writing || this.readers || this.waiting.length)
+            await new Promise<void>((wake) => this.waiting.push({ write: true, wake }));
         else this.writing = true;
         try {
             return await work();

@@ -81,7 +81,10 @@ export const LAB_OUTPUTS: Record<string, { required: (keyof LabOutputs)[]; optio
     hello: { required: ["helloWorldApi"], optional: [] },
     audio: { required: ["audioBucket", "audioUrlPattern"], optional: ["seedAudioUrl"] },
     webService: { required: ["serviceUrl"], optional: ["serviceName", "clusterName", "webStopSchedule", "webStartSchedule"] },
-    signup: { required: ["signupWebsiteUrl", "signupApiUrl", "signupTableName"], optional: ["signupQueueUrl", "signupDeadLetterQueueUrl", "dynamodbEndpoint"] },
+    signup: {
+        required: ["signupWebsiteUrl", "signupApiUrl", "signupTableName"],
+        optional: ["signupQueueUrl", "signupDeadLetterQueueUrl", "dynamodbEndpoint"],
+    },
 };
 
 /**
@@ -89,7 +92,10 @@ export const LAB_OUTPUTS: Record<string, { required: (keyof LabOutputs)[]; optio
  * PowerShell's `>` writes) is named as such, with the command that writes UTF-8 instead.
  */
 export function decodeOutputs(bytes: Uint8Array, source: string): string {
-    const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff) || (bytes.length >= 2 && (bytes[0] === 0 || bytes[1] === 0));
+    const utf16 =
+        (bytes[0] === 0xff && bytes[1] === 0xfe) ||
+        (bytes[0] === 0xfe && bytes[1] === 0xff) ||
+        (bytes.length >= 2 && (bytes[0] === 0 || bytes[1] === 0));
     if (utf16) {
         throw new OutputsError(
             `${source} is UTF-16 text, not UTF-8 (PowerShell's > writes UTF-16): save it as UTF-8, e.g. ` +
@@ -111,9 +117,12 @@ export function readDeploymentId(text: string, source: string): string {
     const raw = parseObject(text, source);
     const id = raw.deploymentId;
     if (id === undefined || id === null) {
-        throw new OutputsError(`${source} has no deploymentId: it must be what \`pulumi stack output --json\` printed for a stack deployed by this version (run pulumi up once, then save the outputs again)`);
+        throw new OutputsError(
+            `${source} has no deploymentId: it must be what \`pulumi stack output --json\` printed for a stack deployed by this version (run pulumi up once, then save the outputs again)`,
+        );
     }
-    if (typeof id !== "string" || !DEPLOYMENT_ID.test(id)) throw new OutputsError(`${source}: deploymentId must be an id like cloud-labs-dev-ab12cd; received ${JSON.stringify(id)}`);
+    if (typeof id !== "string" || !DEPLOYMENT_ID.test(id))
+        throw new OutputsError(`${source}: deploymentId must be an id like cloud-labs-dev-ab12cd; received ${JSON.stringify(id)}`);
     return id;
 }
 

@@ -222,7 +222,9 @@ export async function runProgram(
         named(name) {
             const found = resources.filter((r) => r.name === name);
             if (found.length !== 1) {
-                throw new Error(`expected one resource named ${name}, found ${found.length}; names: ${resources.map((r) => r.name).join(", ")}`);
+                throw new Error(
+                    `expected one resource named ${name}, found ${found.length}; names: ${resources.map((r) => r.name).join(", ")}`,
+                );
             }
             return found[0];
         },
@@ -242,7 +244,11 @@ function mockCall(token: string, inputs: Record<string, any>): Record<string, an
             return { id: REGION, ids: ["vpc-0default0000000"] };
         case "aws:ec2/getSubnet:getSubnet":
             // Subnets ending in an odd digit are in zone a, the others in zone b.
-            return { ...inputs, availabilityZone: `${REGION}${Number.parseInt(String(inputs.id).slice(-1), 16) % 2 ? "a" : "b"}`, vpcId: "vpc-0123456789abcdef0" };
+            return {
+                ...inputs,
+                availabilityZone: `${REGION}${Number.parseInt(String(inputs.id).slice(-1), 16) % 2 ? "a" : "b"}`,
+                vpcId: "vpc-0123456789abcdef0",
+            };
         case "aws:ec2/getSubnets:getSubnets":
             return { ids: ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"] };
         case "aws:index/getPartition:getPartition":

@@ -23,7 +23,9 @@ export function shippedStacks(): string[] {
 export function shippedStackFlag(stack: string | undefined): string {
     if (!stack) throw new UsageError("--stack is required");
     if (!fs.existsSync(stackFile(stack))) {
-        throw new UsageError(`unknown stack ${JSON.stringify(stack)}: there is no Pulumi.${stack}.yaml (stacks: ${shippedStacks().join(", ")})`);
+        throw new UsageError(
+            `unknown stack ${JSON.stringify(stack)}: there is no Pulumi.${stack}.yaml (stacks: ${shippedStacks().join(", ")})`,
+        );
     }
     return stack;
 }
@@ -73,7 +75,10 @@ export function readStackConfig(file: string): Record<string, string> {
     }
     const config = doc.config ?? {};
     if (!isMapping(config)) {
-        throw new StackFileError(file, `has config: ${describeYaml(config)}; config must be a mapping of keys to values (e.g. aws:region: us-east-1)`);
+        throw new StackFileError(
+            file,
+            `has config: ${describeYaml(config)}; config must be a mapping of keys to values (e.g. aws:region: us-east-1)`,
+        );
     }
     return toConfigStrings(config);
 }

@@ -58,7 +58,16 @@ export class AudioLab extends pulumi.ComponentResource {
 
     constructor(name: string, args: AudioLabArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         super("cloud-labs:audio:AudioLab", name, {}, opts);
-        checkArgs("AudioLab", name, audioProblems({ voice: args.voice ?? "Joanna", engine: args.engine ?? "standard", seedTexts: args.seedTexts ?? ["welcome.txt"], factSkill: args.factSkill }));
+        checkArgs(
+            "AudioLab",
+            name,
+            audioProblems({
+                voice: args.voice ?? "Joanna",
+                engine: args.engine ?? "standard",
+                seedTexts: args.seedTexts ?? ["welcome.txt"],
+                factSkill: args.factSkill,
+            }),
+        );
         this.bucket = new LabBucket(`${name}-bucket`, { publicReadPaths: [`${AUDIO_PREFIX}*`] }, { parent: this });
         this.speechFunction = this.createSpeechFunction(name, args);
         this.notification = this.createTrigger(name);
@@ -86,9 +95,19 @@ export class AudioLab extends pulumi.ComponentResource {
                 statements: [
                     { Sid: "ReadTexts", Effect: "Allow", Action: ["s3:GetObject"], Resource: [pulumi.interpolate`${arn}/${TEXT_PREFIX}*`] },
                     // Also what a StartSpeechSynthesisTask needs: Polly writes the task's MP3 with the caller's rights.
-                    { Sid: "WriteAudio", Effect: "Allow", Action: ["s3:PutObject"], Resource: [pulumi.interpolate`${arn}/${AUDIO_PREFIX}*`] },
+                    {
+                        Sid: "WriteAudio",
+                        Effect: "Allow",
+                        Action: ["s3:PutObject"],
+                        Resource: [pulumi.interpolate`${arn}/${AUDIO_PREFIX}*`],
+                    },
                     // Polly's synthesis actions have no resource to name (only lexicons are resources).
-                    { Sid: "Speak", Effect: "Allow", Action: ["polly:SynthesizeSpeech", "polly:StartSpeechSynthesisTask"], Resource: ["*"] },
+                    {
+                        Sid: "Speak",
+                        Effect: "Allow",
+                        Action: ["polly:SynthesizeSpeech", "polly:StartSpeechSynthesisTask"],
+                        Resource: ["*"],
+                    },
                 ],
             },
             { parent: this },
@@ -155,7 +174,12 @@ export class AudioLab extends pulumi.ComponentResource {
         // Only this skill may invoke the function: Alexa sends the skill ID as the event source token.
         new aws.lambda.Permission(
             `${name}-factSkillInvoke`,
-            { action: "lambda:InvokeFunction", function: fn.function.name, principal: "alexa-appkit.amazon.com", eventSourceToken: skillId },
+            {
+                action: "lambda:InvokeFunction",
+                function: fn.function.name,
+                principal: "alexa-appkit.amazon.com",
+                eventSourceToken: skillId,
+            },
             { parent: this },
         );
         return fn;

@@ -36,9 +36,11 @@ export class CronError extends Error {}
 /** Parses `cron(...)`; throws a CronError naming the field and what it allows. */
 export function parseCron(expression: string): CronSchedule {
     const inner = /^cron\((.*)\)$/.exec(expression.trim())?.[1];
-    if (inner === undefined) throw new CronError("must have the form cron(Minutes Hours Day-of-month Month Day-of-week Year), e.g. cron(0 19 ? * MON-FRI *)");
+    if (inner === undefined)
+        throw new CronError("must have the form cron(Minutes Hours Day-of-month Month Day-of-week Year), e.g. cron(0 19 ? * MON-FRI *)");
     const parts = inner.trim().split(/\s+/);
-    if (parts.length !== 6) throw new CronError(`needs 6 fields (Minutes Hours Day-of-month Month Day-of-week Year), found ${parts.length}`);
+    if (parts.length !== 6)
+        throw new CronError(`needs 6 fields (Minutes Hours Day-of-month Month Day-of-week Year), found ${parts.length}`);
     const [minute, hour, dayOfMonth, month, dayOfWeek, year] = parts;
     if (year !== "*") throw new CronError("the year field must be * (a lab schedule repeats every year)");
     if ((dayOfMonth === "?") === (dayOfWeek === "?")) {
@@ -69,7 +71,9 @@ function values(text: string, field: Field): Set<number> {
         if (byName < 0 && /[LW#]/i.test(token)) throw bad("L, W and # are not supported here; list the days instead");
         const n = byName >= 0 ? byName + field.min : /^\d+$/.test(token) ? Number(token) : NaN;
         if (!Number.isInteger(n) || n < field.min || n > field.max) {
-            throw bad(`${JSON.stringify(token)} is not a value from ${field.min} to ${field.max}${field.names ? ` or ${field.names[0]}-${field.names[field.names.length - 1]}` : ""}`);
+            throw bad(
+                `${JSON.stringify(token)} is not a value from ${field.min} to ${field.max}${field.names ? ` or ${field.names[0]}-${field.names[field.names.length - 1]}` : ""}`,
+            );
         }
         return n;
     };

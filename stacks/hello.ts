@@ -23,7 +23,13 @@ export class HelloWorld extends pulumi.ComponentResource {
 
     constructor(name: string, args: HelloWorldArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         super("cloud-labs:hello:HelloWorld", name, {}, opts);
-        this.api = args.api ?? new HttpApi(`${name}-api`, { logRetentionDays: args.functionDefaults?.logRetentionDays, deploymentId: args.functionDefaults?.deploymentId }, { parent: this });
+        this.api =
+            args.api ??
+            new HttpApi(
+                `${name}-api`,
+                { logRetentionDays: args.functionDefaults?.logRetentionDays, deploymentId: args.functionDefaults?.deploymentId },
+                { parent: this },
+            );
         this.function = new NodeFunction(
             `${name}-function`,
             {

@@ -158,9 +158,9 @@ export class LabBucket extends pulumi.ComponentResource {
      */
     putDirectory(dir: string, keyPrefix = "", exclude: string[] = []): aws.s3.BucketObjectv2[] {
         const excluded = (file: string) => exclude.some((folder) => !path.relative(folder, file).startsWith(".."));
-        return listFiles(dir).filter((file) => !excluded(file)).map((file) =>
-            this.putObject({ key: keyPrefix + path.relative(dir, file).split(path.sep).join("/"), file }),
-        );
+        return listFiles(dir)
+            .filter((file) => !excluded(file))
+            .map((file) => this.putObject({ key: keyPrefix + path.relative(dir, file).split(path.sep).join("/"), file }));
     }
 }
 

@@ -114,7 +114,14 @@ export class NodeFunction extends pulumi.ComponentResource {
                         },
                         // X-Ray's write actions support no resource-level scoping: "*" is the only valid resource.
                         ...(tracing
-                            ? [{ Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: ["*"] }]
+                            ? [
+                                  {
+                                      Sid: "WriteTraces",
+                                      Effect: "Allow",
+                                      Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                                      Resource: ["*"],
+                                  },
+                              ]
                             : []),
                         ...(args.statements ?? []),
                     ],

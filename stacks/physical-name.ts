@@ -21,7 +21,12 @@ export interface NameRule {
 }
 
 export const NAME_RULES = {
-    ecsTaskFamily: { what: "an ECS task definition family", maxLength: 255, characters: /^[A-Za-z0-9_-]+$/, charactersText: "letters, digits, hyphens and underscores" },
+    ecsTaskFamily: {
+        what: "an ECS task definition family",
+        maxLength: 255,
+        characters: /^[A-Za-z0-9_-]+$/,
+        charactersText: "letters, digits, hyphens and underscores",
+    },
 } satisfies Record<string, NameRule>;
 
 /** Length of the per-stack suffix: 36^6 ≈ 2 billion values. */
@@ -49,7 +54,9 @@ export function physicalName(name: string, suffix: pulumi.Input<string>, rule: N
 /** The stack's name cannot be part of a physical name; the message says which name and what it may hold. */
 export class StackNameError extends Error {
     constructor(stack: string, reason: string) {
-        super(`The stack name "${stack}" cannot be used: ${reason}. Create a stack whose name has only letters, digits and hyphens (pulumi stack init <name>).`);
+        super(
+            `The stack name "${stack}" cannot be used: ${reason}. Create a stack whose name has only letters, digits and hyphens (pulumi stack init <name>).`,
+        );
         this.name = "StackNameError";
     }
 }

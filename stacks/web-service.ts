@@ -195,32 +195,75 @@ export class WebService extends pulumi.ComponentResource {
         );
     }
 
-    private createSecurityGroups(name: string, s: WebServiceConfig, vpcId: pulumi.Input<string>): [aws.ec2.SecurityGroup, aws.ec2.SecurityGroup] {
-        const alb = new aws.ec2.SecurityGroup(`${name}-albSg`, { vpcId, description: "Load balancer: HTTP(S) from anywhere" }, { parent: this });
-        const task = new aws.ec2.SecurityGroup(`${name}-taskSg`, { vpcId, description: "Tasks: the container port from the load balancer only" }, { parent: this });
+    private createSecurityGroups(
+        name: string,
+        s: WebServiceConfig,
+        vpcId: pulumi.Input<string>,
+    ): [aws.ec2.SecurityGroup, aws.ec2.SecurityGroup] {
+        const alb = new aws.ec2.SecurityGroup(
+            `${name}-albSg`,
+            { vpcId, description: "Load balancer: HTTP(S) from anywhere" },
+            { parent: this },
+        );
+        const task = new aws.ec2.SecurityGroup(
+            `${name}-taskSg`,
+            { vpcId, description: "Tasks: the container port from the load balancer only" },
+            { parent: this },
+        );
         const ports = s.certificateArn ? [80, 443] : [80];
         for (const port of ports) {
-            for (const [family, cidr] of [["v4", { cidrIpv4: "0.0.0.0/0" }], ["v6", { cidrIpv6: "::/0" }]] as const) {
+            for (const [family, cidr] of [
+                ["v4", { cidrIpv4: "0.0.0.0/0" }],
+                ["v6", { cidrIpv6: "::/0" }],
+            ] as const) {
                 new aws.vpc.SecurityGroupIngressRule(
                     `${name}-albIn${port}${family}`,
-                    { securityGroupId: alb.id, ipProtocol: "tcp", fromPort: port, toPort: port, ...cidr, description: `HTTP${port === 443 ? "S" : ""} from anywhere` },
+                    {
+                        securityGroupId: alb.id,
+                        ipProtocol: "tcp",
+                        fromPort: port,
+                        toPort: port,
+                        ...cidr,
+                        description: `HTTP${port === 443 ? "S" : ""} from anywhere`,
+                    },
                     { parent: this },
                 );
             }
         }
         new aws.vpc.SecurityGroupEgressRule(
             `${name}-albOutToTasks`,
-            { securityGroupId: alb.id, ipProtocol: "tcp", fromPort: s.containerPort, toPort: s.containerPort, referencedSecurityGroupId: task.id, description: "To the tasks" },
+            {
+                securityGroupId: alb.id,
+                ipProtocol: "tcp",
+                fromPort: s.containerPort,
+                toPort: s.containerPort,
+                referencedSecurityGroupId: task.id,
+                description: "To the tasks",
+            },
             { parent: this },
         );
         new aws.vpc.SecurityGroupIngressRule(
             `${name}-taskInFromAlb`,
-            { securityGroupId: task.id, ipProtocol: "tcp", fromPort: s.containerPort, toPort: s.containerPort, referencedSecurityGroupId: alb.id, description: "From the load balancer" },
+            {
+                securityGroupId: task.id,
+                ipProtocol: "tcp",
+                fromPort: s.containerPort,
+                toPort: s.containerPort,
+                referencedSecurityGroupId: alb.id,
+                description: "From the load balancer",
+            },
             { parent: this },
         );
         new aws.vpc.SecurityGroupEgressRule(
             `${name}-taskOutHttps`,
-            { securityGroupId: task.id, ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0", description: "HTTPS to ECR, S3 (image layers) and CloudWatch Logs" },
+            {
+                securityGroupId: task.id,
+                ipProtocol: "tcp",
+                fromPort: 443,
+                toPort: 443,
+                cidrIpv4: "0.0.0.0/0",
+                description: "HTTPS to ECR, S3 (image layers) and CloudWatch Logs",
+            },
             { parent: this },
         );
         return [alb, task];
@@ -234,7 +277,14 @@ export class WebService extends pulumi.ComponentResource {
                 port: s.containerPort,
                 protocol: "HTTP",
                 vpcId,
-                healthCheck: { path: s.healthCheckPath, matcher: "200", interval: 15, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
+                healthCheck: {
+                    path: s.healthCheckPath,
+                    matcher: "200",
+                    interval: 15,
+                    timeout: 5,
+                    healthyThreshold: 2,
+                    unhealthyThreshold: 3,
+                },
                 // Deploys and destroys should not wait the default 5 minutes for connections to drain.
                 deregistrationDelay: 10,
             },
@@ -245,7 +295,13 @@ export class WebService extends pulumi.ComponentResource {
     private createListeners(name: string, s: WebServiceConfig): aws.lb.Listener[] {
         const forward = [{ type: "forward", targetGroupArn: this.targetGroup.arn }];
         if (!s.certificateArn) {
-            return [new aws.lb.Listener(`${name}-http`, { loadBalancerArn: this.loadBalancer.arn, port: 80, protocol: "HTTP", defaultActions: forward }, { parent: this })];
+            return [
+                new aws.lb.Listener(
+                    `${name}-http`,
+                    { loadBalancerArn: this.loadBalancer.arn, port: 80, protocol: "HTTP", defaultActions: forward },
+                    { parent: this },
+                ),
+            ];
         }
         return [
             new aws.lb.Listener(
@@ -255,7 +311,9 @@ export class WebService extends pulumi.ComponentResource {
                     port: 80,
                     protocol: "HTTP",
                     // To the certificate's host name: the load balancer's own name is not on the certificate.
-                    defaultActions: [{ type: "redirect", redirect: { host: s.domainName, protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
+                    defaultActions: [
+                        { type: "redirect", redirect: { host: s.domainName, protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } },
+                    ],
                 },
                 { parent: this },
             ),
@@ -320,7 +378,12 @@ export class WebService extends pulumi.ComponentResource {
         return role;
     }
 
-    private createTaskDefinition(name: string, s: WebServiceConfig, imageUri: pulumi.Input<string>, nameSuffix: pulumi.Input<string>): aws.ecs.TaskDefinition {
+    private createTaskDefinition(
+        name: string,
+        s: WebServiceConfig,
+        imageUri: pulumi.Input<string>,
+        nameSuffix: pulumi.Input<string>,
+    ): aws.ecs.TaskDefinition {
         return new aws.ecs.TaskDefinition(
             `${name}-task`,
             {

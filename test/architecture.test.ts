@@ -11,14 +11,24 @@ import { ROOT } from "./helpers/program";
 export function placeOf(relative: string): { layer: number; room: string } | undefined {
     const parts = relative.split(/[\\/]/);
     switch (parts[0]) {
-        case "functions": return { layer: 1, room: "functions" };
-        case "stacks": return { layer: 2, room: "stacks" };
-        case "shared": return { layer: 3, room: "shared" };
-        case "scripts": return { layer: 4, room: "scripts" };
-        case "index.ts": return { layer: 4, room: "index.ts" };
-        case "policy": case "local": case "bench": return { layer: 4, room: parts[0] };
-        case "tools": return { layer: 4, room: `tools/${parts[1]}` };
-        default: return undefined;
+        case "functions":
+            return { layer: 1, room: "functions" };
+        case "stacks":
+            return { layer: 2, room: "stacks" };
+        case "shared":
+            return { layer: 3, room: "shared" };
+        case "scripts":
+            return { layer: 4, room: "scripts" };
+        case "index.ts":
+            return { layer: 4, room: "index.ts" };
+        case "policy":
+        case "local":
+        case "bench":
+            return { layer: 4, room: parts[0] };
+        case "tools":
+            return { layer: 4, room: `tools/${parts[1]}` };
+        default:
+            return undefined;
     }
 }
 
@@ -47,7 +57,8 @@ function sources(dir = ROOT, out = new Map<string, string>()): Map<string, strin
         if (["node_modules", ".git", "test", ".labs", "bin", "dist"].includes(entry.name)) continue;
         const full = path.join(dir, entry.name);
         if (entry.isDirectory()) sources(full, out);
-        else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts")) out.set(path.relative(ROOT, full), fs.readFileSync(full, "utf8"));
+        else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts"))
+            out.set(path.relative(ROOT, full), fs.readFileSync(full, "utf8"));
     }
     return out;
 }
@@ -65,6 +76,9 @@ describe("the layers of docs/architecture.md", () => {
             ["bench/run.ts", 'import { e } from "../test/helpers/events";'],
             ["shared/ok.ts", 'import { f } from "../stacks/config";'],
         ]);
-        assert.deepEqual(layerViolations(broken).map((v) => v.split(" ")[0]), ["stacks/a.ts", "tools/cost/cli.ts", "local/start.ts", "bench/run.ts"]);
+        assert.deepEqual(
+            layerViolations(broken).map((v) => v.split(" ")[0]),
+            ["stacks/a.ts", "tools/cost/cli.ts", "local/start.ts", "bench/run.ts"],
+        );
     });
 });

@@ -102,7 +102,14 @@ export function createHandler(options: DirectoryOptions): HttpHandler {
                     ...(dataChanged ? { dataChanged } : {}),
                 }));
                 if (EMPTY_RESULT_BYTES + whole.escapedBytes <= maxResponseBytes) return jsonTextResponse(200, whole.text, event);
-                const envelope = { users: [], count: matching.length, total: matching.length, nextCursor: longestCursor(files), warnings, ...(dataChanged ? { dataChanged } : {}) };
+                const envelope = {
+                    users: [],
+                    count: matching.length,
+                    total: matching.length,
+                    nextCursor: longestCursor(files),
+                    warnings,
+                    ...(dataChanged ? { dataChanged } : {}),
+                };
                 const overhead = resultBytes(jsonResponse(200, envelope));
                 end = start + fittingCount(matching, start, maxResponseBytes - overhead, store.sizeOf);
             }
@@ -138,7 +145,14 @@ export function createHandler(options: DirectoryOptions): HttpHandler {
 class WholePageMemo {
     private last?: { key: string; text: string; escapedBytes: number };
 
-    get(files: LoadedFile[], warnings: FileWarning[], q: string | undefined, start: number, dataChanged: boolean, body: () => unknown): { text: string; escapedBytes: number } {
+    get(
+        files: LoadedFile[],
+        warnings: FileWarning[],
+        q: string | undefined,
+        start: number,
+        dataChanged: boolean,
+        body: () => unknown,
+    ): { text: string; escapedBytes: number } {
         const key = JSON.stringify([files.map((f) => [f.key, f.etag]), warnings, q ?? null, start, dataChanged]);
         if (this.last?.key !== key) {
             const text = JSON.stringify(body());
@@ -172,7 +186,10 @@ export interface Position {
  * file and an index in it, so deleting or adding other files moves no page boundary. When the cursor's own file
  * changed or disappeared since it was issued, paging resumes at the nearest position and `dataChanged` says so.
  */
-function select(files: LoadedFile[], query: Query): { matching: UserRecord[]; positionAt: (n: number) => Position; start: number; dataChanged: boolean } {
+function select(
+    files: LoadedFile[],
+    query: Query,
+): { matching: UserRecord[]; positionAt: (n: number) => Position; start: number; dataChanged: boolean } {
     const matching: UserRecord[] = [];
     // Where each matching record is: its file (an index into files) and its index in that file.
     const fileOf: number[] = [];
@@ -184,7 +201,10 @@ function select(files: LoadedFile[], query: Query): { matching: UserRecord[]; po
         const file = files.find((f) => f.key === cursor.key);
         if (!file || file.etag !== cursor.etag) dataChanged = true;
         else if (cursor.index >= file.users.length) {
-            throw new HttpError(400, `cursor points past the end of ${cursor.key} (${file.users.length} records): it is not a value this API returned as nextCursor`);
+            throw new HttpError(
+                400,
+                `cursor points past the end of ${cursor.key} (${file.users.length} records): it is not a value this API returned as nextCursor`,
+            );
         }
     }
     files.forEach((file, f) => {
@@ -208,7 +228,11 @@ function compareKeys(a: string, b: string): number {
 
 /** A cursor at least as long as any this response could carry (to budget the envelope). */
 function longestCursor(files: LoadedFile[]): string {
-    const longest = files.reduce((a, f) => (f.key.length + f.etag.length > a.key.length + a.etag.length ? f : a), { key: "", etag: "", users: [] });
+    const longest = files.reduce((a, f) => (f.key.length + f.etag.length > a.key.length + a.etag.length ? f : a), {
+        key: "",
+        etag: "",
+        users: [],
+    });
     return encodeCursor({ key: longest.key, etag: longest.etag, index: Number.MAX_SAFE_INTEGER });
 }
 
@@ -299,7 +323,12 @@ export class UserStore {
 
     private async listPage(token: string | undefined, abortSignal: AbortSignal): Promise<{ objects: ListedObject[]; next?: string }> {
         const page = await this.options.s3.send(
-            new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: this.prefix, ContinuationToken: token, MaxKeys: this.listPageSize }),
+            new ListObjectsV2Command({
+                Bucket: this.options.bucket,
+                Prefix: this.prefix,
+                ContinuationToken: token,
+                MaxKeys: this.listPageSize,
+            }),
             { abortSignal },
         );
         const objects: ListedObject[] = [];
@@ -378,17 +407,20 @@ function decodeUtf8(bytes: Uint8Array): string {
         return utf8.decode(bytes);
     } catch {
         const at = Math.max(0, firstInvalidUtf8(bytes));
-        throw new Error(`is not valid UTF-8 (byte ${at} is 0x${(bytes[at] ?? 0).toString(16).padStart(2, "0")}): save it as UTF-8, not Latin-1 or Windows-1252`);
+        throw new Error(
+            `is not valid UTF-8 (byte ${at} is 0x${(bytes[at] ?? 0).toString(16).padStart(2, "0")}): save it as UTF-8, not Latin-1 or Windows-1252`,
+        );
     }
 }
 
 /** The offset of the first byte that does not begin a well-formed UTF-8 sequence (RFC 3629), or -1. */
 function firstInvalidUtf8(b: Uint8Array): number {
-    for (let i = 0; i < b.length; ) {
+    for (let i = 0; i < b.length;) {
         const c = b[i];
         const n = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
         if (n < 0) return i;
-        const [lo, hi] = c === 0xe0 ? [0xa0, 0xbf] : c === 0xed ? [0x80, 0x9f] : c === 0xf0 ? [0x90, 0xbf] : c === 0xf4 ? [0x80, 0x8f] : [0x80, 0xbf];
+        const [lo, hi] =
+            c === 0xe0 ? [0xa0, 0xbf] : c === 0xed ? [0x80, 0x9f] : c === 0xf0 ? [0x90, 0xbf] : c === 0xf4 ? [0x80, 0x8f] : [0x80, 0xbf];
         if (n > 0 && !(b[i + 1] >= lo && b[i + 1] <= hi)) return i;
         for (let j = 2; j <= n; j++) if (!(b[i + j] >= 0x80 && b[i + j] <= 0xbf)) return i;
         i += n + 1;
@@ -476,7 +508,9 @@ const searchable = new WeakMap<UserRecord, string[]>();
 function matches(user: UserRecord, q: string): boolean {
     let fields = searchable.get(user);
     if (!fields) {
-        fields = SEARCHED.map((field) => field(user)).filter((v): v is string => typeof v === "string").map(searchForm);
+        fields = SEARCHED.map((field) => field(user))
+            .filter((v): v is string => typeof v === "string")
+            .map(searchForm);
         searchable.set(user, fields);
     }
     return fields.some((value) => value.includes(q));

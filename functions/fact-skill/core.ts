@@ -32,7 +32,8 @@ export const MESSAGES = {
     help: "You can say tell me a space fact, or, you can say exit... What can I help you with?",
     helpReprompt: "What can I help you with?",
     stop: "Goodbye!",
-    fallback: "The Space Facts skill can't help you with that. It can help you discover facts about space if you say tell me a space fact. What can I help you with?",
+    fallback:
+        "The Space Facts skill can't help you with that. It can help you discover facts about space if you say tell me a space fact. What can I help you with?",
     fallbackReprompt: "What can I help you with?",
     error: "Sorry, an error occurred.",
 } as const;
@@ -81,7 +82,8 @@ export function createFactSkill(settings: FactSkillSettings): (event: AlexaReque
             }
         }
         if (type === "SessionEndedRequest") {
-            if (event.request.error) settings.logger?.error("session ended with an error", { reason: event.request.reason, error: event.request.error });
+            if (event.request.error)
+                settings.logger?.error("session ended with an error", { reason: event.request.reason, error: event.request.error });
             return { version: "1.0", response: {} };
         }
         return respond({ speech: MESSAGES.error, reprompt: MESSAGES.error, end: false });

@@ -27,7 +27,11 @@ export function acceptsGzip(event: Pick<HttpEvent, "headers">): boolean {
     const header = Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === "accept-encoding")?.[1] ?? "";
     const weights = new Map<string, number>();
     for (const part of header.split(",")) {
-        const [coding, ...params] = part.trim().toLowerCase().split(";").map((p) => p.trim());
+        const [coding, ...params] = part
+            .trim()
+            .toLowerCase()
+            .split(";")
+            .map((p) => p.trim());
         if (!coding) continue;
         const q = params.find((p) => p.startsWith("q="));
         const weight = q === undefined ? 1 : Number(q.slice(2));

@@ -1,4 +1,10 @@
-import { StartSpeechSynthesisTaskCommand, SynthesizeSpeechCommand, type Engine, type PollyClient, type VoiceId } from "@aws-sdk/client-polly";
+import {
+    StartSpeechSynthesisTaskCommand,
+    SynthesizeSpeechCommand,
+    type Engine,
+    type PollyClient,
+    type VoiceId,
+} from "@aws-sdk/client-polly";
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { S3Event, S3EventRecord } from "aws-lambda";
 import { consoleLogger, type Logger } from "../shared/log";
@@ -116,7 +122,12 @@ async function readText(s3: S3Client, bucket: string, key: string): Promise<stri
 async function synthesize(options: SpeechOptions, text: string): Promise<Uint8Array> {
     const res = await polly(() =>
         options.polly.send(
-            new SynthesizeSpeechCommand({ Text: text, OutputFormat: "mp3", VoiceId: options.voice as VoiceId, Engine: options.engine as Engine }),
+            new SynthesizeSpeechCommand({
+                Text: text,
+                OutputFormat: "mp3",
+                VoiceId: options.voice as VoiceId,
+                Engine: options.engine as Engine,
+            }),
         ),
     );
     const audio = (await res.AudioStream?.transformToByteArray()) ?? new Uint8Array();

@@ -29,7 +29,12 @@ export const TYPES = {
 } as const;
 
 /** IAM resources whose `policy` input is a policy document. */
-const IAM_POLICY_TYPES = ["aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy", "aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy"];
+const IAM_POLICY_TYPES = [
+    "aws:iam/rolePolicy:RolePolicy",
+    "aws:iam/policy:Policy",
+    "aws:iam/userPolicy:UserPolicy",
+    "aws:iam/groupPolicy:GroupPolicy",
+];
 
 /**
  * The buckets the program makes public on purpose, by LabBucket name, with the only keys anyone may read:
@@ -71,30 +76,42 @@ const publicOnlyWhereDeclared: ResourceValidationPolicy = {
                 if (s.Effect !== "Allow" || !isAnonymous(s.Principal)) return;
                 const what = `${args.name}: statement ${s.Sid ?? i} allows anyone (Principal "*")`;
                 if (!declared) {
-                    report(`${what}, but its bucket is not declared public. Fix: remove the statement (LabBucket publicReadPaths), or declare the bucket in shared/guardrails/policies.ts DECLARED_PUBLIC_BUCKETS.`);
+                    report(
+                        `${what}, but its bucket is not declared public. Fix: remove the statement (LabBucket publicReadPaths), or declare the bucket in shared/guardrails/policies.ts DECLARED_PUBLIC_BUCKETS.`,
+                    );
                     return;
                 }
                 const actions = list(s.Action);
                 if (s.NotAction !== undefined || actions.some((a) => a !== "s3:GetObject")) {
-                    report(`${what} to ${JSON.stringify(s.NotAction ?? s.Action)}; a public bucket may only allow s3:GetObject. Fix: allow anonymous s3:GetObject only.`);
+                    report(
+                        `${what} to ${JSON.stringify(s.NotAction ?? s.Action)}; a public bucket may only allow s3:GetObject. Fix: allow anonymous s3:GetObject only.`,
+                    );
                 }
                 for (const resource of list(s.Resource)) {
                     const key = /^arn:aws[\w-]*:s3:::[^/]+\/(.+)$/.exec(resource)?.[1];
                     if (key === undefined || !declared.paths.includes(key)) {
-                        report(`${what} on ${resource}; ${declared.bucket} is public only for ${declared.paths.join(", ")}. Fix: narrow publicReadPaths to the declared keys.`);
+                        report(
+                            `${what} on ${resource}; ${declared.bucket} is public only for ${declared.paths.join(", ")}. Fix: narrow publicReadPaths to the declared keys.`,
+                        );
                     }
                 }
             });
         }
         if (args.type === TYPES.publicAccessBlock) {
-            const open = (["blockPublicAcls", "ignorePublicAcls", "blockPublicPolicy", "restrictPublicBuckets"] as const).filter((flag) => args.props[flag] !== true);
+            const open = (["blockPublicAcls", "ignorePublicAcls", "blockPublicPolicy", "restrictPublicBuckets"] as const).filter(
+                (flag) => args.props[flag] !== true,
+            );
             if (open.length === 0) return;
             const declared = declaredPublicPaths(args);
             const acls = open.filter((f) => f.endsWith("Acls"));
             if (!declared) {
-                report(`${args.name}: Block Public Access has ${open.join(", ")} off on a bucket not declared public. Fix: set all four flags to true (a LabBucket without publicReadPaths does).`);
+                report(
+                    `${args.name}: Block Public Access has ${open.join(", ")} off on a bucket not declared public. Fix: set all four flags to true (a LabBucket without publicReadPaths does).`,
+                );
             } else if (acls.length > 0) {
-                report(`${args.name}: Block Public Access has ${acls.join(", ")} off; public buckets here are public by bucket policy only. Fix: keep blockPublicAcls and ignorePublicAcls true.`);
+                report(
+                    `${args.name}: Block Public Access has ${acls.join(", ")} off; public buckets here are public by bucket policy only. Fix: keep blockPublicAcls and ignorePublicAcls true.`,
+                );
             }
         }
     },
@@ -107,13 +124,19 @@ const nothingSurvivesDestroy: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     validateResource: (args, report) => {
         if ((args.type === TYPES.bucket || args.type === TYPES.bucketV2) && args.props.forceDestroy !== true) {
-            report(`${args.name}: bucket without forceDestroy, so pulumi destroy fails while it holds objects. Fix: set forceDestroy: true (LabBucket does).`);
+            report(
+                `${args.name}: bucket without forceDestroy, so pulumi destroy fails while it holds objects. Fix: set forceDestroy: true (LabBucket does).`,
+            );
         }
         if (args.type === TYPES.ecrRepository && args.props.forceDelete !== true) {
-            report(`${args.name}: ECR repository without forceDelete, so pulumi destroy fails while it holds images. Fix: set forceDelete: true.`);
+            report(
+                `${args.name}: ECR repository without forceDelete, so pulumi destroy fails while it holds images. Fix: set forceDelete: true.`,
+            );
         }
         if (args.type === TYPES.dynamodbTable && args.props.deletionProtectionEnabled === true) {
-            report(`${args.name}: DynamoDB table with deletion protection, so pulumi destroy fails on it. Fix: set deletionProtectionEnabled: false.`);
+            report(
+                `${args.name}: DynamoDB table with deletion protection, so pulumi destroy fails on it. Fix: set deletionProtectionEnabled: false.`,
+            );
         }
         if (args.opts.protect) {
             report(`${args.name} (${args.type}) is protected, so pulumi destroy refuses to remove it. Fix: drop the protect option.`);
@@ -123,7 +146,9 @@ const nothingSurvivesDestroy: ResourceValidationPolicy = {
         // the pack never sees it. `npm run policy` (the program under mocks) sees every option and does trigger it;
         // it stays for that. test/policy/analyzer.test.ts fails when the protocol starts to carry it.
         if ((args.opts as { retainOnDelete?: boolean }).retainOnDelete) {
-            report(`${args.name} (${args.type}) has retainOnDelete, so pulumi destroy leaves it behind in AWS. Fix: drop the retainOnDelete option.`);
+            report(
+                `${args.name} (${args.type}) has retainOnDelete, so pulumi destroy leaves it behind in AWS. Fix: drop the retainOnDelete option.`,
+            );
         }
     },
 };
@@ -136,7 +161,9 @@ const logGroupsHaveRetention: ResourceValidationPolicy = {
         if (args.type !== TYPES.logGroup) return;
         const days = args.props.retentionInDays;
         if (typeof days !== "number" || days <= 0) {
-            report(`${args.name}: log group without retention keeps (and bills for) logs forever. Fix: set retentionInDays (the logRetentionDays config, default 7).`);
+            report(
+                `${args.name}: log group without retention keeps (and bills for) logs forever. Fix: set retentionInDays (the logRetentionDays config, default 7).`,
+            );
         }
     },
 };
@@ -171,19 +198,26 @@ const iamLeastPrivilege: ResourceValidationPolicy = {
         const documents: { label: string; policy: unknown }[] = [];
         if (IAM_POLICY_TYPES.includes(args.type)) documents.push({ label: args.name, policy: args.props.policy });
         if (args.type === "aws:iam/role:Role") {
-            for (const inline of args.props.inlinePolicies ?? []) documents.push({ label: `${args.name} inline policy ${inline.name}`, policy: inline.policy });
+            for (const inline of args.props.inlinePolicies ?? [])
+                documents.push({ label: `${args.name} inline policy ${inline.name}`, policy: inline.policy });
         }
         for (const { label, policy } of documents) {
             if (policy === undefined || policy === "") continue;
             statementsOf(policy).forEach((s, i) => {
                 if (s.Effect !== "Allow") return;
                 const where = `${label}: statement ${s.Sid ?? i}`;
-                if (s.NotAction !== undefined) report(`${where} allows NotAction ${JSON.stringify(s.NotAction)}, i.e. every other action. Fix: list the actions it needs.`);
+                if (s.NotAction !== undefined)
+                    report(
+                        `${where} allows NotAction ${JSON.stringify(s.NotAction)}, i.e. every other action. Fix: list the actions it needs.`,
+                    );
                 const wild = list(s.Action).filter((a) => a === "*" || /^[\w-]+:\*$/.test(a));
                 if (wild.length > 0) report(`${where} allows ${wild.join(", ")}. Fix: list the actions it needs.`);
                 if (list(s.Resource).includes("*")) {
                     const unscoped = list(s.Action).filter((a) => !ACTIONS_WITHOUT_RESOURCES.includes(a));
-                    if (unscoped.length > 0) report(`${where} allows ${unscoped.join(", ")} on Resource "*". Fix: name the ARNs; only ${ACTIONS_WITHOUT_RESOURCES.join(", ")} may use "*".`);
+                    if (unscoped.length > 0)
+                        report(
+                            `${where} allows ${unscoped.join(", ")} on Resource "*". Fix: name the ARNs; only ${ACTIONS_WITHOUT_RESOURCES.join(", ")} may use "*".`,
+                        );
                 }
             });
         }

@@ -6,7 +6,11 @@ import type { PolicyResource } from "@pulumi/policy";
 // The engine wraps props in a proxy that throws on values unknown during preview. A FileAsset's path is a
 // Promise, which cannot be awaited through that proxy, so assets are read from the proxy's target.
 // The module is internal to @pulumi/policy (no types), so its three exports are declared here.
-const proxy = require("@pulumi/policy/proxy") as { isSpecialProxy: string; getSpecialProxyTarget: string; UnknownValueError: new () => Error };
+const proxy = require("@pulumi/policy/proxy") as {
+    isSpecialProxy: string;
+    getSpecialProxyTarget: string;
+    UnknownValueError: new () => Error;
+};
 import type { PricedResource } from "../pricing/estimate";
 
 const OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2";

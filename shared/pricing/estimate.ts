@@ -111,7 +111,13 @@ class Allowance {
 /** What the estimate reads of a resource: the mocks runner's records, or the resources a policy pack sees. */
 export type PricedResource = Pick<ProgramResource, "type" | "name" | "inputs" | "provider">;
 
-export async function estimate(stack: string, region: string, resources: PricedResource[], a: Assumptions, lookUps: LookUp[] = []): Promise<CostReport> {
+export async function estimate(
+    stack: string,
+    region: string,
+    resources: PricedResource[],
+    a: Assumptions,
+    lookUps: LookUp[] = [],
+): Promise<CostReport> {
     const P = PRICES;
     const free = {
         lambdaRequests: new Allowance(a.freeTier ? P.lambda.freeRequests : 0),
@@ -149,7 +155,13 @@ export async function estimate(stack: string, region: string, resources: PricedR
         const idle = (item: string, idleMonthly: number, detail: string) => items.push({ item, idleMonthly, usageMonthly: 0, detail });
         // A free-tier credit offsets its charge in the same column (idle or usage), in every lab alike.
         const credit = (item: string, amount: number, detail: string, column: "idle" | "usage" = "usage") => {
-            if (amount > 0) items.push({ item: `${item} (free tier)`, idleMonthly: column === "idle" ? -amount : 0, usageMonthly: column === "usage" ? -amount : 0, detail });
+            if (amount > 0)
+                items.push({
+                    item: `${item} (free tier)`,
+                    idleMonthly: column === "idle" ? -amount : 0,
+                    usageMonthly: column === "usage" ? -amount : 0,
+                    detail,
+                });
         };
 
         // Lambda: requests and GB-seconds; X-Ray traces when tracing is on; CloudWatch Logs ingestion.
@@ -157,7 +169,13 @@ export async function estimate(stack: string, region: string, resources: PricedR
         for (const fn of of("aws:lambda/function:Function")) {
             const entry = /-(users|function|speech|factSkill|consumer|status)Function$/.exec(fn.name)?.[1];
             const kind =
-                entry === "users" ? "directory" : entry === "function" ? "hello" : entry === "factSkill" || entry === "consumer" || entry === "status" ? entry : "speech";
+                entry === "users"
+                    ? "directory"
+                    : entry === "function"
+                      ? "hello"
+                      : entry === "factSkill" || entry === "consumer" || entry === "status"
+                        ? entry
+                        : "speech";
             // The consumer is priced at one message per invocation: the most invocations; full batches need fewer.
             const invocations = kind === "speech" ? uploads : kind === "consumer" ? signups : kind === "status" ? statusCalls : requests;
             // Functions are auto-named (a random suffix per deployment): label them by their name in the program.
@@ -167,15 +185,24 @@ export async function estimate(stack: string, region: string, resources: PricedR
             const arch = (fn.inputs.architectures?.[0] ?? "x86_64") as "arm64" | "x86_64";
             const requestCost = invocations * P.lambda.perRequest;
             const computeCost = gbSeconds * P.lambda.perGbSecond[arch];
-            usage(label, requestCost + computeCost, `${fmt(invocations)} invocations × ${seconds * 1000} ms × ${fn.inputs.memorySize} MB ${arch}`);
+            usage(
+                label,
+                requestCost + computeCost,
+                `${fmt(invocations)} invocations × ${seconds * 1000} ms × ${fn.inputs.memorySize} MB ${arch}`,
+            );
             credit(
                 label,
-                free.lambdaRequests.take(invocations) * P.lambda.perRequest + free.lambdaGbSeconds.take(gbSeconds) * P.lambda.perGbSecond[arch],
+                free.lambdaRequests.take(invocations) * P.lambda.perRequest +
+                    free.lambdaGbSeconds.take(gbSeconds) * P.lambda.perGbSecond[arch],
                 "1M requests and 400,000 GB-s a month, permanent",
             );
             if (fn.inputs.tracingConfig?.mode === "Active") {
                 usage(`X-Ray traces ${fn.name.replace(/Function$/, "")}`, invocations * P.xray.perTrace, `${fmt(invocations)} traces`);
-                credit(`X-Ray traces ${fn.name.replace(/Function$/, "")}`, free.traces.take(invocations) * P.xray.perTrace, "100,000 traces a month, permanent");
+                credit(
+                    `X-Ray traces ${fn.name.replace(/Function$/, "")}`,
+                    free.traces.take(invocations) * P.xray.perTrace,
+                    "100,000 traces a month, permanent",
+                );
             }
             logBytes += invocations * a.logBytesPerRequest;
         }
@@ -185,7 +212,11 @@ export async function estimate(stack: string, region: string, resources: PricedR
         if (routes.length > 0) {
             // A sign-up is one POST and the page's status polls; every other route gets the assumed requests.
             const calls = lab === "signup" ? signups + statusCalls : requests * routes.length;
-            usage("API Gateway HTTP API", calls * P.apiGatewayHttp.perRequest, `${fmt(calls)} requests to ${routes.map((r) => r.inputs.routeKey).join(", ")}`);
+            usage(
+                "API Gateway HTTP API",
+                calls * P.apiGatewayHttp.perRequest,
+                `${fmt(calls)} requests to ${routes.map((r) => r.inputs.routeKey).join(", ")}`,
+            );
             credit("API Gateway HTTP API", free.apiRequests.take(calls) * P.apiGatewayHttp.perRequest, "1M calls a month, first 12 months");
             logBytes += calls * (a.logBytesPerRequest / 2);
         }
@@ -203,7 +234,11 @@ export async function estimate(stack: string, region: string, resources: PricedR
             const puts = uploads * 2;
             const lists = lab === "directory" ? requests : 0;
             usage("S3 requests", gets * P.s3.perGet + (puts + lists) * P.s3.perPut, `${fmt(gets)} GET, ${fmt(puts + lists)} PUT/LIST`);
-            credit("S3 requests", free.s3Gets.take(gets) * P.s3.perGet + free.s3Puts.take(puts + lists) * P.s3.perPut, "20,000 GET and 2,000 PUT/LIST, first 12 months");
+            credit(
+                "S3 requests",
+                free.s3Gets.take(gets) * P.s3.perGet + free.s3Puts.take(puts + lists) * P.s3.perPut,
+                "20,000 GET and 2,000 PUT/LIST, first 12 months",
+            );
         }
 
         // Polly: characters of the uploaded texts, at the configured engine.
@@ -212,7 +247,11 @@ export async function estimate(stack: string, region: string, resources: PricedR
             const characters = uploads * a.charactersPerUpload;
             usage(`Polly (${engine})`, characters * P.polly.perCharacter[engine], `${fmt(characters)} characters`);
             const pool = engine === "neural" ? free.pollyNeural : free.pollyStandard;
-            credit(`Polly (${engine})`, pool.take(characters) * P.polly.perCharacter[engine], `${engine === "neural" ? "1M" : "5M"} characters a month, first 12 months`);
+            credit(
+                `Polly (${engine})`,
+                pool.take(characters) * P.polly.perCharacter[engine],
+                `${engine === "neural" ? "1M" : "5M"} characters a month, first 12 months`,
+            );
         }
 
         // The container service: load balancer, tasks, public IPv4 addresses, image storage.
@@ -223,11 +262,14 @@ export async function estimate(stack: string, region: string, resources: PricedR
             const memoryGb = Number(task.inputs.memory) / 1024;
             const spot = service.inputs.capacityProviderStrategies?.[0]?.capacityProvider === "FARGATE_SPOT";
             const tasks = service.inputs.desiredCount ?? 1;
-            const perTaskHour = (vcpu * P.fargate.perVcpuHour[arch] + memoryGb * P.fargate.perGbHour[arch]) * (spot ? 1 - P.fargate.spotDiscount : 1);
+            const perTaskHour =
+                (vcpu * P.fargate.perVcpuHour[arch] + memoryGb * P.fargate.perGbHour[arch]) * (spot ? 1 - P.fargate.spotDiscount : 1);
             const schedule = scheduleOf(of("aws:appautoscaling/scheduledAction:ScheduledAction"));
             // Tasks (and their public addresses) bill only while the stop/start schedule has them running.
             const taskHours = a.hours * (schedule ? schedule.hoursPerMonth / HOURS_PER_MONTH : 1);
-            const scheduled = schedule ? ` (running ${fmt(schedule.hoursPerMonth)} of ${HOURS_PER_MONTH} h a month: stop ${schedule.stop}, start ${schedule.start})` : "";
+            const scheduled = schedule
+                ? ` (running ${fmt(schedule.hoursPerMonth)} of ${HOURS_PER_MONTH} h a month: stop ${schedule.stop}, start ${schedule.start})`
+                : "";
             idle(
                 `Fargate tasks (${arch}${spot ? ", Spot" : ""}${schedule ? `, scheduled ${fmt(schedule.hoursPerMonth)} h/month` : ""})`,
                 tasks * perTaskHour * taskHours,
@@ -259,7 +301,11 @@ export async function estimate(stack: string, region: string, resources: PricedR
         const queues = of("aws:sqs/queue:Queue");
         if (queues.length > 0) {
             const polls = IDLE_SQS_POLLS_PER_MONTH * (a.hours / HOURS_PER_MONTH);
-            idle("SQS idle polling", polls * P.sqs.perRequest, `${fmt(polls)} long polls by the event source mapping (about 5 pollers × 20 s)`);
+            idle(
+                "SQS idle polling",
+                polls * P.sqs.perRequest,
+                `${fmt(polls)} long polls by the event source mapping (about 5 pollers × 20 s)`,
+            );
             credit("SQS idle polling", free.sqsRequests.take(polls) * P.sqs.perRequest, "1M requests a month, permanent", "idle");
             const messages = signups * 3;
             usage("SQS requests", messages * P.sqs.perRequest, `${fmt(signups)} sign-ups × send, receive, delete`);
@@ -275,7 +321,11 @@ export async function estimate(stack: string, region: string, resources: PricedR
                 `${fmt(writes)} write and ${fmt(statusCalls)} read request units (${table.name})`,
             );
             const gb = (signups * SIGNUP_BYTES) / GB;
-            usage("DynamoDB storage", gb * P.dynamodbOnDemand.perGbMonth, `${fmt((signups * SIGNUP_BYTES) / 1024)} KB for ${fmt(signups)} sign-ups`);
+            usage(
+                "DynamoDB storage",
+                gb * P.dynamodbOnDemand.perGbMonth,
+                `${fmt((signups * SIGNUP_BYTES) / 1024)} KB for ${fmt(signups)} sign-ups`,
+            );
             credit("DynamoDB storage", free.dynamodbGb.take(gb) * P.dynamodbOnDemand.perGbMonth, "25 GB, permanent");
         }
 
@@ -283,7 +333,12 @@ export async function estimate(stack: string, region: string, resources: PricedR
         const alarms = of("aws:cloudwatch/metricAlarm:MetricAlarm");
         if (alarms.length > 0) {
             idle("CloudWatch alarms", alarms.length * P.cloudwatchAlarm.perAlarmMonth, `${alarms.length} standard-resolution alarm(s)`);
-            credit("CloudWatch alarms", free.alarms.take(alarms.length) * P.cloudwatchAlarm.perAlarmMonth, "10 alarms a month, permanent", "idle");
+            credit(
+                "CloudWatch alarms",
+                free.alarms.take(alarms.length) * P.cloudwatchAlarm.perAlarmMonth,
+                "10 alarms a month, permanent",
+                "idle",
+            );
         }
 
         if (logBytes > 0) {
@@ -302,7 +357,16 @@ export async function estimate(stack: string, region: string, resources: PricedR
 
     return {
         stack,
-        assumptions: { ...a, pricesTaken: PRICES_TAKEN, source: PRICES_SOURCE, region, pricesRegion: PRICES_REGION, pricesNote: pricesNote(region), lookUps: priceDecidingLookUps(resources, lookUps), currency: "USD" },
+        assumptions: {
+            ...a,
+            pricesTaken: PRICES_TAKEN,
+            source: PRICES_SOURCE,
+            region,
+            pricesRegion: PRICES_REGION,
+            pricesNote: pricesNote(region),
+            lookUps: priceDecidingLookUps(resources, lookUps),
+            currency: "USD",
+        },
         labs,
         total: {
             idleMonthly: round(labs.reduce((s, l) => s + l.idleMonthly, 0)),
@@ -331,7 +395,9 @@ export function priceDecidingLookUps(resources: PricedResource[], lookUps: LookU
     if (albs.length === 0) return [];
     const sentences: string[] = [];
     const listed = lookUps.filter((l) => l.token === GET_SUBNETS).flatMap((l) => (l.answer.ids ?? []) as string[]);
-    const zones = new Map(lookUps.filter((l) => l.token === GET_SUBNET).map((l) => [String(l.inputs.id), String(l.answer.availabilityZone)]));
+    const zones = new Map(
+        lookUps.filter((l) => l.token === GET_SUBNET).map((l) => [String(l.inputs.id), String(l.answer.availabilityZone)]),
+    );
     const passed = [...new Set(albs.flatMap((r) => (Array.isArray(r.inputs.subnets) ? (r.inputs.subnets as string[]) : [])))];
     const where = (id: string) => (zones.has(id) ? `${id} (${zones.get(id)})` : id);
     if (listed.length > 0) {
@@ -340,14 +406,18 @@ export function priceDecidingLookUps(resources: PricedResource[], lookUps: LookU
                 `the load balancer's public IPv4 addresses are priced for the ${passed.length} the program passed it: ${passed.join(", ")}`,
         );
     } else if (zones.size > 0) {
-        sentences.push(`zones: the configured subnets were taken to be in ${passed.map(where).join(", ")} (${GET_SUBNET}); the load balancer's public IPv4 addresses are priced for these ${passed.length}`);
+        sentences.push(
+            `zones: the configured subnets were taken to be in ${passed.map(where).join(", ")} (${GET_SUBNET}); the load balancer's public IPv4 addresses are priced for these ${passed.length}`,
+        );
     }
     return sentences;
 }
 
 /** Where a mocked look-up decided a price, the lines a report prints (`npm run cost`, `npm run policy`). */
 export function lookUpLines(lookUps: string[]): string[] {
-    return lookUps.length === 0 ? [] : ["Mocked look-ups that decided a price (a real account may answer otherwise):", ...lookUps.map((l) => `  - ${l}`)];
+    return lookUps.length === 0
+        ? []
+        : ["Mocked look-ups that decided a price (a real account may answer otherwise):", ...lookUps.map((l) => `  - ${l}`)];
 }
 
 /** The web service's stop/start scheduled actions (stop sets max to 0), and the hours a month they leave it running. */

@@ -5,7 +5,21 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { TEXT_PREFIX, audioKeyFor } from "../../functions/speech/keys";
-import { describeError, expect, Interrupted, objectExists, randomSuffix, request, runCheck, s3call, seconds, statusOf, type Answer, type CheckResult, type VerifyContext } from "./check";
+import {
+    describeError,
+    expect,
+    Interrupted,
+    objectExists,
+    randomSuffix,
+    request,
+    runCheck,
+    s3call,
+    seconds,
+    statusOf,
+    type Answer,
+    type CheckResult,
+    type VerifyContext,
+} from "./check";
 import type { LabOutputs } from "../outputs";
 
 type AudioOutputs = Required<Pick<LabOutputs, "audioBucket" | "audioUrlPattern">> & Pick<LabOutputs, "seedAudioUrl">;
@@ -31,10 +45,15 @@ export async function checkAudio(out: AudioOutputs, ctx: VerifyContext, results:
     if (ctx.publicUrlOf) {
         const publicUrlOf = ctx.publicUrlOf;
         await run("texts private", "only audio/ is public: an anonymous caller cannot read text/", async () => {
-            const listed = await s3call(ctx, (s3, o) => s3.send(new ListObjectsV2Command({ Bucket: out.audioBucket, Prefix: TEXT_PREFIX, MaxKeys: 1 }), o));
+            const listed = await s3call(ctx, (s3, o) =>
+                s3.send(new ListObjectsV2Command({ Bucket: out.audioBucket, Prefix: TEXT_PREFIX, MaxKeys: 1 }), o),
+            );
             const key = listed.Contents?.[0]?.Key ?? `${TEXT_PREFIX}welcome.txt`;
             const answer = await request(ctx, await publicUrlOf(out.audioBucket, key));
-            expect(answer.status === 403, `unsigned GET of ${key} answered ${statusOf(answer)}${answer.status === 200 ? ": texts are public" : ", not 403"}`);
+            expect(
+                answer.status === 403,
+                `unsigned GET of ${key} answered ${statusOf(answer)}${answer.status === 200 ? ": texts are public" : ", not 403"}`,
+            );
             return `unsigned GET of ${key}: ${statusOf(answer)}`;
         });
     }
@@ -76,7 +95,15 @@ async function speakStep(out: AudioOutputs, ctx: VerifyContext, results: CheckRe
     try {
         await runCheck(ctx, results, "audio", `lab step: upload ${textKey}`, "an uploaded text becomes a public MP3", async () => {
             await s3call(ctx, (s3, o) =>
-                s3.send(new PutObjectCommand({ Bucket, Key: textKey, Body: "This is cloud-labs verify, checking the audio lab.", ContentType: "text/plain" }), o),
+                s3.send(
+                    new PutObjectCommand({
+                        Bucket,
+                        Key: textKey,
+                        Body: "This is cloud-labs verify, checking the audio lab.",
+                        ContentType: "text/plain",
+                    }),
+                    o,
+                ),
             );
             const started = performance.now();
             while (!(await objectExists(ctx, Bucket, audioKey))) {
@@ -102,30 +129,40 @@ async function speakStep(out: AudioOutputs, ctx: VerifyContext, results: CheckRe
  * lab deletes such an MP3 when it is written; on AWS the speech function writes it anyway (docs/verify.md).
  */
 async function cleanUp(ctx: VerifyContext, results: CheckResult[], Bucket: string, textKey: string, audioKey: string): Promise<void> {
-    await runCheck(ctx, results, "audio", "lab step: clean up", "the step leaves nothing behind", async () => {
-        const deleted: string[] = [];
-        const absent: string[] = [];
-        const left: string[] = [];
-        // The text first: a speech that starts after this cannot read it, so it writes no MP3.
-        for (const Key of [textKey, audioKey]) {
-            try {
-                if (!(await objectExists(ctx, Bucket, Key, true))) {
-                    absent.push(Key);
-                    continue;
+    await runCheck(
+        ctx,
+        results,
+        "audio",
+        "lab step: clean up",
+        "the step leaves nothing behind",
+        async () => {
+            const deleted: string[] = [];
+            const absent: string[] = [];
+            const left: string[] = [];
+            // The text first: a speech that starts after this cannot read it, so it writes no MP3.
+            for (const Key of [textKey, audioKey]) {
+                try {
+                    if (!(await objectExists(ctx, Bucket, Key, true))) {
+                        absent.push(Key);
+                        continue;
+                    }
+                    await s3call(ctx, (s3, o) => s3.send(new DeleteObjectCommand({ Bucket, Key }), o), true);
+                    if (await objectExists(ctx, Bucket, Key, true)) left.push(`s3://${Bucket}/${Key}`);
+                    else deleted.push(Key);
+                } catch (error) {
+                    left.push(`s3://${Bucket}/${Key} (${describeError(error, ctx.timeoutMs)})`);
                 }
-                await s3call(ctx, (s3, o) => s3.send(new DeleteObjectCommand({ Bucket, Key }), o), true);
-                if (await objectExists(ctx, Bucket, Key, true)) left.push(`s3://${Bucket}/${Key}`);
-                else deleted.push(Key);
-            } catch (error) {
-                left.push(`s3://${Bucket}/${Key} (${describeError(error, ctx.timeoutMs)})`);
             }
-        }
-        const done = [deleted.length ? `deleted ${deleted.join(", ")}` : "", absent.length ? `${absent.join(", ")} not there` : ""].filter(Boolean).join("; ");
-        expect(left.length === 0, `could not delete ${left.join(", ")}${done ? ` (${done})` : ""}`);
-        if (!absent.includes(audioKey)) return done;
-        return ctx.local
-            ? `${done}: the lab deletes ${audioKey} if a speech of the text still writes it`
-            : `${done}: a speech that read the text before it was deleted still writes ${audioKey}; ` +
-                  `look with aws s3 ls s3://${Bucket}/${audioKey} and remove it with aws s3 rm s3://${Bucket}/${audioKey}`;
-    }, true);
+            const done = [deleted.length ? `deleted ${deleted.join(", ")}` : "", absent.length ? `${absent.join(", ")} not there` : ""]
+                .filter(Boolean)
+                .join("; ");
+            expect(left.length === 0, `could not delete ${left.join(", ")}${done ? ` (${done})` : ""}`);
+            if (!absent.includes(audioKey)) return done;
+            return ctx.local
+                ? `${done}: the lab deletes ${audioKey} if a speech of the text still writes it`
+                : `${done}: a speech that read the text before it was deleted still writes ${audioKey}; ` +
+                      `look with aws s3 ls s3://${Bucket}/${audioKey} and remove it with aws s3 rm s3://${Bucket}/${audioKey}`;
+        },
+        true,
+    );
 }

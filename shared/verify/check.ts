@@ -169,7 +169,9 @@ export function request(ctx: VerifyContext, url: string, init: RequestInit = {},
         const res = await ctx.fetch(url, { ...init, signal });
         const declared = Number(res.headers.get("content-length") ?? NaN);
         const tooLarge = () =>
-            new AnswerTooLarge(`${init.method ?? "GET"} ${url} answered ${res.status} with a body over ${mebibytes(cap)}, the most verify reads of one answer`);
+            new AnswerTooLarge(
+                `${init.method ?? "GET"} ${url} answered ${res.status} with a body over ${mebibytes(cap)}, the most verify reads of one answer`,
+            );
         if (declared > cap) {
             await res.body?.cancel().catch(() => undefined);
             throw tooLarge();

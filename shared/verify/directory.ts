@@ -75,7 +75,10 @@ export async function checkDirectory(out: DirectoryOutputs, ctx: VerifyContext, 
     await run("CORS from the website", "the page's browser may call the API", async () => {
         if (siteOrigin === apiOrigin) return "same origin: the browser needs no CORS";
         const allowed = await preflight(ctx, apiUrl, siteOrigin);
-        expect(allowed === siteOrigin || allowed === "*", `preflight from ${siteOrigin} ${allowed ? `allowed ${allowed}` : "was not allowed"}`);
+        expect(
+            allowed === siteOrigin || allowed === "*",
+            `preflight from ${siteOrigin} ${allowed ? `allowed ${allowed}` : "was not allowed"}`,
+        );
         return `allowed ${allowed}`;
     });
 
@@ -91,7 +94,10 @@ export async function checkDirectory(out: DirectoryOutputs, ctx: VerifyContext, 
             const key = data?.files[0]?.key ?? data?.bad[0]?.key ?? `${ctx.dataPrefix}_1.json`;
             const url = await publicUrlOf(out.dataBucket, key);
             const answer = await request(ctx, url);
-            expect(answer.status === 403, `unsigned GET of ${key} answered ${statusOf(answer)}${answer.status === 200 ? ": the data bucket is public" : ", not 403"}`);
+            expect(
+                answer.status === 403,
+                `unsigned GET of ${key} answered ${statusOf(answer)}${answer.status === 200 ? ": the data bucket is public" : ", not 403"}`,
+            );
             return `unsigned GET of ${key}: ${statusOf(answer)}`;
         });
     }
@@ -168,7 +174,13 @@ async function preflight(ctx: VerifyContext, apiUrl: string, origin: string): Pr
  * total drops by its records, put it back, check the total returns. Whatever happens (a failed check, a timeout,
  * Ctrl-C) the file is put back before this returns; if even that fails, the message says where the copy is.
  */
-async function moveFileStep(out: DirectoryOutputs, ctx: VerifyContext, results: CheckResult[], apiUrl: string, data?: DataFiles): Promise<void> {
+async function moveFileStep(
+    out: DirectoryOutputs,
+    ctx: VerifyContext,
+    results: CheckResult[],
+    apiUrl: string,
+    data?: DataFiles,
+): Promise<void> {
     const run = (name: string, proves: string, body: () => Promise<string>) => runCheck(ctx, results, "directory", name, proves, body);
     const file = data?.files[0];
     if (!data || !file || data.bad.length) {
@@ -181,7 +193,11 @@ async function moveFileStep(out: DirectoryOutputs, ctx: VerifyContext, results: 
     let aside = `verify-aside-${randomSuffix()}/${file.key}`;
     if (aside.startsWith(ctx.dataPrefix)) aside = `~${aside}`; // never a data file itself
     const move = async (from: string, to: string, ignoreInterrupt: boolean) => {
-        await s3call(ctx, (s3, o) => s3.send(new CopyObjectCommand({ Bucket, Key: to, CopySource: copySource(Bucket, from) }), o), ignoreInterrupt);
+        await s3call(
+            ctx,
+            (s3, o) => s3.send(new CopyObjectCommand({ Bucket, Key: to, CopySource: copySource(Bucket, from) }), o),
+            ignoreInterrupt,
+        );
         await s3call(ctx, (s3, o) => s3.send(new DeleteObjectCommand({ Bucket, Key: from }), o), ignoreInterrupt);
     };
 
@@ -192,7 +208,9 @@ async function moveFileStep(out: DirectoryOutputs, ctx: VerifyContext, results: 
     try {
         const dropped = await run(`lab step: move ${file.key} aside`, "the API sees a deleted data file at once", async () => {
             copy = "sent";
-            await s3call(ctx, (s3, o) => s3.send(new CopyObjectCommand({ Bucket, Key: aside, CopySource: copySource(Bucket, file.key) }), o));
+            await s3call(ctx, (s3, o) =>
+                s3.send(new CopyObjectCommand({ Bucket, Key: aside, CopySource: copySource(Bucket, file.key) }), o),
+            );
             copy = "done";
             removal = "sent";
             await s3call(ctx, (s3, o) => s3.send(new DeleteObjectCommand({ Bucket, Key: file.key }), o));
@@ -234,7 +252,11 @@ async function restoreAside(
     let putBack = false;
     try {
         if (removal !== "none" && !(await objectExists(ctx, Bucket, key, true))) {
-            await s3call(ctx, (s3, o) => s3.send(new CopyObjectCommand({ Bucket, Key: key, CopySource: copySource(Bucket, aside) }), o), true);
+            await s3call(
+                ctx,
+                (s3, o) => s3.send(new CopyObjectCommand({ Bucket, Key: key, CopySource: copySource(Bucket, aside) }), o),
+                true,
+            );
             putBack = true;
         }
         await s3call(ctx, (s3, o) => s3.send(new DeleteObjectCommand({ Bucket, Key: aside }), o), true);

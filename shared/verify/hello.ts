@@ -11,7 +11,10 @@ export async function checkHello(helloWorldApi: string, ctx: VerifyContext, resu
         } catch {
             throw new CheckFailed(`GET ${helloWorldApi} answered 200 but not JSON: ${answer.text().slice(0, 100)}`);
         }
-        expect(JSON.stringify(body) === JSON.stringify({ message: "hello world" }), `answered ${answer.text().slice(0, 100)}, not {"message":"hello world"}`);
+        expect(
+            JSON.stringify(body) === JSON.stringify({ message: "hello world" }),
+            `answered ${answer.text().slice(0, 100)}, not {"message":"hello world"}`,
+        );
         return `200 {"message":"hello world"}`;
     });
 }

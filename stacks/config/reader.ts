@@ -8,7 +8,9 @@ import { CONFIG_SCHEMA, WHOLE_NUMBER_RANGES, type ConfigKey, type WholeNumberKey
 /** The problem of a whole-number key's value (`shown` is what the user wrote), or undefined when it is in range. */
 export function wholeNumberProblem(key: WholeNumberKey, value: number, shown: unknown = value): string | undefined {
     const [min, max] = WHOLE_NUMBER_RANGES[key];
-    return Number.isInteger(value) && value >= min && value <= max ? undefined : describe(key, shown, `must be a whole number from ${min} to ${max}`);
+    return Number.isInteger(value) && value >= min && value <= max
+        ? undefined
+        : describe(key, shown, `must be a whole number from ${min} to ${max}`);
 }
 
 /** Thrown when one or more config values are invalid; the message names every key, value and what is allowed. */
@@ -67,11 +69,15 @@ export function checkKeys(keys: readonly string[], problems: string[], warn: (me
         if (namespace === PROJECT) {
             if (!Object.hasOwn(CONFIG_SCHEMA, key)) {
                 const near = nearest(key, known);
-                problems.push(`${PROJECT}:${key} is not a ${PROJECT} setting${near ? ` (did you mean ${near}?)` : ""}; the settings are listed in Pulumi.yaml.`);
+                problems.push(
+                    `${PROJECT}:${key} is not a ${PROJECT} setting${near ? ` (did you mean ${near}?)` : ""}; the settings are listed in Pulumi.yaml.`,
+                );
             }
         } else if (editDistance(namespace.toLowerCase(), PROJECT) <= 2) {
             const near = Object.hasOwn(CONFIG_SCHEMA, key) ? key : nearest(key, known);
-            warn(`${full} is ignored: ${namespace} is not this project's namespace${near ? ` (did you mean ${PROJECT}:${near}?)` : ` (it is ${PROJECT})`}`);
+            warn(
+                `${full} is ignored: ${namespace} is not this project's namespace${near ? ` (did you mean ${PROJECT}:${near}?)` : ` (it is ${PROJECT})`}`,
+            );
         }
     }
 }

@@ -105,12 +105,14 @@ export const CONFIG_SCHEMA = {
     },
     alexaSkillId: {
         type: "string",
-        description: "Skill ID (amzn1.ask.skill.<uuid>) allowed to invoke the fact skill function; required when alexaFactSkill is function.",
+        description:
+            "Skill ID (amzn1.ask.skill.<uuid>) allowed to invoke the fact skill function; required when alexaFactSkill is function.",
         default: "",
     },
     webImage: {
         type: "string",
-        description: "Run this image instead of building containers/httpd (no Docker needed), e.g. public.ecr.aws/docker/library/httpd:2.4.",
+        description:
+            "Run this image instead of building containers/httpd (no Docker needed), e.g. public.ecr.aws/docker/library/httpd:2.4.",
         default: "",
     },
     webArchitecture: {
@@ -175,7 +177,8 @@ export const CONFIG_SCHEMA = {
     },
     webDomainName: {
         type: "string",
-        description: "Host name the certificate covers (e.g. web.example.com), pointed by CNAME at loadBalancerDnsName; required with webCertificateArn.",
+        description:
+            "Host name the certificate covers (e.g. web.example.com), pointed by CNAME at loadBalancerDnsName; required with webCertificateArn.",
         default: "",
     },
     webVpcId: {
@@ -186,7 +189,8 @@ export const CONFIG_SCHEMA = {
     webSubnetIds: {
         type: "array",
         items: "string",
-        description: "Public subnets (two or more zones) for the load balancer and tasks, with webVpcId; empty uses two default subnets in distinct zones.",
+        description:
+            "Public subnets (two or more zones) for the load balancer and tasks, with webVpcId; empty uses two default subnets in distinct zones.",
         default: [],
     },
     webKeepImages: {
@@ -196,7 +200,8 @@ export const CONFIG_SCHEMA = {
     },
     webStopSchedule: {
         type: "string",
-        description: "When to stop every task, as cron(Minutes Hours Day-of-month Month Day-of-week Year) in UTC, e.g. cron(0 19 ? * MON-FRI *); set with webStartSchedule.",
+        description:
+            "When to stop every task, as cron(Minutes Hours Day-of-month Month Day-of-week Year) in UTC, e.g. cron(0 19 ? * MON-FRI *); set with webStartSchedule.",
         default: "",
     },
     webStartSchedule: {
@@ -231,12 +236,14 @@ export const CONFIG_SCHEMA = {
     },
     signupConsumerCanWrite: {
         type: "boolean",
-        description: "Sign-up lab: false deploys the consumer without dynamodb:PutItem (the permission exercise: sign-ups end in the dead-letter queue).",
+        description:
+            "Sign-up lab: false deploys the consumer without dynamodb:PutItem (the permission exercise: sign-ups end in the dead-letter queue).",
         default: SIGNUP_DEFAULTS.consumerCanWrite,
     },
     budgetMonthlyUsd: {
         type: "integer",
-        description: "Monthly AWS Budget in USD for this deployment's resources (tag cloud-labs:deployment; 0: none); set with budgetEmail.",
+        description:
+            "Monthly AWS Budget in USD for this deployment's resources (tag cloud-labs:deployment; 0: none); set with budgetEmail.",
         default: 0,
     },
     budgetEmail: {

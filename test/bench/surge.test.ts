@@ -12,17 +12,38 @@ describe("npm run surge (a small surge)", function () {
     it("every accepted sign-up is stored once, recorded duplicate or rejected, or dead-lettered: lost 0, for the queue and the one server", async () => {
         const out: string[] = [];
         const io = { out: (t: string) => out.push(t), err: (t: string) => out.push(t), env: process.env, cwd: process.cwd(), isTTY: false };
-        const code = await main(["--baseline-rate", "2", "--baseline-seconds", "1", "--surge-rate", "100", "--surge-seconds", "3", "--connections", "50", "--json"], io);
+        const code = await main(
+            [
+                "--baseline-rate",
+                "2",
+                "--baseline-seconds",
+                "1",
+                "--surge-rate",
+                "100",
+                "--surge-seconds",
+                "3",
+                "--connections",
+                "50",
+                "--json",
+            ],
+            io,
+        );
         assert.equal(code, 0, out.join("\n"));
         const results = JSON.parse(fs.readFileSync(RESULTS_FILE, "utf8")) as SurgeResults;
-        assert.deepEqual(results.designs.map((d) => d.design), ["queue", "one-server"]);
+        assert.deepEqual(
+            results.designs.map((d) => d.design),
+            ["queue", "one-server"],
+        );
         for (const d of results.designs) {
             const c = d.count;
             assert.equal(c.lost, 0, `${d.design}: ${JSON.stringify(c)}`);
             assert.equal(c.storedTwice, 0);
             assert.equal(c.accepted, d.accepted, `${d.design}: every 2xx carried an id`);
             assert.equal(c.stored + c.duplicate + c.rejected + c.deadLetter, c.accepted);
-            assert.ok(c.duplicate > 0 && c.rejected > 0, `${d.design}: the mix has repeated emails and invalid bodies: ${JSON.stringify(c)}`);
+            assert.ok(
+                c.duplicate > 0 && c.rejected > 0,
+                `${d.design}: the mix has repeated emails and invalid bodies: ${JSON.stringify(c)}`,
+            );
             assert.equal(d.sent, 302);
         }
     });

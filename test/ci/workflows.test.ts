@@ -10,7 +10,10 @@ import { ROOT, shippedStacks } from "../helpers/program";
 
 const DIR = path.join(ROOT, ".github", "workflows");
 const VALIDATOR = path.join(ROOT, "node_modules", ".bin", "action-validator");
-const workflows = fs.readdirSync(DIR).filter((f) => f.endsWith(".yml")).sort();
+const workflows = fs
+    .readdirSync(DIR)
+    .filter((f) => f.endsWith(".yml"))
+    .sort();
 const load = (file: string) => parse(fs.readFileSync(path.join(DIR, file), "utf8"));
 
 async function validate(file: string): Promise<{ ok: boolean; output: string }> {
@@ -80,7 +83,12 @@ describe("GitHub workflows", function () {
     });
 
     it("verifies the deployed stack right after pulumi up, failing the job when a check fails", () => {
-        const steps = load("deploy.yml").jobs.up.steps as { uses?: string; run?: string; with?: Record<string, string>; env?: Record<string, string> }[];
+        const steps = load("deploy.yml").jobs.up.steps as {
+            uses?: string;
+            run?: string;
+            with?: Record<string, string>;
+            env?: Record<string, string>;
+        }[];
         const up = steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command === "up");
         const verify = steps.findIndex((s) => /^npm run verify -- --stack "\$STACK"$/.test(s.run ?? ""));
         assert.ok(up >= 0 && verify === up + 1, "the verify step comes right after pulumi up");
@@ -91,7 +99,10 @@ describe("GitHub workflows", function () {
         assert.ok(!("continue-on-error" in steps[verify]), "a failed check fails the job");
     });
 
-    for (const [file, job] of [["preview.yml", "preview"], ["deploy.yml", "up"]] as const) {
+    for (const [file, job] of [
+        ["preview.yml", "preview"],
+        ["deploy.yml", "up"],
+    ] as const) {
         it(`${file} can build the arm64 web image on GitHub's x86 runner (QEMU + Buildx before Pulumi)`, () => {
             const steps: { uses?: string; with?: Record<string, unknown> }[] = load(file).jobs[job].steps;
             const at = (action: string) => steps.findIndex((s) => s.uses?.startsWith(`${action}@`));
@@ -111,9 +122,14 @@ describe("GitHub workflows", function () {
         const wf = load("teardown.yml");
         assert.deepEqual([...wf.on.workflow_dispatch.inputs.stack.options].sort(), shippedStacks());
         const steps = wf.jobs.destroy.steps;
-        const destroy = steps.findIndex((s: { uses?: string; with?: Record<string, unknown> }) => s.uses?.startsWith("pulumi/actions@") && s.with?.command === "destroy");
+        const destroy = steps.findIndex(
+            (s: { uses?: string; with?: Record<string, unknown> }) =>
+                s.uses?.startsWith("pulumi/actions@") && s.with?.command === "destroy",
+        );
         assert.ok(destroy >= 0, "pulumi destroy");
-        const saved = steps.findIndex((s: { run?: string }) => /pulumi stack output --json --stack "\$STACK_NAME" > outputs\.json/.test(s.run ?? ""));
+        const saved = steps.findIndex((s: { run?: string }) =>
+            /pulumi stack output --json --stack "\$STACK_NAME" > outputs\.json/.test(s.run ?? ""),
+        );
         assert.ok(saved >= 0 && saved < destroy, "the outputs (with deploymentId) are saved before the destroy removes them");
         const leftovers = steps.findIndex((s: { run?: string }) => s.run?.includes("npm run leftovers -- --outputs outputs.json"));
         assert.ok(leftovers > destroy, "leftovers runs after destroy, for this deployment's id");
@@ -142,7 +158,9 @@ describe("GitHub workflows", function () {
             const steps = pulumiSteps(file);
             assert.ok(steps.length > 0);
             for (const step of steps) assert.equal(step.with?.["pulumi-version"], sdk, `${file}: pulumi-version is ${sdk}, not a range`);
-            const all = Object.values(load(file).jobs as Record<string, { steps: { uses?: string; with?: Record<string, unknown> }[] }>).flatMap((job) => job.steps);
+            const all = Object.values(
+                load(file).jobs as Record<string, { steps: { uses?: string; with?: Record<string, unknown> }[] }>,
+            ).flatMap((job) => job.steps);
             const cache = all.findIndex((s) => s.uses?.startsWith("actions/cache@"));
             assert.ok(cache >= 0, `${file}: an actions/cache step`);
             assert.equal(all[cache].with?.path, "~/.pulumi/plugins");
@@ -152,7 +170,14 @@ describe("GitHub workflows", function () {
     }
 
     it("comments the violated policies on the PR when the preview fails (the action comments only on success)", () => {
-        const steps: { id?: string; if?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string> }[] = load("preview.yml").jobs.preview.steps;
+        const steps: {
+            id?: string;
+            if?: string;
+            uses?: string;
+            run?: string;
+            with?: Record<string, unknown>;
+            env?: Record<string, string>;
+        }[] = load("preview.yml").jobs.preview.steps;
         const preview = steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@"));
         assert.equal(steps[preview].id, "preview");
         assert.equal(steps[preview].with?.policyPackConfigs, "policy-config.json", "the same example config the docs use");
@@ -176,7 +201,8 @@ describe("GitHub workflows", function () {
         assert.ok(major === 3 && minor >= 211, `pulumi-version ${pulumi.with?.["pulumi-version"]}`);
         const reap = steps.findIndex((s) => /^npm run reap\b/.test(s.run ?? ""));
         assert.ok(reap > steps.indexOf(pulumi), "npm run reap runs after the CLI is installed");
-        for (const name of ["PULUMI_ACCESS_TOKEN", "PULUMI_BACKEND_URL"]) assert.ok(steps[reap].env?.[name], `it reaches the backend (${name})`);
+        for (const name of ["PULUMI_ACCESS_TOKEN", "PULUMI_BACKEND_URL"])
+            assert.ok(steps[reap].env?.[name], `it reaches the backend (${name})`);
         assert.equal(wf.concurrency["cancel-in-progress"], false, "a running reap is never cancelled half-way");
     });
 });

@@ -27,7 +27,11 @@ export function anchorsOf(markdown: string): Set<string> {
     for (const line of withoutCodeBlocks(markdown).split("\n")) {
         const heading = /^#{1,6}\s+(.*)$/.exec(line);
         if (!heading) continue;
-        const slug = heading[1].trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, "").replace(/\s/g, "-");
+        const slug = heading[1]
+            .trim()
+            .toLowerCase()
+            .replace(/[^\p{L}\p{N}\s_-]/gu, "")
+            .replace(/\s/g, "-");
         let unique = slug;
         for (let n = 1; anchors.has(unique); n++) unique = `${slug}-${n}`;
         anchors.add(unique);
@@ -46,7 +50,11 @@ export function relativeLinks(markdown: string): string[] {
 }
 
 /** A link's problem, or undefined when it resolves. */
-export function linkProblem(page: string, target: string, read = (p: string) => fs.readFileSync(path.join(ROOT, p), "utf8")): string | undefined {
+export function linkProblem(
+    page: string,
+    target: string,
+    read = (p: string) => fs.readFileSync(path.join(ROOT, p), "utf8"),
+): string | undefined {
     const [file, anchor] = target.split("#");
     const resolved = file ? path.normalize(path.join(path.dirname(page), decodeURIComponent(file))) : page;
     if (resolved.startsWith("..")) return `${page}: ${target} leaves the repository`;
@@ -58,9 +66,37 @@ export function linkProblem(page: string, target: string, read = (p: string) => 
 }
 
 /** The programs a doc may tell a user to run besides npm: real CLIs of the tools the labs use. */
-const KNOWN_CLIS = new Set(["pulumi", "aws", "curl", "echo", "open", "git", "apt-get", "sudo", "node", "cd", "export", "docker", "Out-File"]);
+const KNOWN_CLIS = new Set([
+    "pulumi",
+    "aws",
+    "curl",
+    "echo",
+    "open",
+    "git",
+    "apt-get",
+    "sudo",
+    "node",
+    "cd",
+    "export",
+    "docker",
+    "Out-File",
+]);
 const NPM_COMMANDS = new Set(["ci", "install", "start", "test"]);
-const PULUMI_COMMANDS = new Set(["login", "stack", "preview", "up", "destroy", "config", "about", "whoami", "refresh", "cancel", "import", "logs", "new"]);
+const PULUMI_COMMANDS = new Set([
+    "login",
+    "stack",
+    "preview",
+    "up",
+    "destroy",
+    "config",
+    "about",
+    "whoami",
+    "refresh",
+    "cancel",
+    "import",
+    "logs",
+    "new",
+]);
 
 /** The shell commands of a page: lines of its sh/bash/text blocks (a `$ ` prompt marks them in text blocks). */
 export function sampleCommands(markdown: string): string[] {
@@ -83,7 +119,11 @@ export function sampleCommands(markdown: string): string[] {
 /** A command's problem, or undefined when every program it runs exists. */
 export function commandProblem(command: string, scripts: Record<string, string>): string | undefined {
     for (const part of command.replace(/\s+#.*$/, "").split(/&&|\|\||;|\|/)) {
-        const words = part.trim().replace(/^(\w+=\S*\s+)+/, "").split(/\s+/).filter(Boolean);
+        const words = part
+            .trim()
+            .replace(/^(\w+=\S*\s+)+/, "")
+            .split(/\s+/)
+            .filter(Boolean);
         if (words.length === 0) continue;
         // npm's own flags before the script (`npm run -s verify`: no banner) are not the script's name.
         const [program, sub, script] = words[0] === "npm" ? [words[0], words[1], words.slice(2).find((w) => !/^-/.test(w))] : words;
@@ -108,8 +148,16 @@ describe("docs", () => {
     it("has the README and the pages the layout names", () => {
         const pages = docPages();
         for (const page of [
-            "docs/labs/directory.md", "docs/labs/hello.md", "docs/labs/audio.md", "docs/labs/web-service.md",
-            "docs/configuration.md", "docs/cost.md", "docs/ci.md", "docs/teardown.md", "docs/performance.md", "docs/troubleshooting.md",
+            "docs/labs/directory.md",
+            "docs/labs/hello.md",
+            "docs/labs/audio.md",
+            "docs/labs/web-service.md",
+            "docs/configuration.md",
+            "docs/cost.md",
+            "docs/ci.md",
+            "docs/teardown.md",
+            "docs/performance.md",
+            "docs/troubleshooting.md",
         ]) {
             assert.ok(pages.includes(page), `${page} is missing`);
         }
@@ -179,7 +227,10 @@ describe("docs", () => {
             assert.equal(commandProblem("npm run -s verify -- --local --json > report.json", { verify: "" }), undefined);
             assert.match(commandProblem("npm run -s nosuch", { verify: "" }) ?? "", /npm run nosuch is not a script/);
             assert.equal(commandProblem("AWS_ACCESS_KEY_ID=S3RVER aws s3 ls", {}), undefined);
-            assert.deepEqual(sampleCommands("```text\n$ npm run cost\noutput\n```\nrun `npm run lab -- ls`\n"), ["npm run cost", "npm run lab -- ls"]);
+            assert.deepEqual(sampleCommands("```text\n$ npm run cost\noutput\n```\nrun `npm run lab -- ls`\n"), [
+                "npm run cost",
+                "npm run lab -- ls",
+            ]);
             assert.deepEqual(sampleCommands("```sh\naws s3 ls \\\n  --recursive\n```\n"), ["aws s3 ls --recursive"]);
         });
     });

@@ -73,7 +73,11 @@ describe("directory website in headless Chromium", function () {
         await page.goto(`${lab.url}/`);
         await page.waitForFunction(() => document.querySelector("#count")?.textContent === "1,500 employees");
         await page.fill("#search", "engineering");
-        await page.waitForFunction(() => document.querySelector("#count")?.textContent !== "1,500 employees" && !/^\s*$/.test(document.querySelector("#count")?.textContent ?? ""));
+        await page.waitForFunction(
+            () =>
+                document.querySelector("#count")?.textContent !== "1,500 employees" &&
+                !/^\s*$/.test(document.querySelector("#count")?.textContent ?? ""),
+        );
         const expected = ((await (await fetch(`${lab.apiUrl}/users?q=engineering`)).json()) as { total: number }).total;
         assert.ok(expected > 0 && expected < 1500);
         assert.equal(await count().textContent(), `${expected.toLocaleString("en-US")} employees`);
@@ -85,11 +89,18 @@ describe("directory website in headless Chromium", function () {
 
     it("shows the API's error message, not a blank page, when the API fails", async () => {
         await page.route("**/users*", (route) =>
-            route.fulfill({ status: 502, contentType: "application/json", body: JSON.stringify({ message: "The data bucket does not exist (NoSuchBucket)" }) }),
+            route.fulfill({
+                status: 502,
+                contentType: "application/json",
+                body: JSON.stringify({ message: "The data bucket does not exist (NoSuchBucket)" }),
+            }),
         );
         await page.goto(`${lab.url}/`);
         await page.waitForSelector("#error", { state: "visible" });
-        assert.match((await page.locator("#error-message").textContent()) ?? "", /Could not load the directory: The data bucket does not exist/);
+        assert.match(
+            (await page.locator("#error-message").textContent()) ?? "",
+            /Could not load the directory: The data bucket does not exist/,
+        );
         assert.ok(await page.locator("#users").isHidden());
         assert.ok(await page.locator("#loading").isHidden());
     });

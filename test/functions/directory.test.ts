@@ -146,7 +146,10 @@ describe("directory function against s3rver", function () {
     });
 
     it("refuses a listPageSize S3 could not serve, naming the option", () => {
-        assert.throws(() => handlerFor({ listPageSize: 1001 }), /^Error: listPageSize must be a whole number from 1 to 1000; received 1001$/);
+        assert.throws(
+            () => handlerFor({ listPageSize: 1001 }),
+            /^Error: listPageSize must be a whole number from 1 to 1000; received 1001$/,
+        );
     });
 
     it("reports a corrupt file, a non-array file and an oversized file in warnings, and keeps the rest", async () => {
@@ -175,14 +178,20 @@ describe("directory function against s3rver", function () {
         await put(s3.client, s3.bucket, "notes.json", JSON.stringify([person("Nope")]));
         await put(s3.client, s3.bucket, "archive/users_old.json", JSON.stringify([person("Old")]));
         const body = jsonBody(await handlerFor()(getEvent("/users")));
-        assert.deepEqual(body.users.map((u: any) => u.name.first), ["Ria", "Sam"]);
+        assert.deepEqual(
+            body.users.map((u: any) => u.name.first),
+            ["Ria", "Sam"],
+        );
     });
 
     it("reads from a configured prefix", async () => {
         await put(s3.client, s3.bucket, "people/a.json", JSON.stringify([person("Ann")]));
         await put(s3.client, s3.bucket, "users_1.json", JSON.stringify([person("Bob")]));
         const body = jsonBody(await handlerFor({ prefix: "people/" })(getEvent("/users")));
-        assert.deepEqual(body.users.map((u: any) => u.name.first), ["Ann"]);
+        assert.deepEqual(
+            body.users.map((u: any) => u.name.first),
+            ["Ann"],
+        );
     });
 
     it("a warm invocation fetches only new or changed objects, and drops removed ones", async () => {
@@ -221,7 +230,10 @@ describe("directory function against s3rver", function () {
         const result = await handlerFor({ s3: client })(getEvent("/users"));
         assert.equal(result.statusCode, 200);
         const body = jsonBody(result);
-        assert.deepEqual(body.users.map((u: any) => u.name.first), ["Ann"]);
+        assert.deepEqual(
+            body.users.map((u: any) => u.name.first),
+            ["Ann"],
+        );
         assert.deepEqual(body.warnings, []);
     });
 
@@ -324,7 +336,10 @@ describe("directory function against s3rver", function () {
                 seen.push(...ids(body));
                 cursor = body.nextCursor;
             } while (cursor);
-            assert.deepEqual(seen, Array.from({ length: 300 }, (_, i) => `Q${i}`));
+            assert.deepEqual(
+                seen,
+                Array.from({ length: 300 }, (_, i) => `Q${i}`),
+            );
         });
 
         it("a warm call answers from the data as it is now: a changed file, a new query and a cursor each change the page", async () => {
@@ -374,12 +389,21 @@ describe("directory function against s3rver", function () {
                 assert.equal(result.headers?.["content-encoding"], undefined, header);
             }
             for (const header of ["*", "gzip;q=0.5, *;q=0", "identity, *;q=0.1"]) {
-                assert.equal((await handler(getEvent("/users", { limit: "200" }, { "accept-encoding": header }))).isBase64Encoded, true, header);
+                assert.equal(
+                    (await handler(getEvent("/users", { limit: "200" }, { "accept-encoding": header }))).isBase64Encoded,
+                    true,
+                    header,
+                );
             }
         });
 
         it("reads a data file that starts with a UTF-8 byte-order mark", async () => {
-            await put(s3.client, s3.bucket, "users_bom.json", Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify([person("Zoë")]))]));
+            await put(
+                s3.client,
+                s3.bucket,
+                "users_bom.json",
+                Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify([person("Zoë")]))]),
+            );
             const body = jsonBody(await handlerFor()(getEvent("/users")));
             assert.deepEqual(body.warnings, []);
             assert.deepEqual(ids(body), ["Zoë"]);
@@ -444,9 +468,9 @@ describe("directory function against s3rver", function () {
                 rest.push(...body.users.map((u: any) => u.id.value));
                 cursor = body.nextCursor;
             }
-            const everyId = (await Promise.all(seedFiles.map(async (f) => JSON.parse(fs.readFileSync(path.join(SEED_DIR, f), "utf8"))))).map((list: any[]) =>
-                list.map((u) => u.id.value),
-            );
+            const everyId = (
+                await Promise.all(seedFiles.map(async (f) => JSON.parse(fs.readFileSync(path.join(SEED_DIR, f), "utf8"))))
+            ).map((list: any[]) => list.map((u) => u.id.value));
             // The first page ended 100 records into users_2.json: the rest is users_2 from there on, then users_3.
             assert.deepEqual(rest, [...everyId[1].slice(100), ...everyId[2]]);
             assert.equal(all.users.length, 1000);

@@ -27,7 +27,8 @@ const SAMPLE_FACTS = [
     "The temperature inside the Sun can reach 15 million degrees Celsius.",
     "The Moon is moving approximately 3.8 cm away from our planet every year.",
 ];
-const request = (name: string): AlexaRequestEnvelope => JSON.parse(fs.readFileSync(path.join(__dirname, "alexa-requests", `${name}.json`), "utf8"));
+const request = (name: string): AlexaRequestEnvelope =>
+    JSON.parse(fs.readFileSync(path.join(__dirname, "alexa-requests", `${name}.json`), "utf8"));
 
 describe("fact skill function", () => {
     // 0.5 of 13 facts: the seventh.
@@ -58,7 +59,10 @@ describe("fact skill function", () => {
         const first = createFactSkill({ skillId: SKILL_ID, random: () => 0 });
         assert.equal((await first(request("launch"))).response.card!.content, "A year on Mercury is just 88 days long.");
         const top = createFactSkill({ skillId: SKILL_ID, random: () => 0.9999999 });
-        assert.equal((await top(request("launch"))).response.card!.content, "The Moon is moving approximately 3.8 cm away from our planet every year.");
+        assert.equal(
+            (await top(request("launch"))).response.card!.content,
+            "The Moon is moving approximately 3.8 cm away from our planet every year.",
+        );
     });
 
     it("AMAZON.HelpIntent says what to say and keeps the session open with a reprompt", async () => {
@@ -94,12 +98,18 @@ describe("fact skill function", () => {
         assert.deepEqual(await logged(request("session-ended-error")), { version: "1.0", response: {} });
         const error = logger.entries.find((e) => e.level === "ERROR")!;
         assert.equal(error.reason, "ERROR");
-        assert.deepEqual(error.error, { type: "INVALID_RESPONSE", message: "An exception occurred while dispatching the request to the skill." });
+        assert.deepEqual(error.error, {
+            type: "INVALID_RESPONSE",
+            message: "An exception occurred while dispatching the request to the skill.",
+        });
     });
 
     it("refuses a request from another skill", async () => {
         const other = createFactSkill({ skillId: "amzn1.ask.skill.11111111-2222-3333-4444-555555555555" });
-        await assert.rejects(other(request("launch")), (e: Error) => e instanceof WrongSkillError && /expected amzn1\.ask\.skill\.1111/.test(e.message));
+        await assert.rejects(
+            other(request("launch")),
+            (e: Error) => e instanceof WrongSkillError && /expected amzn1\.ask\.skill\.1111/.test(e.message),
+        );
     });
 
     it("the deployed bundle reads the skill ID from ALEXA_SKILL_ID and answers Alexa", async () => {
@@ -114,7 +124,10 @@ describe("fact skill function", () => {
             process.env.ALEXA_SKILL_ID = SKILL_ID;
             const { handler } = require(file);
             const { response } = await handler(request("get-new-fact"));
-            assert.ok(SAMPLE_FACTS.some((fact) => response.outputSpeech.text === `Here's your fact: ${fact}`), response.outputSpeech.text);
+            assert.ok(
+                SAMPLE_FACTS.some((fact) => response.outputSpeech.text === `Here's your fact: ${fact}`),
+                response.outputSpeech.text,
+            );
         } finally {
             if (saved === undefined) delete process.env.ALEXA_SKILL_ID;
             else process.env.ALEXA_SKILL_ID = saved;

@@ -45,7 +45,8 @@ describe("speech function against s3rver, with Polly mocked", function () {
         const res = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
         return { bytes: Buffer.from(await res.Body!.transformToByteArray()), type: res.ContentType };
     };
-    const keys = async () => ((await s3.client.send(new ListObjectsV2Command({ Bucket: s3.bucket }))).Contents ?? []).map((o) => o.Key).sort();
+    const keys = async () =>
+        ((await s3.client.send(new ListObjectsV2Command({ Bucket: s3.bucket }))).Contents ?? []).map((o) => o.Key).sort();
 
     it("turns text/<name>.txt into audio/<name>.mp3 holding the bytes Polly returned", async () => {
         await put(s3.client, s3.bucket, "text/welcome.txt", "Hello from the lab.");
@@ -103,13 +104,18 @@ describe("speech function against s3rver, with Polly mocked", function () {
     }
 
     it("reports a voice Polly refuses, and keeps the existing audio", async () => {
-        polly.on(SynthesizeSpeechCommand).rejects(Object.assign(new Error("Engine standard is not supported by voice Kevin"), { name: "ValidationException" }));
+        polly
+            .on(SynthesizeSpeechCommand)
+            .rejects(Object.assign(new Error("Engine standard is not supported by voice Kevin"), { name: "ValidationException" }));
         await put(s3.client, s3.bucket, "audio/note.mp3", MP3);
         await put(s3.client, s3.bucket, "text/note.txt", "Hello");
         const logger = memoryLogger();
         const [outcome] = await handlerFor(logger, "Kevin", "standard")(s3Event(s3.bucket, "text/note.txt"));
         assert.equal(outcome.status, "failed");
-        assert.match((outcome as { reason: string }).reason, /Polly refused the request: ValidationException: Engine standard is not supported by voice Kevin/);
+        assert.match(
+            (outcome as { reason: string }).reason,
+            /Polly refused the request: ValidationException: Engine standard is not supported by voice Kevin/,
+        );
         assert.deepEqual((await read("audio/note.mp3")).bytes, MP3);
     });
 
@@ -139,7 +145,10 @@ describe("speech function against s3rver, with Polly mocked", function () {
         await put(s3.client, s3.bucket, "text/empty.txt", "");
         await put(s3.client, s3.bucket, "text/two.txt", "Two");
         const outcomes = await handlerFor()(s3Event(s3.bucket, "text/one.txt", "text/empty.txt", "text/missing.txt", "text/two.txt"));
-        assert.deepEqual(outcomes.map((o) => o.status), ["synthesized", "failed", "failed", "synthesized"]);
+        assert.deepEqual(
+            outcomes.map((o) => o.status),
+            ["synthesized", "failed", "failed", "synthesized"],
+        );
         assert.match((outcomes[2] as { reason: string }).reason, /cannot read the text \(NoSuchKey\)/);
         assert.deepEqual(await keys(), ["audio/one.mp3", "audio/two.mp3", "text/empty.txt", "text/one.txt", "text/two.txt"]);
     });
@@ -148,7 +157,10 @@ describe("speech function against s3rver, with Polly mocked", function () {
         await put(s3.client, s3.bucket, "audio/x.mp3", MP3);
         await put(s3.client, s3.bucket, "text/readme.md", "# no");
         const outcomes = await handlerFor()(s3Event(s3.bucket, "audio/x.mp3", "text/readme.md"));
-        assert.deepEqual(outcomes.map((o) => o.status), ["ignored", "ignored"]);
+        assert.deepEqual(
+            outcomes.map((o) => o.status),
+            ["ignored", "ignored"],
+        );
         assert.equal(polly.calls().length, 0);
     });
 });

@@ -19,7 +19,13 @@ function withFreeWebPort(args: string[]): string[] {
 export function spawnLab(args: string[], env: Record<string, string> = {}): LabProcess {
     const child = spawn(
         process.execPath,
-        ["--openssl-legacy-provider", "-r", "ts-node/register/transpile-only", path.join(ROOT, "local", "start.ts"), ...withFreeWebPort(args)],
+        [
+            "--openssl-legacy-provider",
+            "-r",
+            "ts-node/register/transpile-only",
+            path.join(ROOT, "local", "start.ts"),
+            ...withFreeWebPort(args),
+        ],
         { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
     );
     return watchLab(child);
@@ -54,11 +60,15 @@ export function runLabCli(
 ): Promise<{ code: number | null; output: string }> {
     const dirArgs = labDir === undefined ? [] : ["--lab-dir", labDir];
     return new Promise((resolve) => {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "local", "lab-cli.ts"), ...dirArgs, ...args], {
-            cwd: ROOT,
-            env: { ...process.env, CLOUD_LABS_DIR: "", INIT_CWD: "", ...env },
-            stdio: ["ignore", "pipe", "pipe"],
-        });
+        const child = spawn(
+            process.execPath,
+            ["-r", "ts-node/register/transpile-only", path.join(ROOT, "local", "lab-cli.ts"), ...dirArgs, ...args],
+            {
+                cwd: ROOT,
+                env: { ...process.env, CLOUD_LABS_DIR: "", INIT_CWD: "", ...env },
+                stdio: ["ignore", "pipe", "pipe"],
+            },
+        );
         let output = "";
         child.stdout.on("data", (d) => (output += d));
         child.stderr.on("data", (d) => (output += d));
@@ -68,8 +78,10 @@ export function runLabCli(
 
 /** Runs the real `npm start -- ...` from the project root (npm, then sh, then node), to test what killing npm does. */
 export function spawnNpmStart(args: string[]): LabProcess {
-    const child = spawn("npm", ["start", "--silent", "--", ...withFreeWebPort(args)], { cwd: ROOT, env: { ...process.env, INIT_CWD: "" }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("npm", ["start", "--silent", "--", ...withFreeWebPort(args)], {
+        cwd: ROOT,
+        env: { ...process.env, INIT_CWD: "" },
+        stdio: ["ignore", "pipe", "pipe"],
+    });
     return watchLab(child);
 }
-
-

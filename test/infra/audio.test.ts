@@ -58,7 +58,9 @@ describe("audio lab under mocks (dev stack)", () => {
     });
 
     it("grants exactly GetObject on text/*, PutObject on audio/* and Polly's two synthesis actions", () => {
-        const statements = statementsOf(run.named("audio-speechPolicy").inputs.policy).filter((s) => !["WriteOwnLogs", "WriteTraces"].includes(s.Sid!));
+        const statements = statementsOf(run.named("audio-speechPolicy").inputs.policy).filter(
+            (s) => !["WriteOwnLogs", "WriteTraces"].includes(s.Sid!),
+        );
         assert.deepEqual(statements, [
             { Sid: "ReadTexts", Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${bucketArn}/text/*`] },
             { Sid: "WriteAudio", Effect: "Allow", Action: ["s3:PutObject"], Resource: [`${bucketArn}/audio/*`] },
@@ -66,7 +68,10 @@ describe("audio lab under mocks (dev stack)", () => {
         ]);
         const all = statementsOf(run.named("audio-speechPolicy").inputs.policy);
         assert.ok(!all.some((s) => list(s.Action).some((a) => /Delete/.test(a))), "cannot delete anything");
-        assert.ok(!all.some((s) => list(s.Action).includes("s3:PutObject") && list(s.Resource).some((r) => r.includes("/text/"))), "cannot write under text/");
+        assert.ok(
+            !all.some((s) => list(s.Action).includes("s3:PutObject") && list(s.Resource).some((r) => r.includes("/text/"))),
+            "cannot write under text/",
+        );
     });
 
     it("gives the function its log group with retention, voice and engine", () => {
@@ -106,9 +111,14 @@ describe("audio lab switches", () => {
         assert.equal(skill.applicationId, "arn:aws:serverlessrepo:us-east-1:173334852312:applications/alexa-skills-kit-nodejs-factskill");
         assert.equal(skill.semanticVersion, "1.0.7");
         assert.deepEqual(skill.capabilities, ["CAPABILITY_IAM", "CAPABILITY_RESOURCE_POLICY"]);
-        assert.deepEqual(run.outputs.alexaFactSkillOutputs, { LambdaFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:fact-skill" });
+        assert.deepEqual(run.outputs.alexaFactSkillOutputs, {
+            LambdaFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:fact-skill",
+        });
         assert.equal(skill.name, undefined, "auto-named, so two deployments of one stack name never share a CloudFormation stack");
-        assert.equal(run.ofType("aws:lambda/permission:Permission").filter((p) => p.inputs.principal === "alexa-appkit.amazon.com").length, 0);
+        assert.equal(
+            run.ofType("aws:lambda/permission:Permission").filter((p) => p.inputs.principal === "alexa-appkit.amazon.com").length,
+            0,
+        );
     });
 
     it("reads alexaFactSkill: sar as the boolean true", async () => {
@@ -128,15 +138,23 @@ describe("audio lab switches", () => {
             const fn = run.named("audio-factSkillFunction").inputs;
             assert.equal(fn.runtime, "nodejs22.x");
             assert.deepEqual(fn.environment.variables, { ALEXA_SKILL_ID: skillId });
-            const own = statementsOf(run.named("audio-factSkillPolicy").inputs.policy).filter((s) => !["WriteOwnLogs", "WriteTraces"].includes(s.Sid!));
+            const own = statementsOf(run.named("audio-factSkillPolicy").inputs.policy).filter(
+                (s) => !["WriteOwnLogs", "WriteTraces"].includes(s.Sid!),
+            );
             assert.deepEqual(own, [], "the skill reads nothing and writes nothing but its logs");
         });
 
         it("lets only Alexa, and only for the configured skill ID, invoke it", () => {
-            const permissions = run.ofType("aws:lambda/permission:Permission").filter((p) => p.inputs.function === run.named("audio-factSkillFunction").state.name);
+            const permissions = run
+                .ofType("aws:lambda/permission:Permission")
+                .filter((p) => p.inputs.function === run.named("audio-factSkillFunction").state.name);
             assert.equal(permissions.length, 1);
             assert.deepEqual(
-                { action: permissions[0].inputs.action, principal: permissions[0].inputs.principal, eventSourceToken: permissions[0].inputs.eventSourceToken },
+                {
+                    action: permissions[0].inputs.action,
+                    principal: permissions[0].inputs.principal,
+                    eventSourceToken: permissions[0].inputs.eventSourceToken,
+                },
                 { action: "lambda:InvokeFunction", principal: "alexa-appkit.amazon.com", eventSourceToken: skillId },
             );
         });
@@ -148,7 +166,10 @@ describe("audio lab switches", () => {
 
     it("uses the configured voice and engine", async () => {
         const run = await runProgram("dev", { audioVoice: "Matthew", audioEngine: "neural" });
-        assert.deepEqual(run.named("audio-speechFunction").inputs.environment.variables, { POLLY_VOICE: "Matthew", POLLY_ENGINE: "neural" });
+        assert.deepEqual(run.named("audio-speechFunction").inputs.environment.variables, {
+            POLLY_VOICE: "Matthew",
+            POLLY_ENGINE: "neural",
+        });
     });
 
     it("creates nothing of the audio lab when it is off", async () => {

@@ -20,7 +20,12 @@ describe("components check their own arguments", () => {
 
     it("EmployeeDirectory: every bad argument at once, in the config's words", () => {
         assert.throws(
-            () => new EmployeeDirectory("dir", { dataPrefix: "/users", throttle: { burst: 0, rate: 20 }, extraCorsOrigins: ["http://x/path"] }),
+            () =>
+                new EmployeeDirectory("dir", {
+                    dataPrefix: "/users",
+                    throttle: { burst: 0, rate: 20 },
+                    extraCorsOrigins: ["http://x/path"],
+                }),
             (error: unknown) => {
                 assert.ok(error instanceof ComponentArgsError);
                 assert.match(error.message, /^Invalid arguments to EmployeeDirectory "dir":/);
@@ -36,7 +41,13 @@ describe("components check their own arguments", () => {
 
     it("AudioLab: a voice without the engine, a missing seed text and a bad skill id", () => {
         assert.throws(
-            () => new AudioLab("audio", { voice: "Joanna", engine: "loud", seedTexts: ["nope.txt"], factSkill: { from: "function", skillId: "skill" } }),
+            () =>
+                new AudioLab("audio", {
+                    voice: "Joanna",
+                    engine: "loud",
+                    seedTexts: ["nope.txt"],
+                    factSkill: { from: "function", skillId: "skill" },
+                }),
             (error: unknown) => {
                 assert.ok(error instanceof ComponentArgsError);
                 assert.deepEqual(

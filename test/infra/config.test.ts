@@ -62,7 +62,10 @@ describe("config", () => {
     });
 
     it("rejects a CORS origin with a path", () => {
-        rejects({ apiCorsExtraOrigins: '["http://localhost:3000/app"]' }, /cloud-labs:apiCorsExtraOrigins = "http:\/\/localhost:3000\/app"/);
+        rejects(
+            { apiCorsExtraOrigins: '["http://localhost:3000/app"]' },
+            /cloud-labs:apiCorsExtraOrigins = "http:\/\/localhost:3000\/app"/,
+        );
     });
 
     it("reports every bad key at once", () => {
@@ -70,7 +73,10 @@ describe("config", () => {
     });
 
     it("fails the program run (and so the preview) with the message", async () => {
-        await assert.rejects(runProgram("dev", { lambdaMemoryMb: 99999 }), /cloud-labs:lambdaMemoryMb = "99999": must be a whole number from 128 to 10240/);
+        await assert.rejects(
+            runProgram("dev", { lambdaMemoryMb: 99999 }),
+            /cloud-labs:lambdaMemoryMb = "99999": must be a whole number from 128 to 10240/,
+        );
     });
 
     it("Pulumi.yaml declares every key with type, description and the code's default", () => {
@@ -105,7 +111,10 @@ describe("config: audio lab", () => {
         rejects({ audioEngine: "generative" }, /cloud-labs:audioEngine = "generative": must be one of standard, neural/);
     });
     it("rejects a voice that does not support the engine, naming both keys", () => {
-        rejects({ audioVoice: "Kevin", audioEngine: "standard" }, /cloud-labs:audioVoice = "Kevin": supports only the neural engine, not cloud-labs:audioEngine = standard/);
+        rejects(
+            { audioVoice: "Kevin", audioEngine: "standard" },
+            /cloud-labs:audioVoice = "Kevin": supports only the neural engine, not cloud-labs:audioEngine = standard/,
+        );
         rejects({ audioVoice: "Nicole", audioEngine: "neural" }, /cloud-labs:audioVoice = "Nicole": supports only the standard engine/);
     });
     it("accepts a voice with an engine it supports", () => {
@@ -114,11 +123,17 @@ describe("config: audio lab", () => {
         assert.equal(config.audioEngine, "neural");
     });
     it("rejects a seed text that is not a file in data/texts/", () => {
-        rejects({ audioSeedTexts: '["missing.txt"]' }, /cloud-labs:audioSeedTexts = "missing.txt": each entry must name a .txt file in data\/texts\//);
+        rejects(
+            { audioSeedTexts: '["missing.txt"]' },
+            /cloud-labs:audioSeedTexts = "missing.txt": each entry must name a .txt file in data\/texts\//,
+        );
         rejects({ audioSeedTexts: '["../package.json"]' }, /cloud-labs:audioSeedTexts/);
     });
     it("requires a pinned fact skill version when the skill is on, saying how to list them", () => {
-        rejects({ alexaFactSkill: "true" }, /cloud-labs:alexaFactSkillVersion = "": must be the semantic version.*list-application-versions/);
+        rejects(
+            { alexaFactSkill: "true" },
+            /cloud-labs:alexaFactSkillVersion = "": must be the semantic version.*list-application-versions/,
+        );
         rejects({ alexaFactSkill: "true", alexaFactSkillVersion: "latest" }, /alexaFactSkillVersion = "latest"/);
         assert.equal(load({ labs: '["audio"]', alexaFactSkill: "true", alexaFactSkillVersion: "1.0.7" }).alexaFactSkillVersion, "1.0.7");
     });
@@ -128,37 +143,67 @@ describe("config: audio lab", () => {
         assert.equal(load({ labs: '["audio"]', alexaFactSkill: "true", alexaFactSkillVersion: "1.0.7" }).alexaFactSkill, "sar");
         assert.equal(load({ labs: '["audio"]', alexaFactSkill: "sar", alexaFactSkillVersion: "1.0.7" }).alexaFactSkill, "sar");
         rejects({ labs: '["audio"]', alexaFactSkill: "sar" }, /cloud-labs:alexaFactSkillVersion = "": must be the semantic version/);
-        rejects({ labs: '["audio"]', alexaFactSkill: "lambda" }, /cloud-labs:alexaFactSkill = "lambda": must be one of false, true, sar, function/);
+        rejects(
+            { labs: '["audio"]', alexaFactSkill: "lambda" },
+            /cloud-labs:alexaFactSkill = "lambda": must be one of false, true, sar, function/,
+        );
     });
     it("needs the skill ID for alexaFactSkill: function, as amzn1.ask.skill.<uuid>, and no SAR version", () => {
         const skillId = "amzn1.ask.skill.0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
         const config = load({ labs: '["audio"]', alexaFactSkill: "function", alexaSkillId: skillId });
         assert.deepEqual([config.alexaFactSkill, config.alexaSkillId], ["function", skillId]);
-        rejects({ labs: '["audio"]', alexaFactSkill: "function" }, /cloud-labs:alexaSkillId = "": must be the skill's ID, amzn1\.ask\.skill\.<uuid>/);
-        rejects({ labs: '["audio"]', alexaFactSkill: "function", alexaSkillId: "amzn1.ask.skill.nope" }, /cloud-labs:alexaSkillId = "amzn1\.ask\.skill\.nope"/);
-        rejects({ labs: '["audio"]', alexaFactSkill: "function", alexaSkillId: "amzn1.echo-sdk-ams.app.0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0" }, /cloud-labs:alexaSkillId/);
+        rejects(
+            { labs: '["audio"]', alexaFactSkill: "function" },
+            /cloud-labs:alexaSkillId = "": must be the skill's ID, amzn1\.ask\.skill\.<uuid>/,
+        );
+        rejects(
+            { labs: '["audio"]', alexaFactSkill: "function", alexaSkillId: "amzn1.ask.skill.nope" },
+            /cloud-labs:alexaSkillId = "amzn1\.ask\.skill\.nope"/,
+        );
+        rejects(
+            { labs: '["audio"]', alexaFactSkill: "function", alexaSkillId: "amzn1.echo-sdk-ams.app.0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0" },
+            /cloud-labs:alexaSkillId/,
+        );
     });
 });
 
 describe("config: web service", () => {
     it("accepts the defaults: 256 CPU / 512 MiB, 1 <= 1 <= 3, port 8080", () => {
         const { web } = load({});
-        assert.deepEqual([web.cpu, web.memoryMb, web.minCount, web.desiredCount, web.maxCount, web.containerPort], [256, 512, 1, 1, 3, 8080]);
+        assert.deepEqual(
+            [web.cpu, web.memoryMb, web.minCount, web.desiredCount, web.maxCount, web.containerPort],
+            [256, 512, 1, 1, 3, 8080],
+        );
     });
     it("rejects a cpu/memory pair Fargate does not offer, listing what is allowed", () => {
-        rejects({ webCpu: "256", webMemoryMb: "4096" }, /cloud-labs:webMemoryMb = "?4096"?: is not a Fargate size for webCpu = 256; allowed: 512 to 2048/);
+        rejects(
+            { webCpu: "256", webMemoryMb: "4096" },
+            /cloud-labs:webMemoryMb = "?4096"?: is not a Fargate size for webCpu = 256; allowed: 512 to 2048/,
+        );
         rejects({ webCpu: "1024", webMemoryMb: "1024" }, /webMemoryMb.*allowed: 2048 to 8192 in steps of 1024/);
         rejects({ webCpu: "300" }, /cloud-labs:webCpu = "?300"?: must be one of 256, 512, 1024/);
         assert.equal(load({ webCpu: "4096", webMemoryMb: "30720" }).web.memoryMb, 30720);
     });
     it("rejects min > max and desired outside min..max, naming the keys", () => {
-        rejects({ webMinCount: "4", webMaxCount: "3", webDesiredCount: "4" }, /cloud-labs:webMinCount = "?4"?: must not exceed cloud-labs:webMaxCount = 3/);
-        rejects({ webDesiredCount: "5" }, /cloud-labs:webDesiredCount = "5": must lie between cloud-labs:webMinCount = 1 and cloud-labs:webMaxCount = 3/);
+        rejects(
+            { webMinCount: "4", webMaxCount: "3", webDesiredCount: "4" },
+            /cloud-labs:webMinCount = "?4"?: must not exceed cloud-labs:webMaxCount = 3/,
+        );
+        rejects(
+            { webDesiredCount: "5" },
+            /cloud-labs:webDesiredCount = "5": must lie between cloud-labs:webMinCount = 1 and cloud-labs:webMaxCount = 3/,
+        );
         rejects({ webDesiredCount: "-1" }, /cloud-labs:webDesiredCount = "-1"/);
     });
     it("rejects a port out of range, and another port for the built image", () => {
-        rejects({ webContainerPort: "70000", webImage: "httpd:2.4" }, /cloud-labs:webContainerPort = "70000": must be a whole number from 1 to 65535/);
-        rejects({ webContainerPort: "80" }, /cloud-labs:webContainerPort = "?80"?: must be 8080 for the image built from containers\/httpd/);
+        rejects(
+            { webContainerPort: "70000", webImage: "httpd:2.4" },
+            /cloud-labs:webContainerPort = "70000": must be a whole number from 1 to 65535/,
+        );
+        rejects(
+            { webContainerPort: "80" },
+            /cloud-labs:webContainerPort = "?80"?: must be 8080 for the image built from containers\/httpd/,
+        );
         assert.equal(load({ webContainerPort: "80", webImage: "httpd:2.4" }).web.containerPort, 80);
     });
     it("rejects an unknown architecture", () => {
@@ -174,7 +219,10 @@ describe("config: web service", () => {
     it("requires webDomainName, a host name, with a certificate, and a certificate with webDomainName", () => {
         const certificate = "arn:aws:acm:us-east-1:123456789012:certificate/0123abcd-4567-89ef-0123-456789abcdef";
         rejects({ webCertificateArn: certificate }, /cloud-labs:webDomainName = "": is required with cloud-labs:webCertificateArn/);
-        rejects({ webCertificateArn: certificate, webDomainName: "https://web.example.com" }, /cloud-labs:webDomainName = "https:\/\/web\.example\.com": must be a host name/);
+        rejects(
+            { webCertificateArn: certificate, webDomainName: "https://web.example.com" },
+            /cloud-labs:webDomainName = "https:\/\/web\.example\.com": must be a host name/,
+        );
         rejects({ webCertificateArn: certificate, webDomainName: "web.example.com/" }, /must be a host name/);
         rejects({ webCertificateArn: certificate, webDomainName: "localhost" }, /must be a host name/);
         rejects({ webDomainName: "web.example.com" }, /cloud-labs:webDomainName = "web\.example\.com": needs cloud-labs:webCertificateArn/);
@@ -203,9 +251,15 @@ describe("config: hostile input", function () {
     };
 
     it("refuses an unknown key of the project's namespace, naming the nearest known key", () => {
-        assert.throws(() => loadKeys({ "aws:region": "us-east-1", "cloud-labs:webMaxCont": "0" }), /cloud-labs:webMaxCont is not a cloud-labs setting \(did you mean webMaxCount\?\)/);
+        assert.throws(
+            () => loadKeys({ "aws:region": "us-east-1", "cloud-labs:webMaxCont": "0" }),
+            /cloud-labs:webMaxCont is not a cloud-labs setting \(did you mean webMaxCount\?\)/,
+        );
         assert.throws(() => loadKeys({ "cloud-labs:LABS": '["hello"]' }), /did you mean labs\?/);
-        assert.throws(() => loadKeys({ "cloud-labs:somethingElseEntirely": "1" }), (e: Error) => /is not a cloud-labs setting;/.test(e.message) && !/did you mean/.test(e.message));
+        assert.throws(
+            () => loadKeys({ "cloud-labs:somethingElseEntirely": "1" }),
+            (e: Error) => /is not a cloud-labs setting;/.test(e.message) && !/did you mean/.test(e.message),
+        );
     });
 
     it("reads every key a stack may set, each into its own setting", () => {
@@ -302,30 +356,53 @@ describe("config: hostile input", function () {
     });
 
     it("fails the program run under mocks on a misspelt key", async () => {
-        await assert.rejects(runProgram("serverless", { webMaxCont: 0 }), /cloud-labs:webMaxCont is not a cloud-labs setting \(did you mean webMaxCount\?\)/);
+        await assert.rejects(
+            runProgram("serverless", { webMaxCont: 0 }),
+            /cloud-labs:webMaxCont is not a cloud-labs setting \(did you mean webMaxCount\?\)/,
+        );
     });
 
     it("warns about a namespace one typo away from cloud-labs, and is silent about others", () => {
         const warnings: string[] = [];
-        const config = loadKeys({ "cloudlabs:labs": '["audio"]', "Cloud_Labs:tracing": "true", "aws:region": "us-east-1", "random:x": "1" }, warnings);
+        const config = loadKeys(
+            { "cloudlabs:labs": '["audio"]', "Cloud_Labs:tracing": "true", "aws:region": "us-east-1", "random:x": "1" },
+            warnings,
+        );
         assert.deepEqual([...config.labs], ["directory", "hello"], "the near miss is not read");
         assert.equal(warnings.length, 2, warnings.join("\n"));
-        assert.match(warnings[0], /^cloudlabs:labs is ignored: cloudlabs is not this project's namespace \(did you mean cloud-labs:labs\?\)/);
+        assert.match(
+            warnings[0],
+            /^cloudlabs:labs is ignored: cloudlabs is not this project's namespace \(did you mean cloud-labs:labs\?\)/,
+        );
         assert.match(warnings[1], /^Cloud_Labs:tracing is ignored/);
     });
 
     it("refuses an empty labs list", () => {
-        rejects({ labs: "[]" }, /cloud-labs:labs = "\[\]": must name at least one lab \(directory, hello, audio, webService, signup\); to remove every lab, run pulumi destroy/);
+        rejects(
+            { labs: "[]" },
+            /cloud-labs:labs = "\[\]": must name at least one lab \(directory, hello, audio, webService, signup\); to remove every lab, run pulumi destroy/,
+        );
     });
 
     it("refuses alexaFactSkill without the audio lab", () => {
-        rejects({ alexaFactSkill: "true", alexaFactSkillVersion: "1.0.7" }, /cloud-labs:alexaFactSkill = "true": deploys with the audio lab only: add audio to cloud-labs:labs/);
+        rejects(
+            { alexaFactSkill: "true", alexaFactSkillVersion: "1.0.7" },
+            /cloud-labs:alexaFactSkill = "true": deploys with the audio lab only: add audio to cloud-labs:labs/,
+        );
         assert.equal(load({ labs: '["hello","audio"]', alexaFactSkill: "true", alexaFactSkillVersion: "1.0.7" }).alexaFactSkill, "sar");
     });
 
     it("validates webImage as an image reference", () => {
         rejects({ webImage: "not an image" }, /cloud-labs:webImage = "not an image": must be an image reference like httpd:2.4/);
-        for (const bad of ["Httpd:2.4", "httpd:", "httpd:2.4:3", "https://public.ecr.aws/httpd", "MyRegistry/httpd", "httpd@sha256:abc", "/httpd"]) {
+        for (const bad of [
+            "Httpd:2.4",
+            "httpd:",
+            "httpd:2.4:3",
+            "https://public.ecr.aws/httpd",
+            "MyRegistry/httpd",
+            "httpd@sha256:abc",
+            "/httpd",
+        ]) {
             assert.equal(isImageReference(bad), false, bad);
         }
         for (const good of [
@@ -374,7 +451,10 @@ describe("config: hostile input", function () {
             require(${JSON.stringify(path.join(ROOT, "shared", "resource-graph.ts"))})
                 .runProgram("dev", { webCpu: "abc" })
                 .then(() => console.log("accepted"), (e) => console.log("rejected: " + e.name));`;
-        const { stdout } = await promisify(execFile)(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], { cwd: ROOT, timeout: 100_000 });
+        const { stdout } = await promisify(execFile)(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], {
+            cwd: ROOT,
+            timeout: 100_000,
+        });
         assert.match(stdout, /^rejected: ConfigError$/m);
         assert.match(stdout, /^\{"unhandled":0\}$/m);
     });

@@ -86,7 +86,9 @@ describe("employee directory under mocks (dev stack)", () => {
     });
 
     it("grants the users function only ListBucket under the prefix and GetObject on prefixed keys", () => {
-        const statements = statementsOf(run.named("directory-usersPolicy").inputs.policy).filter((s) => s.Sid !== "WriteOwnLogs" && s.Sid !== "WriteTraces");
+        const statements = statementsOf(run.named("directory-usersPolicy").inputs.policy).filter(
+            (s) => s.Sid !== "WriteOwnLogs" && s.Sid !== "WriteTraces",
+        );
         assert.deepEqual(statements, [
             {
                 Sid: "ListDataFiles",
@@ -113,7 +115,11 @@ describe("employee directory under mocks (dev stack)", () => {
     it("routes GET /users and GET /hello through Lambda proxy integrations, payload 2.0", () => {
         const directoryApi = "directory-apiApi-id"; // the mocks' id of the directory's API; the sign-up lab has its own
         const ofDirectoryApi = (r: { inputs: { apiId?: unknown } }) => r.inputs.apiId === directoryApi;
-        const routes = run.ofType("aws:apigatewayv2/route:Route").filter(ofDirectoryApi).map((r) => r.inputs.routeKey).sort();
+        const routes = run
+            .ofType("aws:apigatewayv2/route:Route")
+            .filter(ofDirectoryApi)
+            .map((r) => r.inputs.routeKey)
+            .sort();
         assert.deepEqual(routes, ["GET /hello", "GET /users"]);
         for (const integration of run.ofType("aws:apigatewayv2/integration:Integration").filter(ofDirectoryApi)) {
             assert.equal(integration.inputs.integrationType, "AWS_PROXY");
@@ -182,7 +188,10 @@ describe("employee directory under mocks (dev stack)", () => {
 describe("employee directory config switches", () => {
     it("uses the configured data prefix in the seed keys, environment and IAM", async () => {
         const run = await runProgram("dev", { directoryDataPrefix: "people/" });
-        const keys = run.ofType("aws:s3/bucketObjectv2:BucketObjectv2").filter((o) => o.name.startsWith("directory-data-")).map((o) => o.inputs.key);
+        const keys = run
+            .ofType("aws:s3/bucketObjectv2:BucketObjectv2")
+            .filter((o) => o.name.startsWith("directory-data-"))
+            .map((o) => o.inputs.key);
         assert.deepEqual(keys.sort(), ["people/users_1.json", "people/users_2.json", "people/users_3.json"]);
         assert.equal(run.named("directory-usersFunction").inputs.environment.variables.DATA_PREFIX, "people/");
         const read = statementsOf(run.named("directory-usersPolicy").inputs.policy).find((s) => s.Sid === "ReadDataFiles")!;
@@ -197,7 +206,10 @@ describe("employee directory config switches", () => {
     it("gives hello world its own API when the directory is off", async () => {
         const run = await runProgram("dev", { labs: ["hello"] });
         assert.equal(run.ofType("aws:s3/bucket:Bucket").length, 0);
-        assert.deepEqual(run.ofType("aws:apigatewayv2/route:Route").map((r) => r.inputs.routeKey), ["GET /hello"]);
+        assert.deepEqual(
+            run.ofType("aws:apigatewayv2/route:Route").map((r) => r.inputs.routeKey),
+            ["GET /hello"],
+        );
         assert.deepEqual(run.named("hello-apiApi").inputs.corsConfiguration.allowOrigins, []);
         assert.equal(run.outputs.helloWorldApi, "https://hello-apiApi-id.execute-api.us-east-1.amazonaws.com/hello");
         assert.equal(run.outputs.websiteUrl, undefined);

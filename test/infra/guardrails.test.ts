@@ -31,7 +31,12 @@ describe("cron(...) schedules", () => {
             ["cron(0 19 ? * MON 2027)", /the year field must be \*/],
             ["cron(0 19 ? XYZ MON *)", /month field "XYZ"/],
         ];
-        for (const [expression, message] of cases) assert.throws(() => parseCron(expression), (e: Error) => e instanceof CronError && message.test(e.message), expression);
+        for (const [expression, message] of cases)
+            assert.throws(
+                () => parseCron(expression),
+                (e: Error) => e instanceof CronError && message.test(e.message),
+                expression,
+            );
     });
 
     it("count the hours a month a stop/start pair leaves running, by hand", () => {
@@ -56,15 +61,33 @@ describe("config: schedule and budget", () => {
     });
 
     it("rejects a schedule without its partner, a bad expression and the same time twice, naming the key", () => {
-        rejects({ webStopSchedule: WEEKDAYS.webStopSchedule }, /cloud-labs:webStartSchedule = "": webStopSchedule and webStartSchedule go together/);
-        rejects({ webStartSchedule: WEEKDAYS.webStartSchedule }, /cloud-labs:webStopSchedule = "": webStopSchedule and webStartSchedule go together/);
-        rejects({ ...WEEKDAYS, webStopSchedule: "cron(0 19 * * MON-FRI *)" }, /cloud-labs:webStopSchedule = "cron\(0 19 \* \* MON-FRI \*\)": exactly one of day-of-month and day-of-week/);
-        rejects({ ...WEEKDAYS, webStartSchedule: "0 7 * * 1-5" }, /cloud-labs:webStartSchedule = "0 7 \* \* 1-5": must have the form cron\(/);
-        rejects({ ...WEEKDAYS, webStartSchedule: WEEKDAYS.webStopSchedule }, /cloud-labs:webStartSchedule = .*: must differ from webStopSchedule/);
+        rejects(
+            { webStopSchedule: WEEKDAYS.webStopSchedule },
+            /cloud-labs:webStartSchedule = "": webStopSchedule and webStartSchedule go together/,
+        );
+        rejects(
+            { webStartSchedule: WEEKDAYS.webStartSchedule },
+            /cloud-labs:webStopSchedule = "": webStopSchedule and webStartSchedule go together/,
+        );
+        rejects(
+            { ...WEEKDAYS, webStopSchedule: "cron(0 19 * * MON-FRI *)" },
+            /cloud-labs:webStopSchedule = "cron\(0 19 \* \* MON-FRI \*\)": exactly one of day-of-month and day-of-week/,
+        );
+        rejects(
+            { ...WEEKDAYS, webStartSchedule: "0 7 * * 1-5" },
+            /cloud-labs:webStartSchedule = "0 7 \* \* 1-5": must have the form cron\(/,
+        );
+        rejects(
+            { ...WEEKDAYS, webStartSchedule: WEEKDAYS.webStopSchedule },
+            /cloud-labs:webStartSchedule = .*: must differ from webStopSchedule/,
+        );
     });
 
     it("rejects a minimum of 0 tasks with a schedule, naming both keys: the start time would never bring a task back", () => {
-        rejects({ ...WEEKDAYS, webMinCount: "0", webDesiredCount: "0" }, /cloud-labs:webMinCount = "0": must be at least 1 with cloud-labs:webStartSchedule/);
+        rejects(
+            { ...WEEKDAYS, webMinCount: "0", webDesiredCount: "0" },
+            /cloud-labs:webMinCount = "0": must be at least 1 with cloud-labs:webStartSchedule/,
+        );
         assert.equal(load({ webMinCount: "0", webDesiredCount: "0" }).web.minCount, 0, "without a schedule, 0 is a choice");
         assert.equal(load({ ...WEEKDAYS, webMinCount: "1" }).web.minCount, 1);
     });
@@ -72,8 +95,14 @@ describe("config: schedule and budget", () => {
     it("rejects a budget without an address, an address without a budget, a bad address and a bad amount", () => {
         rejects({ budgetMonthlyUsd: "40" }, /cloud-labs:budgetEmail = "": budgetMonthlyUsd and budgetEmail go together/);
         rejects({ budgetEmail: "lab@example.com" }, /cloud-labs:budgetMonthlyUsd = "0": budgetMonthlyUsd and budgetEmail go together/);
-        rejects({ budgetMonthlyUsd: "40", budgetEmail: "lab at example" }, /cloud-labs:budgetEmail = "lab at example": must be an email address/);
-        rejects({ budgetMonthlyUsd: "-5", budgetEmail: "lab@example.com" }, /cloud-labs:budgetMonthlyUsd = "-5": must be a whole number from 0 to 1000000/);
+        rejects(
+            { budgetMonthlyUsd: "40", budgetEmail: "lab at example" },
+            /cloud-labs:budgetEmail = "lab at example": must be an email address/,
+        );
+        rejects(
+            { budgetMonthlyUsd: "-5", budgetEmail: "lab@example.com" },
+            /cloud-labs:budgetMonthlyUsd = "-5": must be a whole number from 0 to 1000000/,
+        );
     });
 });
 
@@ -102,13 +131,27 @@ describe("schedule and budget under mocks (containers stack)", () => {
         assert.deepEqual([budget.budgetType, budget.timeUnit, budget.limitAmount, budget.limitUnit], ["COST", "MONTHLY", "40.00", "USD"]);
         const deployment = run.outputs.deploymentId;
         assert.match(deployment, /^cloud-labs-containers-[a-z0-9]{6}$/);
-        assert.deepEqual(budget.costFilters, [{ name: "TagKeyValue", values: [`user:cloud-labs:deployment$${deployment}`] }], "not the stack's tag, which every student's containers stack shares");
-        const alerts = budget.notifications.map((n: Record<string, unknown>) => [n.notificationType, n.threshold, n.thresholdType, n.comparisonOperator, n.subscriberEmailAddresses]);
+        assert.deepEqual(
+            budget.costFilters,
+            [{ name: "TagKeyValue", values: [`user:cloud-labs:deployment$${deployment}`] }],
+            "not the stack's tag, which every student's containers stack shares",
+        );
+        const alerts = budget.notifications.map((n: Record<string, unknown>) => [
+            n.notificationType,
+            n.threshold,
+            n.thresholdType,
+            n.comparisonOperator,
+            n.subscriberEmailAddresses,
+        ]);
         assert.deepEqual(alerts, [
             ["FORECASTED", 80, "PERCENTAGE", "GREATER_THAN", ["lab@example.com"]],
             ["ACTUAL", 100, "PERCENTAGE", "GREATER_THAN", ["lab@example.com"]],
         ]);
-        assert.deepEqual(budget.tags, { "cloud-labs:project": "cloud-labs", "cloud-labs:stack": "containers", "cloud-labs:deployment": deployment });
+        assert.deepEqual(budget.tags, {
+            "cloud-labs:project": "cloud-labs",
+            "cloud-labs:stack": "containers",
+            "cloud-labs:deployment": deployment,
+        });
     });
 
     it("has neither without the config", async () => {

@@ -33,7 +33,11 @@ describe("NodeFunction, the shared Lambda block", () => {
         for (const fn of functions()) {
             const base = fn.name.replace(/Function$/, "");
             const group = run.named(`${base}LogGroup`);
-            assert.equal(group.inputs.namePrefix, `/aws/lambda/${run.outputs.deploymentId}-${base}-`, "the deployment's id, readable, made unique by AWS");
+            assert.equal(
+                group.inputs.namePrefix,
+                `/aws/lambda/${run.outputs.deploymentId}-${base}-`,
+                "the deployment's id, readable, made unique by AWS",
+            );
             assert.equal(group.inputs.retentionInDays, 7);
             assert.equal(fn.inputs.loggingConfig.logGroup, group.state.name);
             assert.equal(fn.inputs.loggingConfig.logFormat, "JSON");
@@ -65,7 +69,12 @@ describe("NodeFunction, the shared Lambda block", () => {
             const logs = statements.find((s) => s.Sid === "WriteOwnLogs")!;
             assert.deepEqual(logs.Action, ["logs:CreateLogStream", "logs:PutLogEvents"]);
             assert.deepEqual(logs.Resource, [`${run.named(`${base}LogGroup`).state.arn}:*`]);
-            assert.match(logs.Resource[0], new RegExp(`^arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/cloud-labs-dev-[a-z0-9]{6}-${base}-\\d{18}[0-9a-f]{8}:\\*$`));
+            assert.match(
+                logs.Resource[0],
+                new RegExp(
+                    `^arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/cloud-labs-dev-[a-z0-9]{6}-${base}-\\d{18}[0-9a-f]{8}:\\*$`,
+                ),
+            );
             for (const s of statements) {
                 assert.ok(!list(s.Action).some((a) => a.includes("*")), `${policy.name} ${s.Sid}: no wildcard actions`);
                 if (list(s.Resource).includes("*")) {
@@ -147,7 +156,11 @@ describe("npm run build", function () {
     it("writes every function's deployable bundle to dist/functions/<name>/index.js", async () => {
         const { execFile } = await import("node:child_process");
         const { promisify } = await import("node:util");
-        const { stdout } = await promisify(execFile)(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/build-functions.ts"], { cwd: ROOT });
+        const { stdout } = await promisify(execFile)(
+            process.execPath,
+            ["-r", "ts-node/register/transpile-only", "scripts/build-functions.ts"],
+            { cwd: ROOT },
+        );
         for (const name of ["directory", "hello", "speech"]) {
             const file = path.join(ROOT, "dist", "functions", name, "index.js");
             assert.equal(fs.readFileSync(file, "utf8"), bundle(`functions/${name}/index.ts`).code, `${name} bundle`);
@@ -167,7 +180,10 @@ describe("Node versions: local and the Lambda runtime in step", () => {
         assert.equal(read(".nvmrc").trim(), major, "the Node local runs should use is the Lambda runtime's");
         const engines = JSON.parse(read("package.json")).engines.node as string;
         assert.equal(engines, "^20 || ^22 || >=24");
-        assert.ok(engines.split("||").some((range) => range.trim() === `^${major}`), `engines ${engines} accepts Node ${major}`);
+        assert.ok(
+            engines.split("||").some((range) => range.trim() === `^${major}`),
+            `engines ${engines} accepts Node ${major}`,
+        );
         const readme = read("README.md");
         assert.ok(readme.includes(`\`${LAMBDA_RUNTIME}\``), "the README names the Lambda runtime");
         assert.ok(readme.includes(`\`${engines}\``), "the README quotes engines");

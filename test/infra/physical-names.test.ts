@@ -35,7 +35,9 @@ describe("physical names of two deployments of one stack name", () => {
     it("share no fixed name on any resource", () => {
         const taken = new Map(fixedNames(first).map((n) => [n.name, n.resource]));
         assert.ok(taken.size > 0, "the check sees the fixed names there are");
-        const shared = fixedNames(second).filter((n) => taken.has(n.name)).map((n) => `${n.resource.type} ${n.resource.name}: ${n.name}`);
+        const shared = fixedNames(second)
+            .filter((n) => taken.has(n.name))
+            .map((n) => `${n.resource.type} ${n.resource.name}: ${n.name}`);
         assert.deepEqual(shared, []);
     });
 
@@ -54,7 +56,11 @@ describe("physical names of two deployments of one stack name", () => {
             for (const r of resources) assert.equal(r.inputs.name, undefined, `${r.name} has no fixed name`);
         }
         for (const group of first.ofType("aws:cloudwatch/logGroup:LogGroup")) {
-            assert.match(group.inputs.namePrefix, /^\/(aws\/lambda|aws\/apigateway|ecs)\/cloud-labs-dev-[\w-]+-$/, `${group.name}: readable prefix`);
+            assert.match(
+                group.inputs.namePrefix,
+                /^\/(aws\/lambda|aws\/apigateway|ecs)\/cloud-labs-dev-[\w-]+-$/,
+                `${group.name}: readable prefix`,
+            );
         }
     });
 

@@ -6,7 +6,6 @@ import * as assert from "node:assert/strict";
 import { labOf, runProgram, shippedStacks, type ProgramRun } from "../helpers/program";
 import { ACTIONS_WITHOUT_RESOURCES, list, statementsOf } from "../helpers/policy";
 
-
 describe("shipped stacks under mocks", () => {
     const runs = new Map<string, ProgramRun>();
     before(async () => {
@@ -31,7 +30,14 @@ describe("shipped stacks under mocks", () => {
         assert.deepEqual([...labs], ["webService"]);
         assert.ok(!run.resources.some((r) => /^aws:(lambda|s3|apigatewayv2)\//.test(r.type)));
         assert.equal(run.ofType("aws:ecs/service:Service").length, 1);
-        assert.deepEqual(Object.keys(run.outputs).sort(), ["clusterName", "deploymentId", "loadBalancerDnsName", "repositoryUrl", "serviceName", "serviceUrl"]);
+        assert.deepEqual(Object.keys(run.outputs).sort(), [
+            "clusterName",
+            "deploymentId",
+            "loadBalancerDnsName",
+            "repositoryUrl",
+            "serviceName",
+            "serviceUrl",
+        ]);
     });
 
     it("gives two deployments of one stack name two deployment ids", async () => {
@@ -50,7 +56,11 @@ describe("shipped stacks under mocks", () => {
             const run = () => runs.get(stack)!;
 
             it("tags every AWS resource with project, stack, lab and the deployment's own id through its lab's provider", () => {
-                const providers = new Map(run().ofType("pulumi:providers:aws").map((p) => [p.name, JSON.parse(p.inputs.defaultTags).tags]));
+                const providers = new Map(
+                    run()
+                        .ofType("pulumi:providers:aws")
+                        .map((p) => [p.name, JSON.parse(p.inputs.defaultTags).tags]),
+                );
                 const deployment = run().outputs.deploymentId;
                 const [suffix] = run().ofType("random:index/randomString:RandomString");
                 assert.equal(deployment, `cloud-labs-${stack}-${suffix.state.result}`, "project, stack and the suffix kept in state");
@@ -81,18 +91,26 @@ describe("shipped stacks under mocks", () => {
 
             it("lets destroy empty every bucket and ECR repository", () => {
                 for (const b of run().ofType("aws:s3/bucket:Bucket")) assert.equal(b.inputs.forceDestroy, true, `${b.name} forceDestroy`);
-                for (const r of run().ofType("aws:ecr/repository:Repository")) assert.equal(r.inputs.forceDelete, true, `${r.name} forceDelete`);
+                for (const r of run().ofType("aws:ecr/repository:Repository"))
+                    assert.equal(r.inputs.forceDelete, true, `${r.name} forceDelete`);
             });
 
             it("gives every Lambda function and ECS task its own managed log group with retention", () => {
-                const groups = new Map(run().ofType("aws:cloudwatch/logGroup:LogGroup").map((g) => [g.state.name, g.inputs]));
+                const groups = new Map(
+                    run()
+                        .ofType("aws:cloudwatch/logGroup:LogGroup")
+                        .map((g) => [g.state.name, g.inputs]),
+                );
                 for (const [name, g] of groups) assert.ok(g.retentionInDays > 0, `${name} has retention`);
                 for (const fn of run().ofType("aws:lambda/function:Function")) {
                     assert.ok(groups.has(fn.inputs.loggingConfig.logGroup), `${fn.name} logs into a group the stack owns`);
                 }
                 for (const task of run().ofType("aws:ecs/taskDefinition:TaskDefinition")) {
                     for (const c of JSON.parse(task.inputs.containerDefinitions)) {
-                        assert.ok(groups.has(c.logConfiguration.options["awslogs-group"]), `${task.name}/${c.name} logs into a group the stack owns`);
+                        assert.ok(
+                            groups.has(c.logConfiguration.options["awslogs-group"]),
+                            `${task.name}/${c.name} logs into a group the stack owns`,
+                        );
                     }
                 }
                 for (const service of run().ofType("aws:ecs/service:Service")) assert.equal(service.inputs.forceDelete, true);
@@ -114,7 +132,10 @@ describe("shipped stacks under mocks", () => {
 
     it("sees protect and retainOnDelete when a resource has them (the teardown check can fail)", async () => {
         const run = await runProgram("serverless", {}, [
-            (args) => (args.name === "directory-dataBucket" ? { props: args.props, opts: { ...args.opts, protect: true, retainOnDelete: true } } : undefined),
+            (args) =>
+                args.name === "directory-dataBucket"
+                    ? { props: args.props, opts: { ...args.opts, protect: true, retainOnDelete: true } }
+                    : undefined,
         ]);
         assert.equal(run.named("directory-dataBucket").options.protect, true);
         assert.equal(run.named("directory-dataBucket").options.retainOnDelete, true);

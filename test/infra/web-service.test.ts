@@ -22,17 +22,20 @@ describe("web service under mocks (dev stack)", () => {
     it("runs in the default VPC's default subnets, looked up with data sources", () => {
         assert.equal(run.named("web-tg").inputs.vpcId, "vpc-0default0000000");
         assert.deepEqual(run.named("web-alb").inputs.subnets, ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"]);
-        assert.deepEqual(run.named("web-service").inputs.networkConfiguration.subnets, ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"]);
+        assert.deepEqual(run.named("web-service").inputs.networkConfiguration.subnets, [
+            "subnet-0aaaaaaaaaaaaaaa1",
+            "subnet-0bbbbbbbbbbbbbbb2",
+        ]);
         assert.equal(run.ofType("aws:ec2/natGateway:NatGateway").length, 0, "no NAT gateway to pay for");
     });
 
     it("opens port 80 on the load balancer to IPv4 and IPv6, and the task port only to the load balancer", () => {
         const ingress = rules(run, "Ingress");
         const albIn = ingress.filter((r) => r.inputs.securityGroupId === sgId("web-albSg"));
-        assert.deepEqual(
-            albIn.map((r) => [r.inputs.fromPort, r.inputs.toPort, r.inputs.cidrIpv4 ?? r.inputs.cidrIpv6]).sort(),
-            [[80, 80, "0.0.0.0/0"], [80, 80, "::/0"]],
-        );
+        assert.deepEqual(albIn.map((r) => [r.inputs.fromPort, r.inputs.toPort, r.inputs.cidrIpv4 ?? r.inputs.cidrIpv6]).sort(), [
+            [80, 80, "0.0.0.0/0"],
+            [80, 80, "::/0"],
+        ]);
         const taskIn = ingress.filter((r) => r.inputs.securityGroupId === sgId("web-taskSg"));
         assert.equal(taskIn.length, 1);
         assert.equal(taskIn[0].inputs.referencedSecurityGroupId, sgId("web-albSg"));
@@ -40,9 +43,15 @@ describe("web service under mocks (dev stack)", () => {
         assert.equal(taskIn[0].inputs.cidrIpv4, undefined, "no task port open to the world");
         assert.equal(taskIn[0].inputs.cidrIpv6, undefined);
         const albOut = rules(run, "Egress").filter((r) => r.inputs.securityGroupId === sgId("web-albSg"));
-        assert.deepEqual(albOut.map((r) => [r.inputs.fromPort, r.inputs.referencedSecurityGroupId]), [[8080, sgId("web-taskSg")]]);
+        assert.deepEqual(
+            albOut.map((r) => [r.inputs.fromPort, r.inputs.referencedSecurityGroupId]),
+            [[8080, sgId("web-taskSg")]],
+        );
         const taskOut = rules(run, "Egress").filter((r) => r.inputs.securityGroupId === sgId("web-taskSg"));
-        assert.deepEqual(taskOut.map((r) => [r.inputs.fromPort, r.inputs.toPort, r.inputs.cidrIpv4]), [[443, 443, "0.0.0.0/0"]]);
+        assert.deepEqual(
+            taskOut.map((r) => [r.inputs.fromPort, r.inputs.toPort, r.inputs.cidrIpv4]),
+            [[443, 443, "0.0.0.0/0"]],
+        );
     });
 
     it("wires listener → target group → service, with a /health check and a short deregistration delay", () => {
@@ -91,7 +100,10 @@ describe("web service under mocks (dev stack)", () => {
         assert.deepEqual([target.minCapacity, target.maxCapacity], [1, 3]);
         const policy = run.named("web-cpuScaling").inputs;
         assert.equal(policy.policyType, "TargetTrackingScaling");
-        assert.equal(policy.targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification.predefinedMetricType, "ECSServiceAverageCPUUtilization");
+        assert.equal(
+            policy.targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification.predefinedMetricType,
+            "ECSServiceAverageCPUUtilization",
+        );
         assert.equal(policy.targetTrackingScalingPolicyConfiguration.targetValue, 60);
     });
 
@@ -106,7 +118,11 @@ describe("web service under mocks (dev stack)", () => {
         const [container] = JSON.parse(task.containerDefinitions);
         assert.equal(container.logConfiguration.logDriver, "awslogs");
         assert.equal(container.logConfiguration.options["awslogs-group"], run.named("web-logs").state.name);
-        assert.equal(run.named("web-logs").inputs.namePrefix, `/ecs/${run.outputs.deploymentId}-web-`, "named after the deployment, which leftovers searches for");
+        assert.equal(
+            run.named("web-logs").inputs.namePrefix,
+            `/ecs/${run.outputs.deploymentId}-web-`,
+            "named after the deployment, which leftovers searches for",
+        );
         assert.match(run.outputs.deploymentId, /^cloud-labs-dev-[a-z0-9]{6}$/);
         assert.equal(run.named("web-logs").inputs.name, undefined, "AWS makes the name unique from the prefix");
         assert.equal(run.named("web-logs").inputs.retentionInDays, 7);
@@ -136,7 +152,12 @@ describe("web service under mocks (dev stack)", () => {
                 Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
                 Resource: [run.named("web-repo").state.arn],
             },
-            { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${run.named("web-logs").state.arn}:*`] },
+            {
+                Sid: "WriteLogs",
+                Effect: "Allow",
+                Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                Resource: [`${run.named("web-logs").state.arn}:*`],
+            },
         ]);
     });
 
@@ -175,7 +196,9 @@ describe("web service switches", () => {
 
     it("runs on FARGATE_SPOT, X86_64 and with Container Insights when configured", async () => {
         const run = await only({ webSpot: true, webArchitecture: "X86_64", webContainerInsights: true, webCpu: 512, webMemoryMb: 2048 });
-        assert.deepEqual(run.named("web-service").inputs.capacityProviderStrategies, [{ capacityProvider: "FARGATE_SPOT", weight: 1, base: 0 }]);
+        assert.deepEqual(run.named("web-service").inputs.capacityProviderStrategies, [
+            { capacityProvider: "FARGATE_SPOT", weight: 1, base: 0 },
+        ]);
         assert.deepEqual(run.named("web-capacity").inputs.capacityProviders, ["FARGATE", "FARGATE_SPOT"]);
         assert.equal(run.named("web-task").inputs.runtimePlatform.cpuArchitecture, "X86_64");
         assert.equal(run.named("web-image").inputs.platform, "linux/amd64");
@@ -196,12 +219,17 @@ describe("web service switches", () => {
         assert.equal(https.port, 443);
         assert.equal(https.certificateArn, certificateArn);
         assert.deepEqual(https.defaultActions, [{ type: "forward", targetGroupArn: run.named("web-tg").state.arn }]);
-        const ports = rules(run, "Ingress").filter((r: ProgramResource) => r.inputs.securityGroupId === sgId("web-albSg")).map((r) => r.inputs.fromPort);
+        const ports = rules(run, "Ingress")
+            .filter((r: ProgramResource) => r.inputs.securityGroupId === sgId("web-albSg"))
+            .map((r) => r.inputs.fromPort);
         assert.deepEqual(ports.sort(), [443, 443, 80, 80]);
     });
 
     it("uses a configured VPC and subnets instead of looking up the default VPC", async () => {
-        const run = await only({ webVpcId: "vpc-0123456789abcdef0", webSubnetIds: ["subnet-01111111111111111", "subnet-02222222222222222"] });
+        const run = await only({
+            webVpcId: "vpc-0123456789abcdef0",
+            webSubnetIds: ["subnet-01111111111111111", "subnet-02222222222222222"],
+        });
         assert.equal(run.named("web-tg").inputs.vpcId, "vpc-0123456789abcdef0");
         assert.deepEqual(run.named("web-alb").inputs.subnets, ["subnet-01111111111111111", "subnet-02222222222222222"]);
     });
@@ -226,14 +254,26 @@ describe("web service switches", () => {
 
     it("refuses a default VPC with fewer than two default subnets", async () => {
         const oneSubnet = { "aws:ec2/getSubnets:getSubnets": () => ({ id: "x", ids: ["subnet-0aaaaaaaaaaaaaaa1"] }) };
-        await assert.rejects(runProgram("dev", { labs: ["webService"] }, [], { calls: oneSubnet }), /1 default subnet\(s\); an Application Load Balancer needs subnets in at least two availability zones/);
+        await assert.rejects(
+            runProgram("dev", { labs: ["webService"] }, [], { calls: oneSubnet }),
+            /1 default subnet\(s\); an Application Load Balancer needs subnets in at least two availability zones/,
+        );
     });
 
     it("refuses configured subnets that are all in one availability zone, naming them and their zone", async () => {
-        const sameZone = { "aws:ec2/getSubnet:getSubnet": (inputs: Record<string, any>) => ({ ...inputs, availabilityZone: "us-east-1a" }) };
-        const config = { labs: ["webService"], webVpcId: "vpc-0123456789abcdef0", webSubnetIds: ["subnet-01111111111111111", "subnet-03333333333333333"] };
+        const sameZone = {
+            "aws:ec2/getSubnet:getSubnet": (inputs: Record<string, any>) => ({ ...inputs, availabilityZone: "us-east-1a" }),
+        };
+        const config = {
+            labs: ["webService"],
+            webVpcId: "vpc-0123456789abcdef0",
+            webSubnetIds: ["subnet-01111111111111111", "subnet-03333333333333333"],
+        };
         await assert.rejects(runProgram("dev", config, [], { calls: sameZone }), (error: Error) => {
-            assert.match(error.message, /cloud-labs:webSubnetIds: an Application Load Balancer needs subnets in at least two availability zones/);
+            assert.match(
+                error.message,
+                /cloud-labs:webSubnetIds: an Application Load Balancer needs subnets in at least two availability zones/,
+            );
             assert.match(error.message, /subnet-01111111111111111 \(us-east-1a\), subnet-03333333333333333 \(us-east-1a\)/);
             return true;
         });
@@ -300,14 +340,21 @@ describe("web service network: two default subnets in distinct zones", () => {
     ];
     const calls = (order: string[][]) => ({
         "aws:ec2/getSubnets:getSubnets": () => ({ id: "x", ids: order.map(([id]) => id) }),
-        "aws:ec2/getSubnet:getSubnet": (inputs: Record<string, any>) => ({ ...inputs, availabilityZone: six.find(([id]) => id === inputs.id)![1], vpcId: "vpc-0default0000000" }),
+        "aws:ec2/getSubnet:getSubnet": (inputs: Record<string, any>) => ({
+            ...inputs,
+            availabilityZone: six.find(([id]) => id === inputs.id)![1],
+            vpcId: "vpc-0default0000000",
+        }),
     });
 
     it("puts the load balancer and the tasks in two of six default subnets, zones a and b, whatever order AWS lists them in", async () => {
         for (const order of [six, [...six].reverse()]) {
             const run = await runProgram("containers", {}, [], { calls: calls(order) });
             assert.deepEqual(run.named("web-alb").inputs.subnets, ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"]);
-            assert.deepEqual(run.named("web-service").inputs.networkConfiguration.subnets, ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"]);
+            assert.deepEqual(run.named("web-service").inputs.networkConfiguration.subnets, [
+                "subnet-0aaaaaaaaaaaaaaa1",
+                "subnet-0bbbbbbbbbbbbbbb2",
+            ]);
         }
     });
 
@@ -355,10 +402,19 @@ describe("new WebService(...) checks its own settings", () => {
 
     it("refuses a minimum of 0 tasks with a schedule, min above max and desired outside min..max", () => {
         const schedule = { stop: "cron(0 19 ? * MON-FRI *)", start: "cron(0 7 ? * MON-FRI *)" };
-        assert.match(refusal({ ...settings({}), minCount: 0, desiredCount: 0, schedule }).message, /cloud-labs:webMinCount = "0": must be at least 1 with cloud-labs:webStartSchedule/);
-        assert.match(refusal({ ...settings({}), minCount: 4, maxCount: 3 }).message, /cloud-labs:webMinCount = "4": must not exceed cloud-labs:webMaxCount = 3/);
+        assert.match(
+            refusal({ ...settings({}), minCount: 0, desiredCount: 0, schedule }).message,
+            /cloud-labs:webMinCount = "0": must be at least 1 with cloud-labs:webStartSchedule/,
+        );
+        assert.match(
+            refusal({ ...settings({}), minCount: 4, maxCount: 3 }).message,
+            /cloud-labs:webMinCount = "4": must not exceed cloud-labs:webMaxCount = 3/,
+        );
         assert.match(refusal({ ...settings({}), desiredCount: 9 }).message, /cloud-labs:webDesiredCount = "9": must lie between/);
         assert.match(refusal({ ...settings({}), cpu: 300 }).message, /cloud-labs:webCpu = "300": must be one of 256, 512/);
-        assert.match(refusal({ ...settings({}), vpcId: "vpc-0123456789abcdef0", subnetIds: [] }).message, /webVpcId and webSubnetIds go together/);
+        assert.match(
+            refusal({ ...settings({}), vpcId: "vpc-0123456789abcdef0", subnetIds: [] }).message,
+            /webVpcId and webSubnetIds go together/,
+        );
     });
 });

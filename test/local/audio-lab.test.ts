@@ -55,10 +55,14 @@ describe("audio lab, locally", function () {
         assert.equal(lab.outputs.seedAudioUrl, `${lab.url}/audio-lab/audio/welcome.mp3`);
         assert.equal(lab.outputs.serviceUrl, undefined, "the web-service lab was not asked for");
 
-        const res = await waitFor("the seed MP3", async () => {
-            const r = await fetch(lab.outputs.seedAudioUrl!);
-            return r.status === 200 ? r : (await r.arrayBuffer(), undefined);
-        }, 90_000);
+        const res = await waitFor(
+            "the seed MP3",
+            async () => {
+                const r = await fetch(lab.outputs.seedAudioUrl!);
+                return r.status === 200 ? r : (await r.arrayBuffer(), undefined);
+            },
+            90_000,
+        );
         assert.equal(res.headers.get("content-type"), "audio/mpeg");
         const mp3 = new Uint8Array(await res.arrayBuffer());
         const audio = mpegAudio(mp3);
@@ -114,7 +118,9 @@ describe("audio lab, locally", function () {
         assert.match(String(failures("text/huge.txt")[0]?.reason), /100,001 characters, over Polly's 100,000-character limit/);
         const after = await s3().send(new GetObjectCommand({ Bucket: bucket(), Key: "audio/keep.mp3" }));
         assert.deepEqual(Buffer.from(await after.Body!.transformToByteArray()), good, "the good MP3 is kept");
-        const keys = ((await s3().send(new ListObjectsV2Command({ Bucket: bucket(), Prefix: "audio/" }))).Contents ?? []).map((o) => o.Key ?? "");
+        const keys = ((await s3().send(new ListObjectsV2Command({ Bucket: bucket(), Prefix: "audio/" }))).Contents ?? []).map(
+            (o) => o.Key ?? "",
+        );
         assert.ok(!keys.some((k) => /latin1|huge/.test(k)), `no MP3 for a bad input: ${keys.join(", ")}`);
 
         // The page's list carries each failure with the function's reason.
@@ -131,11 +137,19 @@ describe("audio lab, locally", function () {
 
     it("refuses at upload, with the reason, a text the speech function would refuse: whitespace only, over 100,000 characters", async () => {
         const upload = (name: string, text: string) =>
-            fetch(`${lab.url}/local/audio/texts`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name, text }) });
+            fetch(`${lab.url}/local/audio/texts`, {
+                method: "POST",
+                headers: { "content-type": "application/json" },
+                body: JSON.stringify({ name, text }),
+            });
         for (const [name, text, message] of [
             ["blank", "  \n\t ", "The text is empty (only whitespace): nothing was uploaded"],
             ["empty", "", "The text is empty: nothing was uploaded"],
-            ["too-long", "é".repeat(TASK_CHAR_LIMIT + 1), "The text has 100,001 characters, over Polly's 100,000-character limit: nothing was uploaded"],
+            [
+                "too-long",
+                "é".repeat(TASK_CHAR_LIMIT + 1),
+                "The text has 100,001 characters, over Polly's 100,000-character limit: nothing was uploaded",
+            ],
         ] as const) {
             const res = await upload(name, text);
             assert.equal(res.status, 400, name);
@@ -174,7 +188,16 @@ describe("audio lab, locally", function () {
         try {
             browser = await chromium.launch({
                 executablePath: CHROMIUM,
-                args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required"],
+                args: [
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                    "--autoplay-policy=no-user-gesture-required",
+                ],
             });
             const page = await browser.newPage();
             await page.goto(`${lab.url}/`);
@@ -186,7 +209,9 @@ describe("audio lab, locally", function () {
             await page.fill("#name", "from-the-page");
             await page.fill("#text", "A sentence typed on the page, spoken on this machine.");
             await page.click("#submit");
-            await page.waitForFunction(() => /Uploaded text\/from-the-page\.txt/.test(document.querySelector("#status")?.textContent ?? ""));
+            await page.waitForFunction(() =>
+                /Uploaded text\/from-the-page\.txt/.test(document.querySelector("#status")?.textContent ?? ""),
+            );
             const player = page.locator('li[data-key="audio/from-the-page.mp3"] audio');
             await player.waitFor({ state: "attached", timeout: 90_000 });
             const duration = await player.evaluate(
@@ -194,20 +219,27 @@ describe("audio lab, locally", function () {
                     new Promise<number>((resolve, reject) => {
                         if (audio.readyState >= 1) return resolve(audio.duration);
                         audio.addEventListener("loadedmetadata", () => resolve(audio.duration));
-                        audio.addEventListener("error", () => reject(new Error(`the audio element failed: ${audio.error?.code} ${audio.error?.message}`)));
+                        audio.addEventListener("error", () =>
+                            reject(new Error(`the audio element failed: ${audio.error?.code} ${audio.error?.message}`)),
+                        );
                         audio.load();
                     }),
             );
             assert.ok(duration > 0.5, `the audio element loads ${duration} s`);
             assert.ok(await page.locator('li[data-key="audio/welcome.mp3"] audio').count(), "the seed MP3 is listed too");
 
-            const refused = await page.evaluate(async () => (await fetch("local/audio/texts", { method: "POST", body: JSON.stringify({ name: "../x", text: "t" }) })).status);
+            const refused = await page.evaluate(
+                async () =>
+                    (await fetch("local/audio/texts", { method: "POST", body: JSON.stringify({ name: "../x", text: "t" }) })).status,
+            );
             assert.equal(refused, 400, "a bad name is refused");
 
             await page.fill("#name", "blank");
             await page.fill("#text", "   ");
             await page.click("#submit");
-            await page.waitForFunction(() => /The text is empty \(only whitespace\): nothing was uploaded/.test(document.querySelector("#status")?.textContent ?? ""));
+            await page.waitForFunction(() =>
+                /The text is empty \(only whitespace\): nothing was uploaded/.test(document.querySelector("#status")?.textContent ?? ""),
+            );
             await put(s3(), bucket(), "text/page-latin1.txt", Buffer.from([0x63, 0x61, 0x66, 0xe9]));
             const failed = page.locator('li[data-failed="text/page-latin1.txt"]');
             await failed.waitFor({ state: "visible", timeout: 30_000 });
@@ -222,7 +254,10 @@ describe("audio lab pieces", () => {
     it("loads espeak-ng (GPL) and lamejs (LGPL) only from the local synthesizer, never into a Lambda bundle", () => {
         const loads = /(?:require(?:\.resolve)?\(|from\s|import\()\s*["'](?:espeak-ng|@breezystack\/lamejs)["']/;
         const files = ["functions", "stacks", "local", "scripts"].flatMap((dir) =>
-            fs.readdirSync(path.join(ROOT, dir), { recursive: true }).map((f) => path.join(dir, String(f))).filter((f) => /\.[jt]s$/.test(f)),
+            fs
+                .readdirSync(path.join(ROOT, dir), { recursive: true })
+                .map((f) => path.join(dir, String(f)))
+                .filter((f) => /\.[jt]s$/.test(f)),
         );
         const loaders = files.filter((f) => loads.test(fs.readFileSync(path.join(ROOT, f), "utf8")));
         assert.deepEqual(loaders, [path.join("local", "synthesizer.ts")]);
@@ -236,16 +271,25 @@ describe("audio lab pieces", () => {
         const synthesizer = createSynthesizer();
         const polly = createLocalPolly({ synthesizer, s3: new S3Client({ region: "us-east-1" }) });
         const speak = (VoiceId: string, Engine: string, Text = "Hello.") =>
-            polly.client.send(new SynthesizeSpeechCommand({ Text, OutputFormat: "mp3", VoiceId: VoiceId as never, Engine: Engine as never })).then(
-                () => "accepted",
-                (error: Error) => `${error.name}: ${error.message}`,
-            );
+            polly.client
+                .send(new SynthesizeSpeechCommand({ Text, OutputFormat: "mp3", VoiceId: VoiceId as never, Engine: Engine as never }))
+                .then(
+                    () => "accepted",
+                    (error: Error) => `${error.name}: ${error.message}`,
+                );
         try {
             assert.match(await speak("Nobody", "standard"), /^ValidationException: VoiceId Nobody is not one of /);
             assert.equal(await speak("Celine", "neural"), "EngineNotSupportedException: Celine does not support the neural engine");
             assert.match(await speak("Joanna", "standard", "a".repeat(3001)), /^TextLengthExceededException/);
             const task = await polly.client
-                .send(new StartSpeechSynthesisTaskCommand({ Text: "a".repeat(100_001), OutputFormat: "mp3", VoiceId: "Joanna", OutputS3BucketName: "b" }))
+                .send(
+                    new StartSpeechSynthesisTaskCommand({
+                        Text: "a".repeat(100_001),
+                        OutputFormat: "mp3",
+                        VoiceId: "Joanna",
+                        OutputS3BucketName: "b",
+                    }),
+                )
                 .catch((error: Error) => error.name);
             assert.equal(task, "TextLengthExceededException");
         } finally {
@@ -267,13 +311,22 @@ describe("audio lab pieces", () => {
     it("splits long texts at sentence ends into pieces espeak-ng's fixed heap can hold", () => {
         const text = Array.from({ length: 100 }, (_, i) => `Sentence number ${i} is here.`).join(" ");
         const chunks = chunkText(text, 200);
-        assert.ok(chunks.every((c) => c.length <= 200 && c.endsWith(".")), chunks.join("|"));
+        assert.ok(
+            chunks.every((c) => c.length <= 200 && c.endsWith(".")),
+            chunks.join("|"),
+        );
         assert.equal(chunks.join(" "), text);
-        assert.deepEqual(chunkText("x".repeat(450), 200).map((c) => c.length), [200, 200, 50]);
+        assert.deepEqual(
+            chunkText("x".repeat(450), 200).map((c) => c.length),
+            [200, 200, 50],
+        );
     });
 
     it("passes on only what S3's notification filter would, with S3-encoded keys", () => {
-        const record = (eventName: string, bucketName: string, key: string) => ({ eventName, s3: { bucket: { name: bucketName }, object: { key } } });
+        const record = (eventName: string, bucketName: string, key: string) => ({
+            eventName,
+            s3: { bucket: { name: bucketName }, object: { key } },
+        });
         const event = {
             Records: [
                 record("ObjectCreated:Put", "audio-lab", "text/a b.txt"),
@@ -283,7 +336,10 @@ describe("audio lab pieces", () => {
                 record("ObjectCreated:Put", "audio-lab", "text/upper.TXT"),
             ],
         } as never;
-        assert.deepEqual(notificationRecords(event, "audio-lab").map((r) => r.s3.object.key), ["text/a+b.txt"]);
+        assert.deepEqual(
+            notificationRecords(event, "audio-lab").map((r) => r.s3.object.key),
+            ["text/a+b.txt"],
+        );
     });
 });
 
@@ -336,7 +392,10 @@ describe("audio lab and verify's audio step: nothing outlives its text", functio
             assert.equal(run.interrupted, ctrlC);
             const cleanUp = run.results.find((r) => r.name === "lab step: clean up")!;
             assert.ok(cleanUp.ok, cleanUp.detail);
-            assert.match(cleanUp.detail, /^deleted text\/verify-(\w+)\.txt; audio\/verify-\1\.mp3 not there: the lab deletes audio\/verify-\1\.mp3 if a speech of the text still writes it$/);
+            assert.match(
+                cleanUp.detail,
+                /^deleted text\/verify-(\w+)\.txt; audio\/verify-\1\.mp3 not there: the lab deletes audio\/verify-\1\.mp3 if a speech of the text still writes it$/,
+            );
             assert.deepEqual(await keys(), [], "nothing left as the step ends");
 
             synthesizer.release(); // the speech of the text now runs to its end and writes the MP3
@@ -350,7 +409,9 @@ describe("audio lab and verify's audio step: nothing outlives its text", functio
     it("a long text's MP3, written by its task after the text was deleted, is deleted too", async () => {
         await put(s3.client, lab.bucket, "text/long-gone.txt", `${"Long text. ".repeat(400)}`);
         await synthesizer.started;
-        await s3.client.send(new (await import("@aws-sdk/client-s3")).DeleteObjectCommand({ Bucket: lab.bucket, Key: "text/long-gone.txt" }));
+        await s3.client.send(
+            new (await import("@aws-sdk/client-s3")).DeleteObjectCommand({ Bucket: lab.bucket, Key: "text/long-gone.txt" }),
+        );
         synthesizer.release();
         await lab.idle();
         assert.ok(logs.entries.some((e) => e.event === "polly.task_completed" && /^audio\/long-gone\.[\w-]+\.mp3$/.test(String(e.key))));
@@ -370,7 +431,11 @@ describe("audio lab: a short text does not wait behind a long one", function () 
             const long = sentence.repeat(Math.floor(TASK_CHAR_LIMIT / sentence.length)).trim();
             assert.ok(long.length > 99_000 && long.length <= TASK_CHAR_LIMIT);
             await put(s3.client, lab.bucket, "text/long.txt", long);
-            await waitFor("the long text's task", async () => logs.entries.find((e) => e.event === "speech.task_started") ?? undefined, 30_000);
+            await waitFor(
+                "the long text's task",
+                async () => logs.entries.find((e) => e.event === "speech.task_started") ?? undefined,
+                30_000,
+            );
             const putAt = Date.now();
             await put(s3.client, lab.bucket, "text/short.txt", "A short sentence, spoken next.");
             await waitFor(

@@ -157,7 +157,9 @@ describe("the local lab under bad input and faults", function () {
     it("3: two starts at the same moment leave exactly one lab; a running lab refuses a third start and says how to stop it", async () => {
         const labDir = tmp();
         const pair = [start(["--port", "0", "--lab-dir", labDir]), start(["--port", "0", "--lab-dir", labDir])];
-        const outcomes = await Promise.all(pair.map((lab) => Promise.race([lab.ready.then(() => "ready"), lab.exited.then((code) => `exited ${code}`)])));
+        const outcomes = await Promise.all(
+            pair.map((lab) => Promise.race([lab.ready.then(() => "ready"), lab.exited.then((code) => `exited ${code}`)])),
+        );
         assert.deepEqual([...outcomes].sort(), ["exited 1", "ready"], pair.map((l) => l.output()).join("\n---\n"));
         const running = pair[outcomes.indexOf("ready")];
         const refused = pair[outcomes.indexOf("exited 1")];
@@ -167,7 +169,10 @@ describe("the local lab under bad input and faults", function () {
         const third = start(["--port", "0", "--lab-dir", labDir]);
         assert.equal(await third.exited, 1);
         const pid = running.child.pid!;
-        assert.match(third.output(), new RegExp(`A lab is already running in .* \\(pid ${pid}\\) at http://127\\.0\\.0\\.1:\\d+: stop it first .*kill ${pid}`));
+        assert.match(
+            third.output(),
+            new RegExp(`A lab is already running in .* \\(pid ${pid}\\) at http://127\\.0\\.0\\.1:\\d+: stop it first .*kill ${pid}`),
+        );
         assert.equal(await total(await running.ready), 1500, "the running lab still serves");
 
         assert.equal(await stop(running), 0);
@@ -245,7 +250,10 @@ describe("the local lab under bad input and faults", function () {
         assert.equal(await total(url), 500);
 
         // 5: npm run lab finds it by --lab-dir (both forms)
-        for (const args of [[`--lab-dir=${labDir}`, "ls"], ["ls", "--lab-dir", labDir]]) {
+        for (const args of [
+            [`--lab-dir=${labDir}`, "ls"],
+            ["ls", "--lab-dir", labDir],
+        ]) {
             const ls = await runLabCli(args, undefined);
             assert.equal(ls.code, 0, ls.output);
             assert.match(ls.output, /1 object in s3:\/\/directory-data/);
@@ -333,7 +341,11 @@ describe("the local lab under bad input and faults", function () {
         const big = [{ name: { first: "Big", last: "File" }, note: "x".repeat(5 * 1024 * 1024) }];
         fs.writeFileSync(path.join(seeds, "users_2.json"), JSON.stringify(big));
         const lab = start(["--port", "0", "--lab-dir", tmp(), "--seed-dir", seeds]);
-        assert.equal(await Promise.race([lab.ready.then(() => "ready"), lab.exited.then((code) => `exited ${code}`)]), "exited 1", lab.output());
+        assert.equal(
+            await Promise.race([lab.ready.then(() => "ready"), lab.exited.then((code) => `exited ${code}`)]),
+            "exited 1",
+            lab.output(),
+        );
         assert.match(lab.output(), /users_2\.json is \d+ bytes, more than the directory function's 5242880-byte \(5 MB\) limit/);
     });
 });

@@ -115,9 +115,15 @@ describe("local lab seed files", () => {
         const { readSeedFiles, SeedError } = await import("../../local/lab-server");
         const dir = tmp();
         try {
-            assert.throws(() => readSeedFiles(dir), (e: Error) => e instanceof SeedError && /holds no users_\*\.json file/.test(e.message));
+            assert.throws(
+                () => readSeedFiles(dir),
+                (e: Error) => e instanceof SeedError && /holds no users_\*\.json file/.test(e.message),
+            );
             fs.mkdirSync(path.join(dir, "users_1.json")); // a folder where a file should be: unreadable
-            assert.throws(() => readSeedFiles(dir), (e: Error) => e instanceof SeedError && /users_1\.json cannot be read: EISDIR/.test(e.message));
+            assert.throws(
+                () => readSeedFiles(dir),
+                (e: Error) => e instanceof SeedError && /users_1\.json cannot be read: EISDIR/.test(e.message),
+            );
             fs.rmSync(path.join(dir, "users_1.json"), { recursive: true });
             fs.writeFileSync(path.join(dir, "users_1.json"), "[{");
             assert.throws(() => readSeedFiles(dir), /users_1\.json is not valid JSON/);

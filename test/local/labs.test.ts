@@ -84,7 +84,10 @@ describe("npm start: every lab", function () {
         assert.match(ls.output, /text\/hi\.txt[\s\S]*objects? in s3:\/\/audio-lab/);
         const wrong = await runLabCli(["ls", "--bucket", "nope"], dir);
         assert.equal(wrong.code, 1);
-        assert.match(wrong.output, /No bucket nope in the local lab: its buckets are .*audio-lab.*directory-data|directory-data.*audio-lab/);
+        assert.match(
+            wrong.output,
+            /No bucket nope in the local lab: its buckets are .*audio-lab.*directory-data|directory-data.*audio-lab/,
+        );
 
         lab.child.kill("SIGINT");
         assert.equal(await lab.exited, 0);
@@ -94,7 +97,10 @@ describe("npm start: every lab", function () {
         assert.ok(!fs.existsSync(path.join(dir, "outputs.json")), "the state file is removed");
         const staged = fs.readdirSync(os.tmpdir()).filter((f) => {
             try {
-                return f.startsWith("cloud-labs-httpd-") && fs.readFileSync(path.join(os.tmpdir(), f, "httpd.conf"), "utf8").includes(`127.0.0.1:${service[2]}\n`);
+                return (
+                    f.startsWith("cloud-labs-httpd-") &&
+                    fs.readFileSync(path.join(os.tmpdir(), f, "httpd.conf"), "utf8").includes(`127.0.0.1:${service[2]}\n`)
+                );
             } catch {
                 return false; // another test's folder, going away
             }
@@ -129,7 +135,10 @@ describe("npm start: every lab", function () {
         const url = await lab.ready;
         try {
             const out = lab.output();
-            assert.match(out, /Web service lab not started: Apache httpd is not installed at \/nonexistent\/apache2: install it with 'sudo apt-get install apache2'/);
+            assert.match(
+                out,
+                /Web service lab not started: Apache httpd is not installed at \/nonexistent\/apache2: install it with 'sudo apt-get install apache2'/,
+            );
             assert.match(out, /Local labs running: directory, hello, audio, signup \(/);
             assert.doesNotMatch(out, /Service\s+http/);
             assert.equal((await fetch(`${url}/hello`)).status, 200);
@@ -201,7 +210,10 @@ describe("web-service lab's httpd staging", function () {
             const started = startHttpd({ port: 0 });
             if (process.getuid?.() === 0) {
                 // Root's httpd serves as www-data, which cannot enter `closed`.
-                await assert.rejects(started, new RegExp(`httpd serves as www-data, which cannot enter ${closed} \\(mode 0700\\?\\).*set TMPDIR`));
+                await assert.rejects(
+                    started,
+                    new RegExp(`httpd serves as www-data, which cannot enter ${closed} \\(mode 0700\\?\\).*set TMPDIR`),
+                );
                 assert.deepEqual(fs.readdirSync(closed), [], "nothing is left staged");
             } else {
                 // Anyone else's httpd serves as that user, who can read their own folder.

@@ -19,7 +19,12 @@ describe("the local queue (SQS standard queue semantics)", () => {
     it("hands out batches of at most 10 and refuses larger ones, as ReceiveMessage does", async () => {
         const { queue } = queueWithClock();
         for (let i = 0; i < 25; i++) queue.send(`m${i}`);
-        const sizes = [(await queue.receive(10)).length, (await queue.receive(10)).length, (await queue.receive(10)).length, (await queue.receive(10)).length];
+        const sizes = [
+            (await queue.receive(10)).length,
+            (await queue.receive(10)).length,
+            (await queue.receive(10)).length,
+            (await queue.receive(10)).length,
+        ];
         assert.deepEqual(sizes, [10, 10, 5, 0]);
         await assert.rejects(queue.receive(MAX_BATCH + 1), QueueParameterError);
         await assert.rejects(queue.receive(0), QueueParameterError);

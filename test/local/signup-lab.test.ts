@@ -17,7 +17,12 @@ const record = (m: ReceivedMessage): SQSRecord => ({
     messageId: m.messageId,
     receiptHandle: m.receiptHandle,
     body: m.body,
-    attributes: { ApproximateReceiveCount: String(m.receiveCount), SentTimestamp: "0", SenderId: "t", ApproximateFirstReceiveTimestamp: "0" },
+    attributes: {
+        ApproximateReceiveCount: String(m.receiveCount),
+        SentTimestamp: "0",
+        SenderId: "t",
+        ApproximateFirstReceiveTimestamp: "0",
+    },
     messageAttributes: Object.fromEntries(Object.entries(m.messageAttributes).map(([k, v]) => [k, { stringValue: v, dataType: "String" }])),
     md5OfBody: "",
     eventSource: "aws:sqs",
@@ -110,11 +115,15 @@ describe("the sign-up consumer core against dynalite and the local queue", funct
         // One email's write fails as a throttled DynamoDB call would; the rest of the batch goes through.
         const flaky = failingFor(db.client(), "boom@example.org", "ThrottlingException");
         const queue = new LocalQueue({ name: "q" });
-        for (const email of ["p1@example.org", "boom@example.org", "p3@example.org"]) queue.send(JSON.stringify({ name: "P", email }), { signupId: email.replace(/\W/g, "-") });
+        for (const email of ["p1@example.org", "boom@example.org", "p3@example.org"])
+            queue.send(JSON.stringify({ name: "P", email }), { signupId: email.replace(/\W/g, "-") });
         const batch = await queue.receive(10);
         const result = await processBatch(batch.map(record), { dynamodb: flaky, table: TABLE, logger: memoryLogger() });
         assert.deepEqual(result.batchItemFailures, [{ itemIdentifier: batch[1].messageId }]);
-        assert.deepEqual(result.outcomes.map((o) => o.state), ["stored", "failed", "stored"]);
+        assert.deepEqual(
+            result.outcomes.map((o) => o.state),
+            ["stored", "failed", "stored"],
+        );
     });
 
     it("redrives a message that keeps failing to the dead-letter queue after the maximum receives; the rest of its batch is stored once", async () => {
@@ -134,7 +143,8 @@ describe("the sign-up consumer core against dynalite and the local queue", funct
             },
         });
         try {
-            for (const email of ["r1@example.org", "poison@example.org", "r3@example.org"]) queue.send(JSON.stringify({ name: "R", email }), { signupId: email.split("@")[0] });
+            for (const email of ["r1@example.org", "poison@example.org", "r3@example.org"])
+                queue.send(JSON.stringify({ name: "R", email }), { signupId: email.split("@")[0] });
             await until("the poison message in the dead-letter queue", () => deadLetterQueue.counts().visible === 1);
             assert.deepEqual(receiveCounts, [1, 2, 3], "received maxReceiveCount times, then moved");
             assert.equal(deadLetterQueue.peek()[0].messageAttributes.signupId, "poison");

@@ -33,7 +33,11 @@ async function wire(value: unknown): Promise<unknown> {
     }
     if (Array.isArray(value)) return Promise.all(value.map(wire));
     if (value && typeof value === "object") {
-        const entries = await Promise.all(Object.entries(value).filter(([, v]) => v !== undefined).map(async ([k, v]) => [k, await wire(v)]));
+        const entries = await Promise.all(
+            Object.entries(value)
+                .filter(([, v]) => v !== undefined)
+                .map(async ([k, v]) => [k, await wire(v)]),
+        );
         return Object.fromEntries(entries);
     }
     return value;
@@ -53,12 +57,19 @@ describe("policy pack over the analyzer protocol (as pulumi preview --policy-pac
     let pack: ChildProcess;
     let client: any;
     const call = <T>(method: string, request: unknown): Promise<T> =>
-        new Promise((resolve, reject) => client[method](request, (error: Error | null, response: T) => (error ? reject(error) : resolve(response))));
+        new Promise((resolve, reject) =>
+            client[method](request, (error: Error | null, response: T) => (error ? reject(error) : resolve(response))),
+        );
     const diagnostics = (response: any): Diagnostic[] =>
-        response.getDiagnosticsList().map((d: any) => ({ policy: d.getPolicyname(), level: LEVELS[d.getEnforcementlevel()], message: d.getMessage() }));
+        response
+            .getDiagnosticsList()
+            .map((d: any) => ({ policy: d.getPolicyname(), level: LEVELS[d.getEnforcementlevel()], message: d.getMessage() }));
 
     before(async () => {
-        pack = spawn(process.execPath, [RUN_POLICY_PACK, "127.0.0.1:0", ".", "--pwd", path.join(ROOT, "policy")], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+        pack = spawn(process.execPath, [RUN_POLICY_PACK, "127.0.0.1:0", ".", "--pwd", path.join(ROOT, "policy")], {
+            cwd: ROOT,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         let stderr = "";
         pack.stderr!.on("data", (d) => (stderr += d));
         const port = await new Promise<string>((resolve, reject) => {
@@ -81,8 +92,14 @@ describe("policy pack over the analyzer protocol (as pulumi preview --policy-pac
     it("serves every policy of policies.ts, all mandatory", async () => {
         const info: any = await call("getAnalyzerInfo", new emptyPb.Empty());
         assert.equal(info.getName(), "cloud-labs");
-        assert.deepEqual(info.getPoliciesList().map((p: any) => p.getName()), policies.map((p) => p.name));
-        assert.deepEqual(info.getPoliciesList().map((p: any) => LEVELS[p.getEnforcementlevel()]), policies.map(() => "mandatory"));
+        assert.deepEqual(
+            info.getPoliciesList().map((p: any) => p.getName()),
+            policies.map((p) => p.name),
+        );
+        assert.deepEqual(
+            info.getPoliciesList().map((p: any) => LEVELS[p.getEnforcementlevel()]),
+            policies.map(() => "mandatory"),
+        );
     });
 
     it("flags a bucket without forceDestroy, passes one with it, and reports an unknown policy as advisory", async () => {
@@ -96,14 +113,25 @@ describe("policy pack over the analyzer protocol (as pulumi preview --policy-pac
             return diagnostics(await call("analyze", request));
         };
         const bad = await analyze("aws:s3/bucket:Bucket", "dataBucket", { forceDestroy: false });
-        assert.deepEqual(bad.map((d) => [d.policy, d.level]), [["nothing-survives-destroy", "mandatory"]]);
+        assert.deepEqual(
+            bad.map((d) => [d.policy, d.level]),
+            [["nothing-survives-destroy", "mandatory"]],
+        );
         assert.match(bad[0].message, /^dataBucket: bucket without forceDestroy/m, "the description, then the message");
         assert.deepEqual(await analyze("aws:s3/bucket:Bucket", "dataBucket", { forceDestroy: true }), []);
-        const unknown = await analyze("aws:s3/bucketPolicy:BucketPolicy", "dataPolicy", { bucket: rpc.unknownValue, policy: rpc.unknownValue });
-        assert.deepEqual(unknown.map((d) => [d.policy, d.level]), [["public-only-where-declared", "advisory"]]);
+        const unknown = await analyze("aws:s3/bucketPolicy:BucketPolicy", "dataPolicy", {
+            bucket: rpc.unknownValue,
+            policy: rpc.unknownValue,
+        });
+        assert.deepEqual(
+            unknown.map((d) => [d.policy, d.level]),
+            [["public-only-where-declared", "advisory"]],
+        );
         assert.match(unknown[0].message, /can't run policy 'public-only-where-declared' .* during preview/);
         const website = "urn:pulumi:dev::cloud-labs::cloud-labs:directory:EmployeeDirectory$cloud-labs:s3:LabBucket::directory-website";
-        const publicRead = JSON.stringify({ Statement: [{ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: ["arn:aws:s3:::site-1/*"] }] });
+        const publicRead = JSON.stringify({
+            Statement: [{ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: ["arn:aws:s3:::site-1/*"] }],
+        });
         assert.deepEqual(await analyze("aws:s3/bucketPolicy:BucketPolicy", "directory-websitePolicy", { policy: publicRead }, website), []);
         assert.equal((await analyze("aws:s3/bucketPolicy:BucketPolicy", "directory-dataPolicy", { policy: publicRead })).length, 1);
     });
@@ -140,8 +168,14 @@ describe("policy pack over the analyzer protocol (as pulumi preview --policy-pac
     it("passes the dev stack (every lab, file assets included) and fails the idle cost cap with a bigger task", async () => {
         assert.deepEqual(await analyzeStack("dev"), []);
         const over = await analyzeStack("containers", { webCpu: 2048, webMemoryMb: 4096 });
-        assert.deepEqual(over.map((d) => [d.policy, d.level]), [["idle-cost-cap", "mandatory"]]);
-        assert.match(over[0].message, /^Stack containers idles at \$85\.05 a month, above maxIdleMonthlyUsd = \$60 \(webService Fargate tasks \(ARM64\) \$57\.67;/m);
+        assert.deepEqual(
+            over.map((d) => [d.policy, d.level]),
+            [["idle-cost-cap", "mandatory"]],
+        );
+        assert.match(
+            over[0].message,
+            /^Stack containers idles at \$85\.05 a month, above maxIdleMonthlyUsd = \$60 \(webService Fargate tasks \(ARM64\) \$57\.67;/m,
+        );
     });
 });
 
@@ -149,7 +183,11 @@ describe("what the analyzer protocol tells a policy pack about resource options"
     it("carries protect but not retainOnDelete, so only npm run policy can catch retainOnDelete (docs/guardrails.md)", () => {
         const fields = Object.keys(new analyzerPb.AnalyzerResourceOptions().toObject());
         assert.ok(fields.includes("protect"), fields.join(", "));
-        assert.deepEqual(fields.filter((f) => /retain/i.test(f)), [], "the protocol now carries retainOnDelete: let the pack check it and update docs/guardrails.md");
+        assert.deepEqual(
+            fields.filter((f) => /retain/i.test(f)),
+            [],
+            "the protocol now carries retainOnDelete: let the pack check it and update docs/guardrails.md",
+        );
         const server = fs.readFileSync(require.resolve("@pulumi/policy/server.js"), "utf8");
         assert.match(server, /protect: opts\.getProtect\(\)/, "the pack reads protect from the request");
         assert.doesNotMatch(server, /retain/i, "and nothing about retaining");

@@ -22,18 +22,25 @@ function breaking(name: string, props: Record<string, unknown>, opts: pulumi.Cus
 }
 
 const anonymousRead = (...resources: string[]) =>
-    JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "PublicRead", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: resources }] });
+    JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Sid: "PublicRead", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: resources }],
+    });
 
 /** `policy resource` pairs, sorted, for exact comparisons. */
 const flagged = (violations: Violation[]) => violations.map((v) => `${v.policy} ${v.resource ?? "(stack)"}`).sort();
-const messageOf = (violations: Violation[], policy: string, resource?: string) => violations.find((v) => v.policy === policy && v.resource === resource)?.message ?? "";
+const messageOf = (violations: Violation[], policy: string, resource?: string) =>
+    violations.find((v) => v.policy === policy && v.resource === resource)?.message ?? "";
 
 describe("policy pack", function () {
     this.timeout(300_000);
 
     it("has uniquely named, mandatory policies, and an index that only constructs the pack", () => {
         assert.equal(new Set(policies.map((p) => p.name)).size, policies.length);
-        assert.deepEqual(policies.map((p) => p.enforcementLevel), policies.map(() => "mandatory"));
+        assert.deepEqual(
+            policies.map((p) => p.enforcementLevel),
+            policies.map(() => "mandatory"),
+        );
         const index = fs.readFileSync(path.join(ROOT, "policy", "index.ts"), "utf8");
         assert.match(index, /new PolicyPack\("cloud-labs", \{ policies, enforcementLevel: "mandatory" \}\)/);
         assert.equal(parse(fs.readFileSync(path.join(ROOT, "policy", "PulumiPolicy.yaml"), "utf8")).runtime.name, "nodejs");
@@ -55,16 +62,27 @@ describe("policy pack", function () {
                 breaking("directory-dataPolicy", { policy: anonymousRead("arn:aws:s3:::directory-databucket-abc123/*") }),
                 breaking("directory-dataPublicAccessBlock", { blockPublicPolicy: false, restrictPublicBuckets: false }),
                 // The audio bucket made public beyond audio/*.
-                breaking("audio-bucketPolicy", { policy: anonymousRead("arn:aws:s3:::audio-bucketbucket-abc123/audio/*", "arn:aws:s3:::audio-bucketbucket-abc123/text/*") }),
+                breaking("audio-bucketPolicy", {
+                    policy: anonymousRead(
+                        "arn:aws:s3:::audio-bucketbucket-abc123/audio/*",
+                        "arn:aws:s3:::audio-bucketbucket-abc123/text/*",
+                    ),
+                }),
                 breaking("directory-websiteBucket", { forceDestroy: false }),
                 breaking("directory-dataBucket", {}, { protect: true, retainOnDelete: true }),
                 breaking("hello-functionLogGroup", { retentionInDays: undefined }),
                 breaking("directory-usersFunction", { loggingConfig: { logFormat: "JSON", logGroup: "/aws/lambda/somewhere-else" } }),
                 breaking("audio-speechPolicy", {
-                    policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "Everything", Effect: "Allow", Action: "*", Resource: "*" }] }),
+                    policy: JSON.stringify({
+                        Version: "2012-10-17",
+                        Statement: [{ Sid: "Everything", Effect: "Allow", Action: "*", Resource: "*" }],
+                    }),
                 }),
                 breaking("hello-functionPolicy", {
-                    policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "AllOfS3", Effect: "Allow", Action: ["s3:*"], Resource: ["arn:aws:s3:::x/*"] }] }),
+                    policy: JSON.stringify({
+                        Version: "2012-10-17",
+                        Statement: [{ Sid: "AllOfS3", Effect: "Allow", Action: ["s3:*"], Resource: ["arn:aws:s3:::x/*"] }],
+                    }),
                 }),
             ]);
             violations = await evaluatePolicies("serverless", run.resources);
@@ -87,18 +105,45 @@ describe("policy pack", function () {
         });
 
         it("names the resource and the fix in every message", () => {
-            assert.match(messageOf(violations, "public-only-where-declared", "directory-dataPolicy"), /^directory-dataPolicy: statement PublicRead allows anyone .* not declared public\. Fix: /);
-            assert.match(messageOf(violations, "public-only-where-declared", "audio-bucketPolicy"), /text\/\*; audio-bucket is public only for audio\/\*\. Fix: /);
-            assert.match(messageOf(violations, "public-only-where-declared", "directory-dataPublicAccessBlock"), /blockPublicPolicy, restrictPublicBuckets off on a bucket not declared public/);
-            assert.match(messageOf(violations, "nothing-survives-destroy", "directory-websiteBucket"), /bucket without forceDestroy.*Fix: set forceDestroy: true/);
+            assert.match(
+                messageOf(violations, "public-only-where-declared", "directory-dataPolicy"),
+                /^directory-dataPolicy: statement PublicRead allows anyone .* not declared public\. Fix: /,
+            );
+            assert.match(
+                messageOf(violations, "public-only-where-declared", "audio-bucketPolicy"),
+                /text\/\*; audio-bucket is public only for audio\/\*\. Fix: /,
+            );
+            assert.match(
+                messageOf(violations, "public-only-where-declared", "directory-dataPublicAccessBlock"),
+                /blockPublicPolicy, restrictPublicBuckets off on a bucket not declared public/,
+            );
+            assert.match(
+                messageOf(violations, "nothing-survives-destroy", "directory-websiteBucket"),
+                /bucket without forceDestroy.*Fix: set forceDestroy: true/,
+            );
             const teardown = violations.filter((v) => v.resource === "directory-dataBucket").map((v) => v.message);
-            assert.ok(teardown.some((m) => /is protected.*Fix: drop the protect option/.test(m)), teardown.join("\n"));
-            assert.ok(teardown.some((m) => /has retainOnDelete.*Fix: drop the retainOnDelete option/.test(m)), teardown.join("\n"));
-            assert.match(messageOf(violations, "log-groups-have-retention", "hello-functionLogGroup"), /without retention.*Fix: set retentionInDays/);
-            assert.match(messageOf(violations, "lambdas-log-to-own-group", "directory-usersFunction"), /\/aws\/lambda\/somewhere-else, a log group this stack does not create/);
+            assert.ok(
+                teardown.some((m) => /is protected.*Fix: drop the protect option/.test(m)),
+                teardown.join("\n"),
+            );
+            assert.ok(
+                teardown.some((m) => /has retainOnDelete.*Fix: drop the retainOnDelete option/.test(m)),
+                teardown.join("\n"),
+            );
+            assert.match(
+                messageOf(violations, "log-groups-have-retention", "hello-functionLogGroup"),
+                /without retention.*Fix: set retentionInDays/,
+            );
+            assert.match(
+                messageOf(violations, "lambdas-log-to-own-group", "directory-usersFunction"),
+                /\/aws\/lambda\/somewhere-else, a log group this stack does not create/,
+            );
             const iam = violations.filter((v) => v.policy === "iam-least-privilege").map((v) => v.message);
-            assert.ok(iam.includes('audio-speechPolicy: statement Everything allows *. Fix: list the actions it needs.'), iam.join("\n"));
-            assert.ok(iam.some((m) => /^audio-speechPolicy: statement Everything allows \* on Resource "\*"/.test(m)), iam.join("\n"));
+            assert.ok(iam.includes("audio-speechPolicy: statement Everything allows *. Fix: list the actions it needs."), iam.join("\n"));
+            assert.ok(
+                iam.some((m) => /^audio-speechPolicy: statement Everything allows \* on Resource "\*"/.test(m)),
+                iam.join("\n"),
+            );
             assert.ok(iam.includes("hello-functionPolicy: statement AllOfS3 allows s3:*. Fix: list the actions it needs."), iam.join("\n"));
         });
     });
@@ -108,7 +153,10 @@ describe("policy pack", function () {
             const run = await runProgram("dev", {}, [breaking("signup-table", { deletionProtectionEnabled: true })]);
             const violations = await evaluatePolicies("dev", run.resources);
             assert.deepEqual(flagged(violations), ["nothing-survives-destroy signup-table"]);
-            assert.match(violations[0].message, /^signup-table: DynamoDB table with deletion protection.*Fix: set deletionProtectionEnabled: false/);
+            assert.match(
+                violations[0].message,
+                /^signup-table: DynamoDB table with deletion protection.*Fix: set deletionProtectionEnabled: false/,
+            );
         });
     });
 
@@ -132,7 +180,9 @@ describe("policy pack", function () {
             assert.match(cap[0].message, /^Stack containers idles at \$34\.59 a month, above maxIdleMonthlyUsd = \$30 \(/);
             assert.match(cap[0].message, /webService Application Load Balancer \$16\.43; webService Public IPv4 addresses \$10\.95/);
             assert.match(cap[0].message, /Fix: .*webStopSchedule/);
-            const advisory = await evaluatePolicies("containers", run.resources, { "idle-cost-cap": { enforcementLevel: "advisory", maxIdleMonthlyUsd: 30 } });
+            const advisory = await evaluatePolicies("containers", run.resources, {
+                "idle-cost-cap": { enforcementLevel: "advisory", maxIdleMonthlyUsd: 30 },
+            });
             assert.equal(advisory.find((v) => v.policy === "idle-cost-cap")?.enforcementLevel, "advisory");
         });
 
@@ -140,7 +190,11 @@ describe("policy pack", function () {
             const big = { webCpu: 2048, webMemoryMb: 4096 };
             const always = await evaluatePolicies("containers", (await runProgram("containers", big)).resources);
             assert.deepEqual(flagged(always), ["idle-cost-cap (stack)"]);
-            const scheduled = await runProgram("containers", { ...big, webStopSchedule: "cron(0 19 ? * MON-FRI *)", webStartSchedule: "cron(0 7 ? * MON-FRI *)" });
+            const scheduled = await runProgram("containers", {
+                ...big,
+                webStopSchedule: "cron(0 19 ? * MON-FRI *)",
+                webStartSchedule: "cron(0 7 ? * MON-FRI *)",
+            });
             assert.deepEqual(await evaluatePolicies("containers", scheduled.resources), []);
         });
     });
@@ -149,7 +203,11 @@ describe("policy pack", function () {
 describe("npm run policy", function () {
     this.timeout(300_000);
     const cli = (args: string[]) =>
-        promisify(execFile)(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "tools", "policy", "cli.ts"), ...args], { cwd: ROOT })
+        promisify(execFile)(
+            process.execPath,
+            ["-r", "ts-node/register/transpile-only", path.join(ROOT, "tools", "policy", "cli.ts"), ...args],
+            { cwd: ROOT },
+        )
             .then((r) => ({ code: 0, out: r.stdout + r.stderr }))
             .catch((e) => ({ code: e.code as number, out: `${e.stdout}${e.stderr}` }));
 
@@ -157,7 +215,11 @@ describe("npm run policy", function () {
         const ok = await cli(["--stack", "containers"]);
         assert.equal(ok.code, 0, ok.out);
         assert.match(ok.out, /Stack containers passes all 6 policies\./);
-        assert.match(ok.out, /Mocked look-ups that decided a price[^\n]*\n {2}- subnets: the default VPC's default subnets were taken to be subnet-0a+1 \(us-east-1a\)/, "the idle cost it checked rests on the mocks' subnets");
+        assert.match(
+            ok.out,
+            /Mocked look-ups that decided a price[^\n]*\n {2}- subnets: the default VPC's default subnets were taken to be subnet-0a+1 \(us-east-1a\)/,
+            "the idle cost it checked rests on the mocks' subnets",
+        );
 
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cloud-labs-policy-"));
         try {
@@ -200,12 +262,24 @@ describe("npm run policy", function () {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cloud-labs-policy-"));
         try {
             const cases: [unknown, RegExp][] = [
-                [{ "idle-cost-cap": { maxIdleMonthlyUsd: "abc" } }, /idle-cost-cap\.maxIdleMonthlyUsd: must be a number ≥ 0; received "abc"/],
+                [
+                    { "idle-cost-cap": { maxIdleMonthlyUsd: "abc" } },
+                    /idle-cost-cap\.maxIdleMonthlyUsd: must be a number ≥ 0; received "abc"/,
+                ],
                 [{ "idle-cost-cap": { maxIdleMonthlyUsd: -5 } }, /idle-cost-cap\.maxIdleMonthlyUsd: must be a number ≥ 0; received -5/],
-                [{ "idle-cost-cap": { maxIdleMonthyUsd: 40 } }, /idle-cost-cap\.maxIdleMonthyUsd: not a setting of idle-cost-cap \(did you mean "maxIdleMonthlyUsd"\?\); it takes enforcementLevel, maxIdleMonthlyUsd/],
-                [{ "idle-cost-capp": { maxIdleMonthlyUsd: 40 } }, /"idle-cost-capp" is not a policy of this pack \(did you mean "idle-cost-cap"\?\); the policies are .*log-groups-have-retention/],
+                [
+                    { "idle-cost-cap": { maxIdleMonthyUsd: 40 } },
+                    /idle-cost-cap\.maxIdleMonthyUsd: not a setting of idle-cost-cap \(did you mean "maxIdleMonthlyUsd"\?\); it takes enforcementLevel, maxIdleMonthlyUsd/,
+                ],
+                [
+                    { "idle-cost-capp": { maxIdleMonthlyUsd: 40 } },
+                    /"idle-cost-capp" is not a policy of this pack \(did you mean "idle-cost-cap"\?\); the policies are .*log-groups-have-retention/,
+                ],
                 [{ "idle-cost-cap": "off" }, /idle-cost-cap: must be one of advisory, mandatory, remediate, disabled; received "off"/],
-                [{ "idle-cost-cap": { enforcementLevel: "strict" } }, /idle-cost-cap\.enforcementLevel: must be one of advisory, mandatory, remediate, disabled/],
+                [
+                    { "idle-cost-cap": { enforcementLevel: "strict" } },
+                    /idle-cost-cap\.enforcementLevel: must be one of advisory, mandatory, remediate, disabled/,
+                ],
                 [{ "idle-cost-cap": 40 }, /idle-cost-cap: must be an enforcement level .* or an object; received 40/],
                 [{ all: { maxIdleMonthlyUsd: 40 } }, /all\.maxIdleMonthlyUsd: "all" takes only enforcementLevel/],
                 [[], /must be a JSON object of policy names/],
@@ -241,8 +315,16 @@ describe("npm run policy", function () {
     it("runs no policy the config disables", async () => {
         let ran = 0;
         const probe = { name: "probe", description: "counts its runs", validateStack: () => void ran++ };
-        const capped = { name: "capped", description: "always violates", enforcementLevel: "mandatory" as const, validateStack: (_: unknown, report: (m: string) => void) => report("over") };
-        assert.deepEqual(await evaluatePolicies("containers", [], { probe: "disabled", capped: { enforcementLevel: "disabled" } }, [probe, capped]), []);
+        const capped = {
+            name: "capped",
+            description: "always violates",
+            enforcementLevel: "mandatory" as const,
+            validateStack: (_: unknown, report: (m: string) => void) => report("over"),
+        };
+        assert.deepEqual(
+            await evaluatePolicies("containers", [], { probe: "disabled", capped: { enforcementLevel: "disabled" } }, [probe, capped]),
+            [],
+        );
         assert.equal(ran, 0);
         assert.equal((await evaluatePolicies("containers", [], { all: "advisory" }, [probe, capped]))[0].enforcementLevel, "advisory");
         assert.equal(ran, 1);

@@ -429,7 +429,11 @@ describe("npm run cohort", function () {
         assert.equal(await cohort(["up", "--count", "3", "--dry-run"], io, deps), 0, io.stderr.join("\n"));
         const text = io.stdout.join("\n");
         for (const stack of ["cohort-01", "cohort-02", "cohort-03"])
-            assert.match(text, new RegExp(`^  ${stack.slice(-2)}\\s+${stack}\\s+\\$0\\.000\\s+\\$0\\.36`, "m"), "the sign-up lab's alarm and queue polling, past the free tiers");
+            assert.match(
+                text,
+                new RegExp(`^  ${stack.slice(-2)}\\s+${stack}\\s+\\$0\\.000\\s+\\$0\\.36`, "m"),
+                "the sign-up lab's alarm and queue polling, past the free tiers",
+            );
         assert.match(text, /Idle cost of the cohort: \$0\.001 an hour, \$1\.09 a month/);
         assert.match(text, /Dry run: nothing was deployed/);
     });

@@ -10,7 +10,11 @@ import { ROOT, runProgram } from "../helpers/program";
 
 const item = (report: CostReport, lab: string, name: RegExp) => {
     const found = report.labs.find((l) => l.lab === lab)!.items.filter((i) => name.test(i.item));
-    assert.equal(found.length, 1, `one ${name} item in ${lab}: ${JSON.stringify(report.labs.find((l) => l.lab === lab)?.items.map((i) => i.item))}`);
+    assert.equal(
+        found.length,
+        1,
+        `one ${name} item in ${lab}: ${JSON.stringify(report.labs.find((l) => l.lab === lab)?.items.map((i) => i.item))}`,
+    );
     return found[0];
 };
 const cents = (n: number) => Math.round(n * 100) / 100;
@@ -20,7 +24,10 @@ describe("npm run cost", function () {
 
     it("prices the serverless stack at lab usage at $0.00 within the free tier, and shows the gross separately", async () => {
         const report = await costReport("serverless", DEFAULT_ASSUMPTIONS);
-        assert.deepEqual(report.labs.map((l) => l.lab), ["audio", "directory", "hello", "signup"]);
+        assert.deepEqual(
+            report.labs.map((l) => l.lab),
+            ["audio", "directory", "hello", "signup"],
+        );
         assert.ok(Math.abs(report.total.idleMonthly) < 0.005, `idle ${report.total.idleMonthly} prints as $0.00`);
         assert.ok(Math.abs(report.total.usageMonthly) < 0.005, `usage ${report.total.usageMonthly} prints as $0.00`);
         assert.match(formatReport(report), /^TOTAL\s+\$0\.00\s+\$0\.00$/m);
@@ -36,8 +43,16 @@ describe("npm run cost", function () {
             for (const credit of lab.items.filter((i) => i.item.endsWith(" (free tier)"))) {
                 const gross = lab.items.find((i) => i.item === credit.item.replace(/ \(free tier\)$/, ""))!;
                 assert.ok(gross, `${lab.lab}: ${credit.item} credits a charge`);
-                assert.equal(credit.idleMonthly !== 0, gross.idleMonthly !== 0, `${lab.lab}: ${credit.item} in the idle column exactly when its charge is`);
-                assert.equal(credit.usageMonthly !== 0, gross.usageMonthly !== 0, `${lab.lab}: ${credit.item} in the usage column exactly when its charge is`);
+                assert.equal(
+                    credit.idleMonthly !== 0,
+                    gross.idleMonthly !== 0,
+                    `${lab.lab}: ${credit.item} in the idle column exactly when its charge is`,
+                );
+                assert.equal(
+                    credit.usageMonthly !== 0,
+                    gross.usageMonthly !== 0,
+                    `${lab.lab}: ${credit.item} in the usage column exactly when its charge is`,
+                );
                 checked++;
             }
         }
@@ -63,14 +78,20 @@ describe("npm run cost", function () {
         const task = (0.25 * 0.03238 + 0.5 * 0.00356) * hours; // one ARM64 task, 256 CPU / 512 MiB
         const ipv4 = 3 * 0.005 * hours; // two for the ALB's subnets, one for the task
         const ecr = (60 / 1024) * 0.1;
-        assert.ok(Math.abs(report.total.idleMonthly - (alb + task + ipv4 + ecr)) < 1e-5, `${report.total.idleMonthly} vs ${alb + task + ipv4 + ecr}`);
+        assert.ok(
+            Math.abs(report.total.idleMonthly - (alb + task + ipv4 + ecr)) < 1e-5,
+            `${report.total.idleMonthly} vs ${alb + task + ipv4 + ecr}`,
+        );
         assert.equal(cents(report.total.idleMonthly), 34.59);
         assert.ok(Math.abs(item(report, "webService", /^Application Load Balancer$/).idleMonthly - alb) < 1e-6);
         assert.ok(Math.abs(item(report, "webService", /^Public IPv4/).idleMonthly - ipv4) < 1e-6);
     });
 
     it("prices the container stack with a weekday 07:00-19:00 schedule: tasks and their address bill 261 of 730 h, by hand", async () => {
-        const run = await runProgram("containers", { webStopSchedule: "cron(0 19 ? * MON-FRI *)", webStartSchedule: "cron(0 7 ? * MON-FRI *)" });
+        const run = await runProgram("containers", {
+            webStopSchedule: "cron(0 19 ? * MON-FRI *)",
+            webStartSchedule: "cron(0 7 ? * MON-FRI *)",
+        });
         const report = await estimate("containers", "us-east-1", run.resources, DEFAULT_ASSUMPTIONS);
         const running = (261 * 12) / 12; // 2026's 261 weekdays × 12 h, a twelfth of the year
         const task = (0.25 * 0.03238 + 0.5 * 0.00356) * running;
@@ -80,7 +101,10 @@ describe("npm run cost", function () {
         const tasks = item(report, "webService", /^Fargate tasks \(ARM64, scheduled 261 h\/month\)$/);
         assert.ok(Math.abs(tasks.idleMonthly - task) < 1e-6, `${tasks.idleMonthly} vs ${task}`);
         assert.ok(Math.abs(item(report, "webService", /^Public IPv4/).idleMonthly - ipv4) < 1e-6);
-        assert.ok(Math.abs(report.total.idleMonthly - (alb + task + ipv4 + ecr)) < 1e-5, `${report.total.idleMonthly} vs ${alb + task + ipv4 + ecr}`);
+        assert.ok(
+            Math.abs(report.total.idleMonthly - (alb + task + ipv4 + ecr)) < 1e-5,
+            `${report.total.idleMonthly} vs ${alb + task + ipv4 + ecr}`,
+        );
         assert.equal(cents(report.total.idleMonthly), 27.61);
         assert.match(formatReport(report), /^ {2}Fargate tasks \(ARM64, scheduled 261 h\/month\)\s+\$2\.58\s/m);
     });
@@ -89,7 +113,10 @@ describe("npm run cost", function () {
         const six = ["1", "2", "3", "4", "5", "6"].map((n, i) => [`subnet-0${n.repeat(16)}`, `us-east-1${"abcdef"[i]}`]);
         const calls = {
             "aws:ec2/getSubnets:getSubnets": () => ({ id: "x", ids: [...six].reverse().map(([id]) => id) }),
-            "aws:ec2/getSubnet:getSubnet": (inputs: Record<string, any>) => ({ ...inputs, availabilityZone: six.find(([id]) => id === inputs.id)![1] }),
+            "aws:ec2/getSubnet:getSubnet": (inputs: Record<string, any>) => ({
+                ...inputs,
+                availabilityZone: six.find(([id]) => id === inputs.id)![1],
+            }),
         };
         const run = await runProgram("containers", {}, [], { calls });
         const report = await estimate("containers", "us-east-1", run.resources, DEFAULT_ASSUMPTIONS, run.lookUps);
@@ -97,9 +124,15 @@ describe("npm run cost", function () {
         assert.ok(Math.abs(ipv4.idleMonthly - 3 * 0.005 * 730) < 1e-6, `two for the load balancer, one for the task: ${ipv4.detail}`);
         assert.match(ipv4.detail, /^2 for the load balancer/);
         const [subnets] = report.assumptions.lookUps;
-        assert.match(subnets, /^subnets: the default VPC's default subnets were taken to be subnet-06{16} \(us-east-1f\), .*subnet-01{16} \(us-east-1a\)/);
+        assert.match(
+            subnets,
+            /^subnets: the default VPC's default subnets were taken to be subnet-06{16} \(us-east-1f\), .*subnet-01{16} \(us-east-1a\)/,
+        );
         assert.match(subnets, /priced for the 2 the program passed it: subnet-01{16}, subnet-02{16}$/);
-        assert.match(formatReport(report), /^Mocked look-ups that decided a price \(a real account may answer otherwise\):\n {2}- subnets: /m);
+        assert.match(
+            formatReport(report),
+            /^Mocked look-ups that decided a price \(a real account may answer otherwise\):\n {2}- subnets: /m,
+        );
     });
 
     it("names no look-up where none decided a price (no load balancer)", async () => {
@@ -111,8 +144,11 @@ describe("npm run cost", function () {
 
     it("Spot cuts the task cost by the stated 70%, and arm64 by the Fargate price ratio", async () => {
         const price = async (overrides: Record<string, unknown>) =>
-            item(await estimate("containers", "us-east-1", (await runProgram("containers", overrides)).resources, DEFAULT_ASSUMPTIONS), "webService", /^Fargate tasks/)
-                .idleMonthly;
+            item(
+                await estimate("containers", "us-east-1", (await runProgram("containers", overrides)).resources, DEFAULT_ASSUMPTIONS),
+                "webService",
+                /^Fargate tasks/,
+            ).idleMonthly;
         const x86 = await price({ webArchitecture: "X86_64" });
         const arm = await price({ webArchitecture: "ARM64" });
         const armSpot = await price({ webArchitecture: "ARM64", webSpot: true });
@@ -132,7 +168,10 @@ describe("npm run cost", function () {
         const report = await costReport("dev", DEFAULT_ASSUMPTIONS);
         assert.deepEqual(Object.keys(report).sort(), ["assumptions", "labs", "stack", "total"]);
         assert.equal(report.assumptions.pricesTaken, "2026-11-28");
-        assert.deepEqual(report.labs.map((l) => l.lab), ["audio", "directory", "hello", "signup", "webService"]);
+        assert.deepEqual(
+            report.labs.map((l) => l.lab),
+            ["audio", "directory", "hello", "signup", "webService"],
+        );
         for (const lab of report.labs) {
             assert.deepEqual(Object.keys(lab).sort(), ["idleMonthly", "items", "lab", "usageMonthly"]);
             for (const i of lab.items) assert.deepEqual(Object.keys(i).sort(), ["detail", "idleMonthly", "item", "usageMonthly"]);
@@ -145,10 +184,18 @@ describe("npm run cost", function () {
     });
 
     it("rejects an unknown stack, a missing --stack and bad numbers with usage errors", () => {
-        assert.throws(() => parseArgs(["--stack", "prod"]), (e: Error) => e instanceof UsageError && /unknown stack "prod": there is no Pulumi\.prod\.yaml \(stacks: containers, dev, serverless\)/.test(e.message));
+        assert.throws(
+            () => parseArgs(["--stack", "prod"]),
+            (e: Error) =>
+                e instanceof UsageError &&
+                /unknown stack "prod": there is no Pulumi\.prod\.yaml \(stacks: containers, dev, serverless\)/.test(e.message),
+        );
         assert.throws(() => parseArgs([]), /--stack is required/);
         assert.throws(() => parseArgs(["--stack", "dev", "--hours=-3"]), /--hours needs a number from 0 to 744; received "-3"/);
-        assert.throws(() => parseArgs(["--stack", "dev", "--hours", "-3"]), /--hours needs a value; one starting with "-" is written --hours=-VALUE/);
+        assert.throws(
+            () => parseArgs(["--stack", "dev", "--hours", "-3"]),
+            /--hours needs a value; one starting with "-" is written --hours=-VALUE/,
+        );
         assert.throws(() => parseArgs(["--stack", "dev", "--requests-per-month", "lots"]), /--requests-per-month needs a number/);
         assert.throws(() => parseArgs(["--stack", "dev", "--bogus"]), /unknown option --bogus/);
         assert.equal(parseArgs(["--stack", "dev", "--requests-per-month", "5000", "--json"]).assumptions.requestsPerMonth, 5000);
@@ -168,7 +215,11 @@ describe("npm run cost", function () {
 
     it("the command exits 2 on a bad stack and prints JSON with --json", async () => {
         const run = (args: string[]) =>
-            promisify(execFile)(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "tools", "cost", "cli.ts"), ...args], { cwd: ROOT })
+            promisify(execFile)(
+                process.execPath,
+                ["-r", "ts-node/register/transpile-only", path.join(ROOT, "tools", "cost", "cli.ts"), ...args],
+                { cwd: ROOT },
+            )
                 .then((r) => ({ code: 0, out: r.stdout + r.stderr }))
                 .catch((e) => ({ code: e.code as number, out: `${e.stdout}${e.stderr}` }));
         const bad = await run(["--stack", "nope"]);
@@ -188,7 +239,8 @@ describe("npm run cost: the sign-up lab", function () {
     before(async () => {
         serverless = await runProgram("serverless");
     });
-    const price = (a: Partial<typeof DEFAULT_ASSUMPTIONS>) => estimate("serverless", "us-east-1", serverless.resources, { ...DEFAULT_ASSUMPTIONS, ...a });
+    const price = (a: Partial<typeof DEFAULT_ASSUMPTIONS>) =>
+        estimate("serverless", "us-east-1", serverless.resources, { ...DEFAULT_ASSUMPTIONS, ...a });
 
     it("bills idle only the dead-letter alarm and the consumer's long polls, both inside permanent free tiers", async () => {
         const report = await price({});
@@ -205,7 +257,12 @@ describe("npm run cost: the sign-up lab", function () {
         const signups = 300_000;
         const polls = signups * DEFAULT_ASSUMPTIONS.statusPollsPerSignup;
         const dynamo = item(report, "signup", /^DynamoDB on-demand requests$/).usageMonthly;
-        assert.equal(dynamo, Math.round((signups * 2 * PRICES.dynamodbOnDemand.perWriteRequestUnit + polls * PRICES.dynamodbOnDemand.perReadRequestUnit) * 1e6) / 1e6);
+        assert.equal(
+            dynamo,
+            Math.round(
+                (signups * 2 * PRICES.dynamodbOnDemand.perWriteRequestUnit + polls * PRICES.dynamodbOnDemand.perReadRequestUnit) * 1e6,
+            ) / 1e6,
+        );
         assert.equal(cents(dynamo), 0.53);
         assert.equal(cents(item(report, "signup", /^SQS requests$/).usageMonthly), 0.36, "900,000 requests × $0.40 per million");
         assert.equal(cents(item(report, "signup", /^API Gateway HTTP API$/).usageMonthly), 1.5, "300,000 POSTs + 1.2M status calls");
@@ -213,10 +270,19 @@ describe("npm run cost: the sign-up lab", function () {
     });
 
     it("takes the campaign flags together, with whole days from 1 to 31", () => {
-        assert.deepEqual(parseArgs(["--stack", "dev", "--signups-per-day", "5000", "--campaign-days=3"]).assumptions.campaign, { signupsPerDay: 5000, days: 3 });
+        assert.deepEqual(parseArgs(["--stack", "dev", "--signups-per-day", "5000", "--campaign-days=3"]).assumptions.campaign, {
+            signupsPerDay: 5000,
+            days: 3,
+        });
         assert.throws(() => parseArgs(["--stack", "dev", "--campaign-days", "3"]), /--signups-per-day and --campaign-days go together/);
-        assert.throws(() => parseArgs(["--stack", "dev", "--signups-per-day", "10", "--campaign-days", "40"]), /--campaign-days needs a whole number from 1 to 31; received "40"/);
-        assert.throws(() => parseArgs(["--stack", "dev", "--signups-per-day", "10", "--campaign-days", "0"]), /--campaign-days needs a whole number from 1 to 31; received "0"/);
+        assert.throws(
+            () => parseArgs(["--stack", "dev", "--signups-per-day", "10", "--campaign-days", "40"]),
+            /--campaign-days needs a whole number from 1 to 31; received "40"/,
+        );
+        assert.throws(
+            () => parseArgs(["--stack", "dev", "--signups-per-day", "10", "--campaign-days", "0"]),
+            /--campaign-days needs a whole number from 1 to 31; received "0"/,
+        );
     });
 });
 
@@ -227,7 +293,10 @@ describe("docs/cost.md samples", function () {
         const page = fs.readFileSync(path.join(ROOT, "docs", "cost.md"), "utf8");
         for (const stack of ["containers", "serverless", "dev"]) {
             const text = formatReport(await costReport(stack, DEFAULT_ASSUMPTIONS));
-            assert.ok(page.includes(text), `docs/cost.md's sample for ${stack} is stale: paste the output of npm run cost -- --stack ${stack}`);
+            assert.ok(
+                page.includes(text),
+                `docs/cost.md's sample for ${stack} is stale: paste the output of npm run cost -- --stack ${stack}`,
+            );
         }
     });
 });
@@ -239,7 +308,8 @@ describe("npm run cost: bad input", function () {
         const report = await costReport("containers", { ...DEFAULT_ASSUMPTIONS, hours: 0 });
         const json = JSON.stringify(report);
         assert.doesNotMatch(json, /null|NaN/);
-        for (const lab of report.labs) for (const i of lab.items) assert.ok(Number.isFinite(i.idleMonthly) && Number.isFinite(i.usageMonthly), i.item);
+        for (const lab of report.labs)
+            for (const i of lab.items) assert.ok(Number.isFinite(i.idleMonthly) && Number.isFinite(i.usageMonthly), i.item);
         assert.ok(Math.abs(report.total.idleMonthly - (60 / 1024) * 0.1) < 1e-6, `${report.total.idleMonthly}`);
         assert.equal(report.total.usageMonthly, 0);
         assert.doesNotMatch(formatReport(report), /NaN/);
@@ -253,7 +323,10 @@ describe("npm run cost: bad input", function () {
         assert.equal(report.assumptions.pricesRegion, "us-east-1");
         assert.match(report.assumptions.pricesNote, /us-east-1 list prices, not ap-south-1's/);
         const heading = formatReport(report).split("\n")[0];
-        assert.match(heading, /^Cost estimate for stack serverless \(ap-south-1, USD per month, us-east-1 list prices, not ap-south-1's: prices in ap-south-1 may differ; taken 2026-11-28\)$/);
+        assert.match(
+            heading,
+            /^Cost estimate for stack serverless \(ap-south-1, USD per month, us-east-1 list prices, not ap-south-1's: prices in ap-south-1 may differ; taken 2026-11-28\)$/,
+        );
         const home = await estimate("serverless", "us-east-1", run.resources, DEFAULT_ASSUMPTIONS);
         assert.equal(home.assumptions.pricesRegion, "us-east-1");
         assert.match(formatReport(home).split("\n")[0], /\(us-east-1, USD per month, list prices taken 2026-11-28\)$/);

@@ -20,7 +20,10 @@ describe("npm run leftovers (AWS clients mocked)", () => {
         tagging.restore();
         logs.restore();
     });
-    const clients = () => ({ tagging: new ResourceGroupsTaggingAPIClient({ region: "us-east-1" }), logs: new CloudWatchLogsClient({ region: "us-east-1" }) });
+    const clients = () => ({
+        tagging: new ResourceGroupsTaggingAPIClient({ region: "us-east-1" }),
+        logs: new CloudWatchLogsClient({ region: "us-east-1" }),
+    });
     beforeEach(() => {
         tagging.reset();
         logs.reset();
@@ -38,24 +41,38 @@ describe("npm run leftovers (AWS clients mocked)", () => {
     it("asks for the deployment's tag and its log group prefixes, and exits 0 when nothing is left", async () => {
         const { code, out } = await run(["--deployment", MINE]);
         assert.equal(code, 0);
-    for (const stack of shippedStacks()) {
-        it(`finds every log group the ${stack} stack creates, by the names the program gives them`, async () => {
-            const run = await runProgram(stack);
-            const groups = run.ofType("aws:cloudwatch/logGroup:LogGroup");
-            assert.ok(groups.length > 0, `the ${stack} stack creates log groups`);
-            // What AWS names each group: its namePrefix and a unique suffix (the mocks add one as AWS does).
-            const names = groups.map((g) => String(g.state.name));
-            for (const g of groups) assert.ok(g.inputs.namePrefix ? g.state.name.startsWith(g.inputs.namePrefix) : g.inputs.name === g.state.name, g.name);
-            logs.on(DescribeLogGroupsCommand).callsFake((input: { logGroupNamePrefix?: string }) => ({
-                logGroups: names.filter((n) => n.startsWith(input.logGroupNamePrefix ?? "")).map((logGroupName) => ({ logGroupName })),
-            }));
-            const found = await findLeftovers({ ...clients(), deployment: String(run.outputs.deploymentId) });
-            assert.deepEqual(found.filter((f) => f.kind === "log group").map((f) => f.id).sort(), [...names].sort(), "each group found once");
-        });
-    }
+        for (const stack of shippedStacks()) {
+            it(`finds every log group the ${stack} stack creates, by the names the program gives them`, async () => {
+                const run = await runProgram(stack);
+                const groups = run.ofType("aws:cloudwatch/logGroup:LogGroup");
+                assert.ok(groups.length > 0, `the ${stack} stack creates log groups`);
+                // What AWS names each group: its namePrefix and a unique suffix (the mocks add one as AWS does).
+                const names = groups.map((g) => String(g.state.name));
+                for (const g of groups)
+                    assert.ok(g.inputs.namePrefix ? g.state.name.startsWith(g.inputs.namePrefix) : g.inputs.name === g.state.name, g.name);
+                logs.on(DescribeLogGroupsCommand).callsFake((input: { logGroupNamePrefix?: string }) => ({
+                    logGroups: names.filter((n) => n.startsWith(input.logGroupNamePrefix ?? "")).map((logGroupName) => ({ logGroupName })),
+                }));
+                const found = await findLeftovers({ ...clients(), deployment: String(run.outputs.deploymentId) });
+                assert.deepEqual(
+                    found
+                        .filter((f) => f.kind === "log group")
+                        .map((f) => f.id)
+                        .sort(),
+                    [...names].sort(),
+                    "each group found once",
+                );
+            });
+        }
 
-        assert.match(out, /Nothing of deployment cloud-labs-dev-ab12cd is left in us-east-1/, "the region of Pulumi.dev.yaml, the stack inside the id");
-        assert.deepEqual(tagging.commandCalls(GetResourcesCommand)[0].args[0].input.TagFilters, [{ Key: "cloud-labs:deployment", Values: [MINE] }]);
+        assert.match(
+            out,
+            /Nothing of deployment cloud-labs-dev-ab12cd is left in us-east-1/,
+            "the region of Pulumi.dev.yaml, the stack inside the id",
+        );
+        assert.deepEqual(tagging.commandCalls(GetResourcesCommand)[0].args[0].input.TagFilters, [
+            { Key: "cloud-labs:deployment", Values: [MINE] },
+        ]);
         assert.deepEqual(
             logs.commandCalls(DescribeLogGroupsCommand).map((c) => c.args[0].input.logGroupNamePrefix),
             ["/aws/lambda/cloud-labs-dev-ab12cd-", "/aws/apigateway/cloud-labs-dev-ab12cd-", "/ecs/cloud-labs-dev-ab12cd-"],
@@ -74,20 +91,27 @@ describe("npm run leftovers (AWS clients mocked)", () => {
         tagging
             .on(GetResourcesCommand)
             .resolvesOnce({
-                ResourceTagMappingList: [{ ResourceARN: "arn:aws:s3:::directory-databucket-1", Tags: [{ Key: "cloud-labs:lab", Value: "directory" }] }],
+                ResourceTagMappingList: [
+                    { ResourceARN: "arn:aws:s3:::directory-databucket-1", Tags: [{ Key: "cloud-labs:lab", Value: "directory" }] },
+                ],
                 PaginationToken: "page-2",
             })
             .resolvesOnce({
                 ResourceTagMappingList: [
                     { ResourceARN: "arn:aws:ecr:us-east-1:1:repository/web-repo", Tags: [] },
-                    { ResourceARN: "arn:aws:logs:us-east-1:1:log-group:/ecs/cloud-labs-dev-ab12cd-web-1", Tags: [{ Key: "cloud-labs:lab", Value: "webService" }] },
+                    {
+                        ResourceARN: "arn:aws:logs:us-east-1:1:log-group:/ecs/cloud-labs-dev-ab12cd-web-1",
+                        Tags: [{ Key: "cloud-labs:lab", Value: "webService" }],
+                    },
                 ],
                 PaginationToken: "",
             });
         logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: "/aws/lambda/cloud-labs-dev-ab12cd-" })
             .resolvesOnce({ logGroups: [{ logGroupName: "/aws/lambda/cloud-labs-dev-ab12cd-directory-users" }], nextToken: "more" })
             .resolvesOnce({ logGroups: [{ logGroupName: "/aws/lambda/cloud-labs-dev-ab12cd-hello-1" }] });
-        logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: "/ecs/cloud-labs-dev-ab12cd-" }).resolves({ logGroups: [{ logGroupName: "/ecs/cloud-labs-dev-ab12cd-web-1" }] });
+        logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: "/ecs/cloud-labs-dev-ab12cd-" }).resolves({
+            logGroups: [{ logGroupName: "/ecs/cloud-labs-dev-ab12cd-web-1" }],
+        });
         const found = await findLeftovers({ ...clients(), deployment: MINE });
         assert.deepEqual(found, [
             { kind: "tagged resource", id: "arn:aws:s3:::directory-databucket-1", lab: "directory" },
@@ -102,11 +126,19 @@ describe("npm run leftovers (AWS clients mocked)", () => {
 
     it("reads the deployment id from a saved `pulumi stack output --json`, and names what is left", async () => {
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "leftovers-")), "outputs.json");
-        fs.writeFileSync(file, JSON.stringify({ serviceUrl: "http://web-1.elb.amazonaws.com", deploymentId: "cloud-labs-containers-x1y2z3" }));
-        logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: "/ecs/cloud-labs-containers-x1y2z3-" }).resolves({ logGroups: [{ logGroupName: "/ecs/cloud-labs-containers-x1y2z3-web-1" }] });
+        fs.writeFileSync(
+            file,
+            JSON.stringify({ serviceUrl: "http://web-1.elb.amazonaws.com", deploymentId: "cloud-labs-containers-x1y2z3" }),
+        );
+        logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: "/ecs/cloud-labs-containers-x1y2z3-" }).resolves({
+            logGroups: [{ logGroupName: "/ecs/cloud-labs-containers-x1y2z3-web-1" }],
+        });
         const { code, out } = await run([`--outputs=${file}`]);
         assert.equal(code, EXIT.leftovers);
-        assert.match(out, /1 thing of deployment cloud-labs-containers-x1y2z3 left in us-east-1:\n\s+log group\s+\/ecs\/cloud-labs-containers-x1y2z3-web-1/);
+        assert.match(
+            out,
+            /1 thing of deployment cloud-labs-containers-x1y2z3 left in us-east-1:\n\s+log group\s+\/ecs\/cloud-labs-containers-x1y2z3-web-1/,
+        );
         fs.writeFileSync(file, JSON.stringify({ serviceUrl: "http://web-1.elb.amazonaws.com" }));
         const old = await run(["--outputs", file]);
         assert.equal(old.code, EXIT.usage);
@@ -156,16 +188,24 @@ describe("npm run leftovers (AWS clients mocked)", () => {
             assert.equal((await run(["--deployment", gone])).code, EXIT.usage);
             assert.match((await run(["--deployment", gone])).err, /no region: no Pulumi\.removed\.yaml sets aws:region/);
             assert.match((await run(["--deployment", gone], { AWS_REGION: "eu-west-1" })).out, /left in eu-west-1|is left in eu-west-1/);
-            assert.match((await run(["--deployment", gone, "--region=eu-central-1"], { AWS_REGION: "eu-west-1" })).out, /is left in eu-central-1/);
+            assert.match(
+                (await run(["--deployment", gone, "--region=eu-central-1"], { AWS_REGION: "eu-west-1" })).out,
+                /is left in eu-central-1/,
+            );
         });
 
         it("exits 3, not 2, when AWS fails, and says nothing is known", async () => {
-            const denied = Object.assign(new Error("User is not authorized to perform: tag:GetResources"), { name: "AccessDeniedException" });
+            const denied = Object.assign(new Error("User is not authorized to perform: tag:GetResources"), {
+                name: "AccessDeniedException",
+            });
             tagging.on(GetResourcesCommand).rejects(denied);
             const { code, err } = await run(["--deployment", MINE]);
             assert.equal(code, 3);
             assert.notEqual(EXIT.aws, EXIT.usage);
-            assert.match(err, /asking AWS in us-east-1 failed, so nothing is known about what is left: AccessDeniedException: User is not authorized/);
+            assert.match(
+                err,
+                /asking AWS in us-east-1 failed, so nothing is known about what is left: AccessDeniedException: User is not authorized/,
+            );
         });
     });
 });

@@ -248,9 +248,21 @@ describe("npm run verify against the local lab", function () {
             site.forwardAs(new URL(api.url).host); // so the site's config.js names the API's URL, as on AWS
             const file = outputsFile({ ...outputs, websiteUrl: site.url, apiUrl: api.url, helloWorldApi: `${api.url}/hello` });
             const cases: [string[], RegExp, RegExp][] = [
-                [[site.url], new RegExp(`✔ directory · CORS from the website: .*allowed ${site.url}`), /✔ directory · CORS from another origin: .*not allowed from https:\/\/verify\.example\.invalid/],
-                [["*"], /✔ directory · CORS from the website: .*allowed \*/, /✖ directory · CORS from another origin: .*preflight from https:\/\/verify\.example\.invalid was allowed \(\*\)/],
-                [[], new RegExp(`✖ directory · CORS from the website: .*preflight from ${site.url} was not allowed`), /✔ directory · CORS from another origin/],
+                [
+                    [site.url],
+                    new RegExp(`✔ directory · CORS from the website: .*allowed ${site.url}`),
+                    /✔ directory · CORS from another origin: .*not allowed from https:\/\/verify\.example\.invalid/,
+                ],
+                [
+                    ["*"],
+                    /✔ directory · CORS from the website: .*allowed \*/,
+                    /✖ directory · CORS from another origin: .*preflight from https:\/\/verify\.example\.invalid was allowed \(\*\)/,
+                ],
+                [
+                    [],
+                    new RegExp(`✖ directory · CORS from the website: .*preflight from ${site.url} was not allowed`),
+                    /✔ directory · CORS from another origin/,
+                ],
             ];
             for (const [origins, fromSite, fromOther] of cases) {
                 api.cors(origins);
@@ -281,9 +293,19 @@ describe("npm run verify against the local lab", function () {
     });
 
     for (const [how, mode, args, expected] of [
-        ["a failed check", "wrong-total-while-moved", [], /✖ directory · lab step: move users_1\.json aside: .*total 1500 after moving users_1\.json \(500 records\) aside; expected 1000/],
+        [
+            "a failed check",
+            "wrong-total-while-moved",
+            [],
+            /✖ directory · lab step: move users_1\.json aside: .*total 1500 after moving users_1\.json \(500 records\) aside; expected 1000/,
+        ],
         // 5 s: long enough for every honest request on a busy machine, so only the held one times out.
-        ["a timeout", "hold-while-moved", ["--timeout", "5"], /✖ directory · lab step: move users_1\.json aside: .*no answer within 5 s \(--timeout\)/],
+        [
+            "a timeout",
+            "hold-while-moved",
+            ["--timeout", "5"],
+            /✖ directory · lab step: move users_1\.json aside: .*no answer within 5 s \(--timeout\)/,
+        ],
     ] as const) {
         it(`--lab-steps puts users_1.json back after ${how}`, async () => {
             const proxy = await startProxy(outputs.apiUrl!, s3, outputs.dataBucket!);
@@ -293,7 +315,10 @@ describe("npm run verify against the local lab", function () {
                 const run = await runVerify(["--outputs", file, "--lab-steps", ...args]);
                 assert.equal(run.code, 1, run.stdout);
                 assert.match(run.stdout, expected);
-                assert.match(run.stdout, /✔ directory · lab step: restore users_1\.json: nothing is lost \(put back from s3:\/\/directory-data\/verify-aside-\w+\/users_1\.json/);
+                assert.match(
+                    run.stdout,
+                    /✔ directory · lab step: restore users_1\.json: nothing is lost \(put back from s3:\/\/directory-data\/verify-aside-\w+\/users_1\.json/,
+                );
                 assert.deepEqual(await snapshot(s3, outputs.dataBucket!), seed);
             } finally {
                 await proxy.close();
@@ -307,10 +332,23 @@ describe("npm run verify against the local lab", function () {
             proxy.set("hold-while-moved");
             const held = proxy.held();
             const file = outputsFile({ ...outputs, websiteUrl: proxy.url, apiUrl: proxy.url, helloWorldApi: `${proxy.url}/hello` });
-            const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "tools", "verify", "cli.ts"), "--outputs", file, "--lab-steps", "--timeout", "600"], {
-                cwd: ROOT,
-                stdio: ["ignore", "pipe", "pipe"],
-            });
+            const child = spawn(
+                process.execPath,
+                [
+                    "-r",
+                    "ts-node/register/transpile-only",
+                    path.join(ROOT, "tools", "verify", "cli.ts"),
+                    "--outputs",
+                    file,
+                    "--lab-steps",
+                    "--timeout",
+                    "600",
+                ],
+                {
+                    cwd: ROOT,
+                    stdio: ["ignore", "pipe", "pipe"],
+                },
+            );
             let output = "";
             child.stdout.on("data", (d) => (output += d));
             child.stderr.on("data", (d) => (output += d));
@@ -337,7 +375,8 @@ describe("npm run verify against the local lab", function () {
         cut.middlewareStack.add(
             (next, context) => async (args) => {
                 if (context.commandName === "CopyObjectCommand") lost = true;
-                if (lost) throw Object.assign(new Error(`connect ECONNREFUSED ${new URL(outputs.s3Endpoint!).host}`), { code: "ECONNREFUSED" });
+                if (lost)
+                    throw Object.assign(new Error(`connect ECONNREFUSED ${new URL(outputs.s3Endpoint!).host}`), { code: "ECONNREFUSED" });
                 return next(args);
             },
             { step: "initialize", name: "endpointLost" },
@@ -346,9 +385,16 @@ describe("npm run verify against the local lab", function () {
             const run = await verify(outputs, context(cut), true);
             assert.match(line(run.results, "lab step: move users_1.json aside"), /^✖ connect ECONNREFUSED/);
             const restore = line(run.results, "lab step: restore users_1.json");
-            assert.match(restore, /^✖ users_1\.json was never deleted; the bucket did not answer the copy to s3:\/\/directory-data\/verify-aside-\w+\/users_1\.json nor this clean-up \(connect ECONNREFUSED [^)]*\), so that copy may or may not exist: aws s3 ls s3:\/\/directory-data\/verify-aside-\w+\/users_1\.json$/);
+            assert.match(
+                restore,
+                /^✖ users_1\.json was never deleted; the bucket did not answer the copy to s3:\/\/directory-data\/verify-aside-\w+\/users_1\.json nor this clean-up \(connect ECONNREFUSED [^)]*\), so that copy may or may not exist: aws s3 ls s3:\/\/directory-data\/verify-aside-\w+\/users_1\.json$/,
+            );
             assert.doesNotMatch(restore, /is kept at|aws s3 mv/);
-            assert.deepEqual(await snapshot(s3, outputs.dataBucket!), seed, "the bucket is as it was: no copy was made, nothing was deleted");
+            assert.deepEqual(
+                await snapshot(s3, outputs.dataBucket!),
+                seed,
+                "the bucket is as it was: no copy was made, nothing was deleted",
+            );
         } finally {
             cut.destroy();
         }
@@ -369,7 +415,9 @@ describe("npm run verify against the local lab", function () {
             assert.equal(run.code, 2, name);
             assert.equal(run.stdout, "");
             assert.ok(
-                run.stderr.includes(`${path.join(d, name)} is UTF-16 text, not UTF-8 (PowerShell's > writes UTF-16): save it as UTF-8, e.g. pulumi stack output --json --show-secrets | Out-File -Encoding utf8 outputs.json`),
+                run.stderr.includes(
+                    `${path.join(d, name)} is UTF-16 text, not UTF-8 (PowerShell's > writes UTF-16): save it as UTF-8, e.g. pulumi stack output --json --show-secrets | Out-File -Encoding utf8 outputs.json`,
+                ),
                 run.stderr,
             );
         }
@@ -378,7 +426,11 @@ describe("npm run verify against the local lab", function () {
     it("--stack reads `pulumi stack output --json --show-secrets --stack NAME`", async () => {
         const bin = dir();
         const argsFile = path.join(bin, "args");
-        fs.writeFileSync(path.join(bin, "pulumi"), `#!/bin/sh\nprintf '%s ' "$@" > '${argsFile}'\nprintf '%s' '${JSON.stringify(outputs)}'\n`, { mode: 0o755 });
+        fs.writeFileSync(
+            path.join(bin, "pulumi"),
+            `#!/bin/sh\nprintf '%s ' "$@" > '${argsFile}'\nprintf '%s' '${JSON.stringify(outputs)}'\n`,
+            { mode: 0o755 },
+        );
         const run = await runVerify(["--stack", "org/dev"], { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}` });
         assert.equal(run.code, 0, run.stdout + run.stderr);
         assert.equal(fs.readFileSync(argsFile, "utf8"), "stack output --json --show-secrets --stack org/dev ");
@@ -388,7 +440,10 @@ describe("npm run verify against the local lab", function () {
     it("exits 2 naming the file or command when the outputs are missing, unreadable or incomplete", async () => {
         const d = dir();
         const cases: [string[], RegExp][] = [
-            [["--stack", "dev"], new RegExp(`not installed or not on PATH: install it \\(${PULUMI_INSTALL_URL.replace(/[./]/g, "\\$&")}\\).*--outputs FILE`)],
+            [
+                ["--stack", "dev"],
+                new RegExp(`not installed or not on PATH: install it \\(${PULUMI_INSTALL_URL.replace(/[./]/g, "\\$&")}\\).*--outputs FILE`),
+            ],
             [["--outputs", path.join(d, "missing.json")], /Cannot read the outputs file .*missing\.json: it does not exist/],
             [["--outputs", d], /Cannot read the outputs file .*: it is a folder/],
             [["--local", "--lab-dir", d], /No local lab is running in .*: .*outputs\.json does not exist \(start one with npm start/],
@@ -396,8 +451,14 @@ describe("npm run verify against the local lab", function () {
         fs.writeFileSync(path.join(d, "broken.json"), "{ websiteUrl");
         cases.push([["--outputs", path.join(d, "broken.json")], /broken\.json is not valid JSON/]);
         cases.push([["--outputs", outputsFile([])], /outputs\.json must hold a JSON object of stack outputs/]);
-        cases.push([["--outputs", outputsFile({ websiteUrl: outputs.websiteUrl })], /the directory lab's outputs are incomplete: apiUrl, dataBucket missing/]);
-        cases.push([["--outputs", outputsFile({ helloWorldApi: "not a url" })], /helloWorldApi must be an http\(s\) URL; received "not a url"/]);
+        cases.push([
+            ["--outputs", outputsFile({ websiteUrl: outputs.websiteUrl })],
+            /the directory lab's outputs are incomplete: apiUrl, dataBucket missing/,
+        ]);
+        cases.push([
+            ["--outputs", outputsFile({ helloWorldApi: "not a url" })],
+            /helloWorldApi must be an http\(s\) URL; received "not a url"/,
+        ]);
         cases.push([["--outputs", outputsFile({ deploymentId: "cloud-labs-dev-ab12cd" })], /holds no lab outputs/]);
         const stale = dir();
         fs.writeFileSync(path.join(stale, "outputs.json"), JSON.stringify({ ...outputs, pid: 2 ** 22 + 1 }));
@@ -432,7 +493,11 @@ describe("npm run verify against the local lab", function () {
         assert.match(help.stdout, /^Usage: npm run verify -- /);
         assert.match(help.stdout, /npm run -s verify/, "the usage says how to get JSON without npm's banner");
         assert.equal(help.stderr, "");
-        const relative = await runVerify(["--local", `--lab-dir=${path.basename(labDir)}`, "--timeout=5"], process.env, path.dirname(labDir));
+        const relative = await runVerify(
+            ["--local", `--lab-dir=${path.basename(labDir)}`, "--timeout=5"],
+            process.env,
+            path.dirname(labDir),
+        );
         assert.equal(relative.code, 0, relative.stdout + relative.stderr);
         const missingValue = await runVerify(["--local", "--lab-dir"]);
         assert.equal(missingValue.code, 2);
@@ -456,7 +521,10 @@ describe("npm run verify against the local lab", function () {
 
             answer = { status: 200, body: "[]" };
             const open = await verify(outputs, ctx);
-            assert.match(line(open.results, "data bucket private"), /✖.*unsigned GET of users_1\.json answered 200: the data bucket is public/);
+            assert.match(
+                line(open.results, "data bucket private"),
+                /✖.*unsigned GET of users_1\.json answered 200: the data bucket is public/,
+            );
         } finally {
             await close(fakeS3);
         }
@@ -520,11 +588,18 @@ describe("npm run verify: the audio lab's checks (against a local S3 and a publi
 
     it("passes when the seed MP3 is public as audio/mpeg and texts are denied", async () => {
         const run = await verify(audioOutputs(), ctx());
-        assert.deepEqual(run.results.map((r) => [r.lab, r.name, r.ok]), [
-            ["audio", "seed MP3 public", true],
-            ["audio", "texts private", true],
-        ]);
-        assert.equal(line(run.results, "seed MP3 public"), "✔ 200 audio/mpeg, 67 bytes", "no wait is claimed when the first answer was the MP3");
+        assert.deepEqual(
+            run.results.map((r) => [r.lab, r.name, r.ok]),
+            [
+                ["audio", "seed MP3 public", true],
+                ["audio", "texts private", true],
+            ],
+        );
+        assert.equal(
+            line(run.results, "seed MP3 public"),
+            "✔ 200 audio/mpeg, 67 bytes",
+            "no wait is claimed when the first answer was the MP3",
+        );
         assert.match(line(run.results, "texts private"), /unsigned GET of text\/welcome\.txt: 403 AccessDenied/);
     });
 
@@ -532,7 +607,9 @@ describe("npm run verify: the audio lab's checks (against a local S3 and a publi
         await put(bucket.client, bucket.bucket, "audio/late.mp3", MP3, "audio/mpeg");
         let misses = 2;
         const fetchLate: typeof fetch = async (url, init) =>
-            (typeof url === "string" ? url : url instanceof URL ? url.href : url.url).endsWith("/audio/late.mp3") && misses-- > 0 ? new Response("<Error><Code>NoSuchKey</Code></Error>", { status: 404 }) : fetch(url, init);
+            (typeof url === "string" ? url : url instanceof URL ? url.href : url.url).endsWith("/audio/late.mp3") && misses-- > 0
+                ? new Response("<Error><Code>NoSuchKey</Code></Error>", { status: 404 })
+                : fetch(url, init);
         try {
             const run = await verify({ ...audioOutputs(), seedAudioUrl: `${frontUrl}/audio/late.mp3` }, ctx({ fetch: fetchLate }));
             assert.match(line(run.results, "seed MP3 public"), /^✔ 200 audio\/mpeg, 67 bytes, after waiting \d+ ms for it to be spoken$/);
@@ -544,7 +621,10 @@ describe("npm run verify: the audio lab's checks (against a local S3 and a publi
     it("a denied MP3 fails and suggests account-level Block Public Access; public texts fail", async () => {
         policy = "blocked";
         let run = await verify(audioOutputs(), ctx());
-        assert.match(line(run.results, "seed MP3 public"), /✖ .*403 AccessDenied: the MP3 is not public; .*account-level S3 Block Public Access/);
+        assert.match(
+            line(run.results, "seed MP3 public"),
+            /✖ .*403 AccessDenied: the MP3 is not public; .*account-level S3 Block Public Access/,
+        );
         policy = "all-public";
         run = await verify(audioOutputs(), ctx());
         assert.match(line(run.results, "texts private"), /✖ unsigned GET of text\/welcome\.txt answered 200: texts are public/);
@@ -629,10 +709,13 @@ describe("npm run verify: the web service's checks (against a local HTTP server)
 
     it("passes on the sample page and /health, and runs only the checks of the labs present", async () => {
         const run = await verify({ serviceUrl: url }, context(unusedS3));
-        assert.deepEqual(run.results.map((r) => [r.lab, r.name, r.ok]), [
-            ["webService", "sample page", true],
-            ["webService", "GET /health", true],
-        ]);
+        assert.deepEqual(
+            run.results.map((r) => [r.lab, r.name, r.ok]),
+            [
+                ["webService", "sample page", true],
+                ["webService", "GET /health", true],
+            ],
+        );
     });
 
     it("fails on an unhealthy /health and on another page", async () => {
@@ -678,7 +761,9 @@ describe("npm run verify: a web service its schedule stopped (ECS mocked, the lo
     });
     const at = async (iso: string, runningCount: number) => {
         ecs.reset();
-        ecs.on(DescribeServicesCommand).resolves({ services: [{ serviceName: "web-service-1", runningCount, desiredCount: runningCount }] });
+        ecs.on(DescribeServicesCommand).resolves({
+            services: [{ serviceName: "web-service-1", runningCount, desiredCount: runningCount }],
+        });
         const out: string[] = [];
         const err: string[] = [];
         const code = await verifyMain(["--outputs", file, "--region", "us-east-1"], {
@@ -697,9 +782,15 @@ describe("npm run verify: a web service its schedule stopped (ECS mocked, the lo
         const run = await at("2026-11-27T22:00:00Z", 0);
         assert.equal(run.code, 0, run.stdout + run.stderr);
         assert.match(run.stdout, /✔ webService · stopped by schedule: .*stopped by schedule until 2026-11-30 07:00 UTC/);
-        assert.match(run.stdout, /pulumi up does not start it; to start tasks now: aws application-autoscaling register-scalable-target .*--resource-id service\/web-cluster-1\/web-service-1 --min-capacity 1/);
+        assert.match(
+            run.stdout,
+            /pulumi up does not start it; to start tasks now: aws application-autoscaling register-scalable-target .*--resource-id service\/web-cluster-1\/web-service-1 --min-capacity 1/,
+        );
         assert.doesNotMatch(run.stdout, /sample page/, "the load balancer's error page is not checked");
-        assert.deepEqual(ecs.commandCalls(DescribeServicesCommand)[0].args[0].input, { cluster: "web-cluster-1", services: ["web-service-1"] });
+        assert.deepEqual(ecs.commandCalls(DescribeServicesCommand)[0].args[0].input, {
+            cluster: "web-cluster-1",
+            services: ["web-service-1"],
+        });
     });
 
     it("fails on the 503 when no task runs outside the stop window (a broken service, not a stopped one)", async () => {
@@ -729,7 +820,10 @@ describe("npm run verify: answers too large to read", function () {
         const done = new Promise<void>((resolve) => (closed = resolve));
         const server = http.createServer((req, res) => {
             const declare = req.url === "/declared";
-            res.writeHead(200, declare ? { "content-type": "application/json", "content-length": String(TWO_GB) } : { "content-type": "application/json" });
+            res.writeHead(
+                200,
+                declare ? { "content-type": "application/json", "content-length": String(TWO_GB) } : { "content-type": "application/json" },
+            );
             res.on("close", closed);
             const pump = () => {
                 while (sent < TWO_GB && !res.destroyed) {
@@ -748,7 +842,10 @@ describe("npm run verify: answers too large to read", function () {
             const run = await verify({ helloWorldApi: `${url}/hello` }, context(unusedS3, { timeoutMs: 60_000 }));
             await done;
             assert.equal(MAX_ANSWER_BYTES, 64 * 1024 * 1024);
-            assert.match(line(run.results, "GET helloWorldApi"), /^✖ GET http:\/\/127\.0\.0\.1:\d+\/hello answered 200 with a body over 64 MiB, the most verify reads of one answer$/);
+            assert.match(
+                line(run.results, "GET helloWorldApi"),
+                /^✖ GET http:\/\/127\.0\.0\.1:\d+\/hello answered 200 with a body over 64 MiB, the most verify reads of one answer$/,
+            );
             assert.ok(sent < 512 * 1024 * 1024, `the server sent ${sent} bytes: reading stopped near the cap`);
             assert.ok(peak - baseline < 256 * 1024 * 1024, `RSS grew by ${Math.round((peak - baseline) / 1048576)} MB`);
 
@@ -764,10 +861,19 @@ describe("npm run verify: answers too large to read", function () {
 
 describe("npm run verify: the public URL of an object on AWS", () => {
     it("is the bucket's regional virtual-hosted URL, each key segment encoded; path-style for a bucket with dots", () => {
-        assert.equal(publicObjectUrl("cloud-labs-audio-1a2b3c", "audio/welcome.mp3", "eu-west-1"), "https://cloud-labs-audio-1a2b3c.s3.eu-west-1.amazonaws.com/audio/welcome.mp3");
-        assert.equal(publicObjectUrl("lab", "audio/a b+c%é.mp3", "us-east-1"), "https://lab.s3.us-east-1.amazonaws.com/audio/a%20b%2Bc%25%C3%A9.mp3");
+        assert.equal(
+            publicObjectUrl("cloud-labs-audio-1a2b3c", "audio/welcome.mp3", "eu-west-1"),
+            "https://cloud-labs-audio-1a2b3c.s3.eu-west-1.amazonaws.com/audio/welcome.mp3",
+        );
+        assert.equal(
+            publicObjectUrl("lab", "audio/a b+c%é.mp3", "us-east-1"),
+            "https://lab.s3.us-east-1.amazonaws.com/audio/a%20b%2Bc%25%C3%A9.mp3",
+        );
         assert.equal(publicObjectUrl("lab", "users_1.json"), "https://lab.s3.amazonaws.com/users_1.json");
-        assert.equal(publicObjectUrl("my.lab.bucket", "audio/x.mp3", "ap-south-1"), "https://s3.ap-south-1.amazonaws.com/my.lab.bucket/audio/x.mp3");
+        assert.equal(
+            publicObjectUrl("my.lab.bucket", "audio/x.mp3", "ap-south-1"),
+            "https://s3.ap-south-1.amazonaws.com/my.lab.bucket/audio/x.mp3",
+        );
     });
 
     it("asks the bucket's region once per bucket (none means us-east-1, EU means eu-west-1) and falls back to the global endpoint", async () => {
@@ -778,7 +884,9 @@ describe("npm run verify: the public URL of an object on AWS", () => {
             tokyo: async () => ({ LocationConstraint: "ap-northeast-1" }),
             denied: async () => Promise.reject(Object.assign(new Error("Access Denied"), { name: "AccessDenied" })),
         };
-        const s3 = { send: (command: { input: { Bucket: string } }) => (asked.push(command.input.Bucket), answers[command.input.Bucket]()) };
+        const s3 = {
+            send: (command: { input: { Bucket: string } }) => (asked.push(command.input.Bucket), answers[command.input.Bucket]()),
+        };
         const urlOf = awsPublicUrl(s3 as never);
         assert.equal(await urlOf("east", "audio/a.mp3"), "https://east.s3.us-east-1.amazonaws.com/audio/a.mp3");
         assert.equal(await urlOf("east", "audio/b.mp3"), "https://east.s3.us-east-1.amazonaws.com/audio/b.mp3");

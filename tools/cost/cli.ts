@@ -40,14 +40,20 @@ export function parseArgs(argv: string[]): { stack: string; json: boolean; assum
     const assumptions: Assumptions = { ...DEFAULT_ASSUMPTIONS, durationMs: { ...DEFAULT_ASSUMPTIONS.durationMs } };
     if (values.help) return { stack: "", json: false, assumptions, help: true };
     const stack = shippedStackFlag(values.stack);
-    if (values["requests-per-month"] !== undefined) assumptions.requestsPerMonth = numberFlag("--requests-per-month", values["requests-per-month"], 0, 1e12);
+    if (values["requests-per-month"] !== undefined)
+        assumptions.requestsPerMonth = numberFlag("--requests-per-month", values["requests-per-month"], 0, 1e12);
     if (values.hours !== undefined) assumptions.hours = numberFlag("--hours", values.hours, 0, 744);
-    if (values["uploads-per-month"] !== undefined) assumptions.uploadsPerMonth = numberFlag("--uploads-per-month", values["uploads-per-month"], 0, 1e9);
+    if (values["uploads-per-month"] !== undefined)
+        assumptions.uploadsPerMonth = numberFlag("--uploads-per-month", values["uploads-per-month"], 0, 1e9);
     const perDay = values["signups-per-day"];
     const days = values["campaign-days"];
-    if ((perDay === undefined) !== (days === undefined)) throw new UsageError("--signups-per-day and --campaign-days go together: give both, or neither");
+    if ((perDay === undefined) !== (days === undefined))
+        throw new UsageError("--signups-per-day and --campaign-days go together: give both, or neither");
     if (perDay !== undefined && days !== undefined) {
-        assumptions.campaign = { signupsPerDay: numberFlag("--signups-per-day", perDay, 0, 1e9), days: numberFlag("--campaign-days", days, 1, 31, true) };
+        assumptions.campaign = {
+            signupsPerDay: numberFlag("--signups-per-day", perDay, 0, 1e9),
+            days: numberFlag("--campaign-days", days, 1, 31, true),
+        };
     }
     if (values["no-free-tier"]) assumptions.freeTier = false;
     return { stack, json: Boolean(values.json), assumptions, help: false };
@@ -87,7 +93,9 @@ export function formatReport(report: CostReport): string {
             : `Cost estimate for stack ${report.stack} (${a.region}, USD per month, ${a.pricesNote}; taken ${PRICES_TAKEN})`,
         `Usage: ${a.requestsPerMonth.toLocaleString("en-US")} requests/month per route, ${a.uploadsPerMonth} uploads of ${a.charactersPerUpload} characters, ${a.hours} h up${a.freeTier ? ", free tiers counted" : ", no free tier"}`,
         ...(a.campaign
-            ? [`Sign-up campaign: ${a.campaign.signupsPerDay.toLocaleString("en-US")} sign-ups a day for ${a.campaign.days} days, ${a.statusPollsPerSignup} status polls each`]
+            ? [
+                  `Sign-up campaign: ${a.campaign.signupsPerDay.toLocaleString("en-US")} sign-ups a day for ${a.campaign.days} days, ${a.statusPollsPerSignup} status polls each`,
+              ]
             : []),
         ...lookUpLines(a.lookUps),
         "",
@@ -95,7 +103,8 @@ export function formatReport(report: CostReport): string {
     const width = Math.max(40, ...report.labs.flatMap((l) => l.items.map((i) => i.item.length + 2)));
     for (const lab of report.labs) {
         lines.push(`${lab.lab}`.padEnd(width) + "idle".padStart(10) + "usage".padStart(10));
-        for (const item of lab.items) lines.push(`  ${item.item}`.padEnd(width) + usd(item.idleMonthly).padStart(10) + usd(item.usageMonthly).padStart(10));
+        for (const item of lab.items)
+            lines.push(`  ${item.item}`.padEnd(width) + usd(item.idleMonthly).padStart(10) + usd(item.usageMonthly).padStart(10));
         lines.push(`  total ${lab.lab}`.padEnd(width) + usd(lab.idleMonthly).padStart(10) + usd(lab.usageMonthly).padStart(10), "");
     }
     lines.push("TOTAL".padEnd(width) + usd(report.total.idleMonthly).padStart(10) + usd(report.total.usageMonthly).padStart(10));

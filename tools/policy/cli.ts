@@ -85,10 +85,16 @@ export function formatViolations(stack: string, violations: Violation[], config:
     const disabled = policies.filter((p) => enforcementLevelOf(p, config) === "disabled");
     const ran = policies.length - disabled.length;
     const off = disabled.length ? ` (disabled by the config: ${disabled.map((p) => p.name).join(", ")})` : "";
-    if (violations.length === 0) return [`Stack ${stack} passes ${disabled.length ? `the ${ran} enabled` : `all ${ran}`} policies${off}.`, ...notes].join("\n");
+    if (violations.length === 0)
+        return [`Stack ${stack} passes ${disabled.length ? `the ${ran} enabled` : `all ${ran}`} policies${off}.`, ...notes].join("\n");
     const lines = violations.map((v) => `[${v.enforcementLevel}] ${v.policy}${v.resource ? ` (${v.resource})` : ""}: ${v.message}`);
     const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory").length;
-    return [...lines, "", `Stack ${stack}: ${mandatory} mandatory and ${violations.length - mandatory} advisory violation(s)${off}.`, ...notes].join("\n");
+    return [
+        ...lines,
+        "",
+        `Stack ${stack}: ${mandatory} mandatory and ${violations.length - mandatory} advisory violation(s)${off}.`,
+        ...notes,
+    ].join("\n");
 }
 
 if (require.main === module) runMain(main, USAGE);

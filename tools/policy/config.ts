@@ -34,32 +34,43 @@ interface Schema {
 /** Checks `config` (parsed JSON) against the policies' schemas; returns it typed, or throws ConfigError. */
 export function validatePackConfig(config: unknown, policies: readonly ConfiguredPolicy[]): PolicyPackConfig {
     if (typeof config !== "object" || config === null || Array.isArray(config)) {
-        throw new ConfigError(`the config must be a JSON object of policy names, e.g. {"idle-cost-cap": {"maxIdleMonthlyUsd": 40}}; received ${describe(config)}`);
+        throw new ConfigError(
+            `the config must be a JSON object of policy names, e.g. {"idle-cost-cap": {"maxIdleMonthlyUsd": 40}}; received ${describe(config)}`,
+        );
     }
     const byName = new Map(policies.map((p) => [p.name, p]));
     const names = [...byName.keys()];
     for (const [name, value] of Object.entries(config)) {
         const policy = byName.get(name);
         if (!policy && name !== "all") {
-            throw new ConfigError(`${JSON.stringify(name)} is not a policy of this pack${suggest(name, names)}; the policies are ${names.join(", ")} (or "all" for every one)`);
+            throw new ConfigError(
+                `${JSON.stringify(name)} is not a policy of this pack${suggest(name, names)}; the policies are ${names.join(", ")} (or "all" for every one)`,
+            );
         }
         if (typeof value === "string") {
             checkLevel(name, value);
             continue;
         }
         if (typeof value !== "object" || value === null || Array.isArray(value)) {
-            throw new ConfigError(`${name}: must be an enforcement level (${ENFORCEMENT_LEVELS.join(", ")}) or an object; received ${describe(value)}`);
+            throw new ConfigError(
+                `${name}: must be an enforcement level (${ENFORCEMENT_LEVELS.join(", ")}) or an object; received ${describe(value)}`,
+            );
         }
         const properties = (policy?.configSchema?.properties ?? {}) as Record<string, Schema>;
         const allowed = ["enforcementLevel", ...Object.keys(properties)];
         for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
             if (key === "enforcementLevel") {
-                if (typeof v !== "string") throw new ConfigError(`${name}.enforcementLevel: must be one of ${ENFORCEMENT_LEVELS.join(", ")}; received ${describe(v)}`);
+                if (typeof v !== "string")
+                    throw new ConfigError(
+                        `${name}.enforcementLevel: must be one of ${ENFORCEMENT_LEVELS.join(", ")}; received ${describe(v)}`,
+                    );
                 checkLevel(`${name}.enforcementLevel`, v);
                 continue;
             }
             if (!(key in properties)) {
-                throw new ConfigError(`${name}.${key}: ${name === "all" ? '"all" takes only enforcementLevel' : `not a setting of ${name}${suggest(key, allowed)}; it takes ${allowed.join(", ")}`}`);
+                throw new ConfigError(
+                    `${name}.${key}: ${name === "all" ? '"all" takes only enforcementLevel' : `not a setting of ${name}${suggest(key, allowed)}; it takes ${allowed.join(", ")}`}`,
+                );
             }
             checkValue(`${name}.${key}`, v, properties[key]);
         }
@@ -83,7 +94,9 @@ function checkValue(key: string, value: unknown, schema: Schema): void {
         throw new ConfigError(`${key}: must be ${types.map(article).join(" or ")}${rangeOf(schema)}; received ${describe(value)}`);
     }
     if (schema.enum && !schema.enum.some((e) => JSON.stringify(e) === JSON.stringify(value))) {
-        throw new ConfigError(`${key}: must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(", ")}; received ${describe(value)}`);
+        throw new ConfigError(
+            `${key}: must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(", ")}; received ${describe(value)}`,
+        );
     }
     if (typeof value === "number") {
         const out =
@@ -93,13 +106,20 @@ function checkValue(key: string, value: unknown, schema: Schema): void {
             (schema.exclusiveMaximum !== undefined && value >= schema.exclusiveMaximum);
         if (out) throw new ConfigError(`${key}: must be a number${rangeOf(schema)}; received ${describe(value)}`);
     }
-    if (typeof value === "string" && ((schema.minLength !== undefined && value.length < schema.minLength) || (schema.maxLength !== undefined && value.length > schema.maxLength))) {
-        throw new ConfigError(`${key}: must be ${schema.minLength ?? 0} to ${schema.maxLength ?? "any number of"} characters; received ${describe(value)}`);
+    if (
+        typeof value === "string" &&
+        ((schema.minLength !== undefined && value.length < schema.minLength) ||
+            (schema.maxLength !== undefined && value.length > schema.maxLength))
+    ) {
+        throw new ConfigError(
+            `${key}: must be ${schema.minLength ?? 0} to ${schema.maxLength ?? "any number of"} characters; received ${describe(value)}`,
+        );
     }
     if (Array.isArray(value) && schema.items) value.forEach((item, i) => checkValue(`${key}[${i}]`, item, schema.items!));
     if (schema.properties && typeof value === "object" && value !== null && !Array.isArray(value)) {
         for (const [k, v] of Object.entries(value)) {
-            if (!(k in schema.properties)) throw new ConfigError(`${key}.${k}: not allowed; allowed: ${Object.keys(schema.properties).join(", ")}`);
+            if (!(k in schema.properties))
+                throw new ConfigError(`${key}.${k}: not allowed; allowed: ${Object.keys(schema.properties).join(", ")}`);
             checkValue(`${key}.${k}`, v, schema.properties[k]);
         }
         for (const k of schema.required ?? []) if (!(k in value)) throw new ConfigError(`${key}.${k}: required`);
@@ -108,14 +128,22 @@ function checkValue(key: string, value: unknown, schema: Schema): void {
 
 function isType(value: unknown, type: string): boolean {
     switch (type) {
-        case "number": return typeof value === "number" && Number.isFinite(value);
-        case "integer": return Number.isInteger(value);
-        case "string": return typeof value === "string";
-        case "boolean": return typeof value === "boolean";
-        case "array": return Array.isArray(value);
-        case "object": return typeof value === "object" && value !== null && !Array.isArray(value);
-        case "null": return value === null;
-        default: return false;
+        case "number":
+            return typeof value === "number" && Number.isFinite(value);
+        case "integer":
+            return Number.isInteger(value);
+        case "string":
+            return typeof value === "string";
+        case "boolean":
+            return typeof value === "boolean";
+        case "array":
+            return Array.isArray(value);
+        case "object":
+            return typeof value === "object" && value !== null && !Array.isArray(value);
+        case "null":
+            return value === null;
+        default:
+            return false;
     }
 }
 

@@ -79,10 +79,19 @@ export async function evaluatePolicies(
         if (level === "disabled") continue;
         const getConfig = <T extends object>() => configOf(policy, config) as T;
         const reporter = (resource?: string) => (message: string, urn?: string) =>
-            violations.push({ policy: policy.name, enforcementLevel: level, resource: urn ? byUrn.get(urn)?.name ?? urn : resource, message });
+            violations.push({
+                policy: policy.name,
+                enforcementLevel: level,
+                resource: urn ? (byUrn.get(urn)?.name ?? urn) : resource,
+                message,
+            });
         try {
             if ("validateStack" in policy) {
-                const stackResources: PolicyResource[] = resources.map((r) => ({ ...described(r), dependencies: [], propertyDependencies: {} }));
+                const stackResources: PolicyResource[] = resources.map((r) => ({
+                    ...described(r),
+                    dependencies: [],
+                    propertyDependencies: {},
+                }));
                 await policy.validateStack({ resources: stackResources, stackTags: new Map(), getConfig, notApplicable }, reporter());
                 continue;
             }
@@ -108,7 +117,7 @@ class NotApplicable extends Error {}
 /** A policy's level: the pack config's (`"advisory"` or `{ enforcementLevel }`), else its own, else mandatory. */
 export function enforcementLevelOf(policy: Pick<AnyPolicy, "name" | "enforcementLevel">, config: PolicyPackConfig): EnforcementLevel {
     const c = config[policy.name] ?? config.all;
-    const level = typeof c === "string" ? c : c?.enforcementLevel ?? policy.enforcementLevel ?? "mandatory";
+    const level = typeof c === "string" ? c : (c?.enforcementLevel ?? policy.enforcementLevel ?? "mandatory");
     return level === "remediate" ? "mandatory" : level;
 }
 

@@ -68,7 +68,12 @@ function verifyArgs(values: { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K][
     const sources = [stack !== undefined, file !== undefined, Boolean(local)].filter(Boolean).length;
     if (sources !== 1) throw new UsageError("give exactly one of --stack NAME, --outputs FILE or --local");
     if (labDir !== undefined && !local) throw new UsageError("--lab-dir goes with --local");
-    for (const [flag, value] of [["--stack", stack], ["--outputs", file], ["--lab-dir", labDir], ["--region", region]] as const) {
+    for (const [flag, value] of [
+        ["--stack", stack],
+        ["--outputs", file],
+        ["--lab-dir", labDir],
+        ["--region", region],
+    ] as const) {
         if (value !== undefined && value.trim() === "") throw new UsageError(`${flag} needs a value`);
     }
     const timeoutMs = values.timeout === undefined ? 10_000 : Math.round(numberFlag("--timeout", values.timeout, 0.001, 600) * 1000);
@@ -99,7 +104,9 @@ export async function main(argv: string[], io: VerifyIo): Promise<number> {
     const config = "stack" in args.source ? stackSettings(args.source.stack) : {};
     const local = outputs.s3Endpoint !== undefined;
     const region = args.region ?? config["aws:region"] ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? "us-east-1";
-    const s3 = local ? (await import("../../shared/local-s3")).localS3Client(outputs.s3Endpoint!) : new S3Client({ region, followRegionRedirects: true });
+    const s3 = local
+        ? (await import("../../shared/local-s3")).localS3Client(outputs.s3Endpoint!)
+        : new S3Client({ region, followRegionRedirects: true });
     // Only the sign-up lab reads logs (to name a permission its consumer lacks).
     const logs = !local && outputs.signupApiUrl ? new CloudWatchLogsClient({ region }) : undefined;
     // Only a scheduled service is asked about: it tells "stopped by its schedule" from "broken".
@@ -171,12 +178,15 @@ async function readOutputs(args: VerifyArgs, io: CliIo): Promise<LabOutputs> {
     const labDir = fromCallerDir(source.labDir, io);
     const file = labStateFile(labDir);
     if (!fs.existsSync(file)) {
-        throw new OutputsError(`No local lab is running in ${labDir}: ${file} does not exist (start one with npm start, then run this again)`);
+        throw new OutputsError(
+            `No local lab is running in ${labDir}: ${file} does not exist (start one with npm start, then run this again)`,
+        );
     }
     const text = readText(file, `Cannot read the local lab's outputs ${file}`);
     const outputs = parseOutputs(text, file);
     const pid = (JSON.parse(text.replace(/^\uFEFF/, "")) as { pid?: unknown }).pid;
-    if (!isRunning(pid)) throw new OutputsError(`${file} was left by a lab that is no longer running (pid ${String(pid)}): start one with npm start`);
+    if (!isRunning(pid))
+        throw new OutputsError(`${file} was left by a lab that is no longer running (pid ${String(pid)}): start one with npm start`);
     return outputs;
 }
 
@@ -186,7 +196,14 @@ function readText(file: string, what: string): string {
         bytes = fs.readFileSync(file);
     } catch (error) {
         const e = error as NodeJS.ErrnoException;
-        const reason = e.code === "ENOENT" ? "it does not exist" : e.code === "EISDIR" ? "it is a folder" : e.code === "EACCES" ? "permission denied" : e.message;
+        const reason =
+            e.code === "ENOENT"
+                ? "it does not exist"
+                : e.code === "EISDIR"
+                  ? "it is a folder"
+                  : e.code === "EACCES"
+                    ? "permission denied"
+                    : e.message;
         throw new OutputsError(`${what}: ${reason}`);
     }
     return decodeOutputs(bytes, file);
@@ -231,7 +248,11 @@ if (require.main === module) {
     let stopping = false;
     for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
         process.on(signal, () => {
-            process.stderr.write(stopping ? `${signal}: still putting things back, a moment\n` : `\n${signal}: stopping; putting back what the lab steps moved first\n`);
+            process.stderr.write(
+                stopping
+                    ? `${signal}: still putting things back, a moment\n`
+                    : `\n${signal}: stopping; putting back what the lab steps moved first\n`,
+            );
             stopping = true;
         });
     }

@@ -28,7 +28,13 @@ export function audioProblems(s: AudioSettings): string[] {
     if (!voiceEngines) {
         problems.push(describe("audioVoice", s.voice, `must be one of ${Object.keys(POLLY_VOICES).join(", ")}`));
     } else if ((POLLY_ENGINES as readonly string[]).includes(s.engine) && !(voiceEngines as readonly string[]).includes(s.engine)) {
-        problems.push(describe("audioVoice", s.voice, `supports only the ${voiceEngines.join(" and ")} engine, not cloud-labs:audioEngine = ${s.engine}`));
+        problems.push(
+            describe(
+                "audioVoice",
+                s.voice,
+                `supports only the ${voiceEngines.join(" and ")} engine, not cloud-labs:audioEngine = ${s.engine}`,
+            ),
+        );
     }
     for (const name of s.seedTexts) {
         if (!/^[\w.-]+\.txt$/.test(name) || !fs.existsSync(path.join(TEXTS_DIR, name))) {
@@ -37,7 +43,11 @@ export function audioProblems(s: AudioSettings): string[] {
     }
     if (s.factSkill?.from === "function" && !ALEXA_SKILL_ID.test(s.factSkill.skillId)) {
         problems.push(
-            describe("alexaSkillId", s.factSkill.skillId, "must be the skill's ID, amzn1.ask.skill.<uuid> (Alexa developer console → your skill → Copy Skill ID), when alexaFactSkill is function"),
+            describe(
+                "alexaSkillId",
+                s.factSkill.skillId,
+                "must be the skill's ID, amzn1.ask.skill.<uuid> (Alexa developer console → your skill → Copy Skill ID), when alexaFactSkill is function",
+            ),
         );
     }
     if (s.factSkill?.from === "sar" && !/^\d+\.\d+\.\d+$/.test(s.factSkill.version)) {
@@ -63,7 +73,8 @@ export function readAudio(
     const audioEngine = r.oneOf("audioEngine", POLLY_ENGINES);
     const audioSeedTexts = r.array("audioSeedTexts");
     const skillSwitch = r.oneOf("alexaFactSkill", FACT_SKILL_MODES);
-    const alexaFactSkill: FactSkillMode = skillSwitch === "true" || skillSwitch === "sar" ? "sar" : skillSwitch === "function" ? "function" : "off";
+    const alexaFactSkill: FactSkillMode =
+        skillSwitch === "true" || skillSwitch === "sar" ? "sar" : skillSwitch === "function" ? "function" : "off";
     const alexaFactSkillVersion = r.string("alexaFactSkillVersion");
     const alexaSkillId = r.string("alexaSkillId");
     problems.push(
@@ -80,7 +91,13 @@ export function readAudio(
         }),
     );
     if (alexaFactSkill !== "off" && !labs.includes("audio")) {
-        problems.push(describe("alexaFactSkill", skillSwitch ?? alexaFactSkill, "deploys with the audio lab only: add audio to cloud-labs:labs, or remove alexaFactSkill"));
+        problems.push(
+            describe(
+                "alexaFactSkill",
+                skillSwitch ?? alexaFactSkill,
+                "deploys with the audio lab only: add audio to cloud-labs:labs, or remove alexaFactSkill",
+            ),
+        );
     }
     return { audioVoice, audioEngine, audioSeedTexts, alexaFactSkill, alexaFactSkillVersion, alexaSkillId };
 }

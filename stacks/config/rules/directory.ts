@@ -21,7 +21,9 @@ export function directoryProblems(s: DirectorySettings): string[] {
     }
     if (s.memoryMb !== undefined) problems.push(...defined(wholeNumberProblem("lambdaMemoryMb", s.memoryMb)));
     if (s.throttle) {
-        problems.push(...defined(wholeNumberProblem("apiThrottleBurst", s.throttle.burst), wholeNumberProblem("apiThrottleRate", s.throttle.rate)));
+        problems.push(
+            ...defined(wholeNumberProblem("apiThrottleBurst", s.throttle.burst), wholeNumberProblem("apiThrottleRate", s.throttle.rate)),
+        );
     }
     for (const origin of s.extraCorsOrigins ?? []) {
         if (!/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(origin)) {

@@ -9,12 +9,16 @@ export function readLabs(r: RawReader, problems: string[]): LabName[] {
     if (unknown.length > 0) {
         problems.push(describe("labs", JSON.stringify(unknown), `each lab must be one of ${LAB_NAMES.join(", ")}`));
     } else if (labs.length === 0 && r.isSet("labs")) {
-        problems.push(describe("labs", "[]", `must name at least one lab (${LAB_NAMES.join(", ")}); to remove every lab, run pulumi destroy`));
+        problems.push(
+            describe("labs", "[]", `must name at least one lab (${LAB_NAMES.join(", ")}); to remove every lab, run pulumi destroy`),
+        );
     }
     return labs as LabName[];
 }
 
-export function readFunctionSettings(r: RawReader): Pick<LabConfig, "lambdaArchitecture" | "lambdaMemoryMb" | "logRetentionDays" | "tracing"> {
+export function readFunctionSettings(
+    r: RawReader,
+): Pick<LabConfig, "lambdaArchitecture" | "lambdaMemoryMb" | "logRetentionDays" | "tracing"> {
     return {
         lambdaArchitecture: r.oneOf("lambdaArchitecture", LAMBDA_ARCHITECTURES),
         lambdaMemoryMb: r.integer("lambdaMemoryMb"),
