@@ -58,7 +58,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         }
         const chunks: Buffer[] = [];
         req.on("data", (chunk: Buffer) => chunks.push(chunk));
-        req.on("end", async () => {
+        const answer = async () => {
             const body = Buffer.concat(chunks).toString("utf8");
             if (body.length === 0 || body.length > MAX_BODY_BYTES) {
                 res.writeHead(400, { "content-type": "application/json" }).end('{"message":"Bad Request"}');
@@ -82,7 +82,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
                 running--;
                 waiting.shift()?.();
             }
-        });
+        };
+        req.on("end", () => void answer());
     });
     server.keepAliveTimeout = 60_000;
     await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));

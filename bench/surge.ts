@@ -267,7 +267,7 @@ async function drive(
             },
         ],
     }) as unknown as autocannon.Instance & Promise<autocannon.Result>;
-    instance.on("response", (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+    void instance.on("response", (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
         tally.sent++;
         latencies.push(responseTime);
         if (statusCode >= 200 && statusCode < 300) tally.accepted++;
@@ -426,7 +426,7 @@ function waitForLine(child: ChildProcess, pattern: RegExp, what: string): Promis
     return new Promise((resolve, reject) => {
         let out = "";
         const onData = (d: Buffer) => {
-            out += d;
+            out += d.toString("utf8");
             const match = pattern.exec(out);
             if (match) {
                 child.stdout!.off("data", onData);

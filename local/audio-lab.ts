@@ -255,7 +255,7 @@ async function uploadText(req: http.IncomingMessage, res: http.ServerResponse, c
     }
     let input: { name?: unknown; text?: unknown };
     try {
-        input = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+        input = JSON.parse(Buffer.concat(chunks).toString("utf8")) as typeof input;
     } catch {
         return sendJson(res, 400, { message: "The body must be JSON: { name, text }" });
     }

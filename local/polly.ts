@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
-import { PollyClient, type PollyClientConfig } from "@aws-sdk/client-polly";
+import { PollyClient } from "@aws-sdk/client-polly";
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { consoleLogger, type Logger } from "../functions/shared/log";
 import { SYNC_CHAR_LIMIT, TASK_CHAR_LIMIT } from "../functions/speech/core";
@@ -50,10 +50,13 @@ export function createLocalPolly(options: LocalPollyOptions): LocalPolly {
     const logger = options.logger ?? consoleLogger;
     const tasks = new Set<Promise<void>>();
 
+    /** A string field of the request, or "" (or `fallback`) when it is absent or not a string. */
+    const field = (input: Record<string, unknown>, key: string, fallback = ""): string =>
+        typeof input[key] === "string" ? input[key] : fallback;
     const checkRequest = (input: Record<string, unknown>, limit: number): { text: string; voice: string } | Answer => {
         const text = typeof input.Text === "string" ? input.Text : "";
-        const voice = String(input.VoiceId ?? "");
-        const engine = String(input.Engine ?? "standard");
+        const voice = field(input, "VoiceId");
+        const engine = field(input, "Engine", "standard");
         if (input.OutputFormat !== "mp3")
             return refuse(400, "ValidationException", `OutputFormat ${String(input.OutputFormat)}: the local lab makes mp3 only`);
         if (input.TextType !== undefined && input.TextType !== "text")
@@ -84,10 +87,10 @@ export function createLocalPolly(options: LocalPollyOptions): LocalPolly {
     const startTask = (input: Record<string, unknown>): Answer => {
         const checked = checkRequest(input, TASK_CHAR_LIMIT);
         if ("statusCode" in checked) return checked;
-        const bucket = String(input.OutputS3BucketName ?? "");
+        const bucket = field(input, "OutputS3BucketName");
         if (!bucket) return refuse(400, "InvalidS3BucketException", "OutputS3BucketName is required");
         const taskId = randomUUID();
-        const key = `${String(input.OutputS3KeyPrefix ?? "")}${taskId}.mp3`;
+        const key = `${field(input, "OutputS3KeyPrefix")}${taskId}.mp3`;
         const task = (async () => {
             try {
                 const mp3 = await options.synthesizer.speak(checked.text, checked.voice);
@@ -118,7 +121,13 @@ export function createLocalPolly(options: LocalPollyOptions): LocalPolly {
         let input: Record<string, unknown>;
         try {
             // The SDK's JSON body is a string or a Uint8Array (whose string methods it warns about): decode the bytes.
-            input = JSON.parse(request.body instanceof Uint8Array ? new TextDecoder().decode(request.body) : String(request.body ?? ""));
+            input = JSON.parse(
+                request.body instanceof Uint8Array
+                    ? new TextDecoder().decode(request.body)
+                    : typeof request.body === "string"
+                      ? request.body
+                      : "",
+            ) as Record<string, unknown>;
         } catch {
             return refuse(400, "ValidationException", "the request body is not JSON");
         }
@@ -150,7 +159,7 @@ export function createLocalPolly(options: LocalPollyOptions): LocalPolly {
     const client = new PollyClient({
         region: "us-east-1",
         credentials: { accessKeyId: "LOCAL", secretAccessKey: "LOCAL" },
-        requestHandler: requestHandler as unknown as PollyClientConfig["requestHandler"],
+        requestHandler: requestHandler,
         maxAttempts: 1,
     });
     return {

@@ -15,9 +15,9 @@ export class UsageError extends Error {}
 /** What a tool may touch of its process: tests pass their own. */
 export interface CliIo {
     /** Writes to standard output (a line break is added). */
-    out(text: string): void;
+    out: (text: string) => void;
     /** Writes to standard error (a line break is added). */
-    err(text: string): void;
+    err: (text: string) => void;
     env: NodeJS.ProcessEnv;
     /** The folder the user ran the command in (npm passes it as INIT_CWD). */
     cwd: string;

@@ -80,7 +80,9 @@ export async function startLocalDynamoDb(options: { port?: number } = {}): Promi
  * a role without the permission, with the resource the request names.
  */
 function dynamoDbWorker(): void {
-    /* eslint-disable @typescript-eslint/no-require-imports */
+    // Untyped on purpose: this body runs as source text in the worker, so its modules come from require() and
+    // dynalite ships no types.
+    /* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-return */
     const { parentPort, workerData } = require("node:worker_threads");
     const { randomUUID } = require("node:crypto");
     const dynalite = require(workerData.dynalite);

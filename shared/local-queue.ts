@@ -217,14 +217,12 @@ export class LocalQueue {
     /** The messages a receive could hand out now, without receiving them (for the lab's own checks). */
     peek(): { messageId: string; body: string; messageAttributes: Record<string, string>; receiveCount: number }[] {
         this.returnExpired();
-        return this.visible
-            .slice(this.visibleHead)
-            .map(({ messageId, body, messageAttributes, receiveCount }) => ({
-                messageId,
-                body,
-                messageAttributes: { ...messageAttributes },
-                receiveCount,
-            }));
+        return this.visible.slice(this.visibleHead).map(({ messageId, body, messageAttributes, receiveCount }) => ({
+            messageId,
+            body,
+            messageAttributes: { ...messageAttributes },
+            receiveCount,
+        }));
     }
 
     /** Stops waiting receives (they return what they have) and refuses new messages. */

@@ -5,13 +5,7 @@
  *
  * Resources are matched by type token, not by @pulumi/aws classes, so the pack loads without the AWS SDK.
  */
-import type {
-    PolicyResource,
-    ReportViolation,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-    StackValidationPolicy,
-} from "@pulumi/policy";
+import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { DEFAULT_ASSUMPTIONS, estimate } from "../pricing/estimate";
 import { ACTIONS_WITHOUT_RESOURCES, isAnonymous, list, statementsOf } from "./iam-statements";
 import { pricedResource } from "./priced-resource";

@@ -89,7 +89,7 @@ describe("speech function against s3rver, with Polly mocked", function () {
     ] as const) {
         it(`reports ${name} with the key and reason, and leaves existing audio untouched`, async () => {
             await put(s3.client, s3.bucket, "audio/note.mp3", MP3);
-            await put(s3.client, s3.bucket, "text/note.txt", body as string | Uint8Array);
+            await put(s3.client, s3.bucket, "text/note.txt", body);
             const logger = memoryLogger();
             const [outcome] = await handlerFor(logger)(s3Event(s3.bucket, "text/note.txt"));
             assert.equal(outcome.status, "failed");

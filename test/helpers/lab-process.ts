@@ -43,7 +43,7 @@ function watchLab(child: ChildProcess): LabProcess {
             if (match) resolve(match[1]);
         };
         child.stdout!.on("data", check);
-        exited.then((code) => reject(new Error(`lab exited with ${code} before it was ready:\n${out}`)));
+        void exited.then((code) => reject(new Error(`lab exited with ${code} before it was ready:\n${out}`)));
     });
     ready.catch(() => undefined); // a test that expects the exit need not await ready
     return { child, output: () => out, ready, exited };

@@ -396,7 +396,7 @@ describe("new WebService(...) checks its own settings", () => {
         } catch (e) {
             config = e as ConfigError;
         }
-        assert.deepEqual((error as ConfigError).problems, config!.problems, "the same sentences as bad config");
+        assert.deepEqual(error.problems, config!.problems, "the same sentences as bad config");
         assert.match(error.message, /cloud-labs:webMemoryMb = "3072": is not a Fargate size for webCpu = 256/);
     });
 

@@ -118,7 +118,7 @@ export async function withRetry<T>(task: (attempt: number) => Promise<T>, policy
 
 /** Runs `work` on every item, at most `parallel` at once; a rejection is the item's own and never stops the rest. */
 export async function pool<T, R>(items: T[], parallel: number, work: (item: T) => Promise<R>): Promise<R[]> {
-    const results: R[] = new Array(items.length);
+    const results = new Array<R>(items.length);
     let next = 0;
     const worker = async () => {
         while (next < items.length) {
@@ -144,7 +144,10 @@ export interface UpOptions {
 
 /** The URLs a learner is handed, from the stack outputs. */
 function urls(outputs: Record<string, unknown>): Pick<EnvironmentResult, "websiteUrl" | "apiUrl" | "helloWorldApi" | "serviceUrl"> {
-    const s = (k: string) => (typeof outputs[k] === "string" ? (outputs[k] as string) : undefined);
+    const s = (k: string) => {
+        const value = outputs[k];
+        return typeof value === "string" ? value : undefined;
+    };
     return { websiteUrl: s("websiteUrl"), apiUrl: s("apiUrl"), helloWorldApi: s("helloWorldApi"), serviceUrl: s("serviceUrl") };
 }
 
@@ -257,8 +260,8 @@ export async function destroyStacks(stacks: StackInfo[], backend: CohortBackend,
         try {
             set({ state: "destroying" });
             // Read before the destroy: the outputs and the stack file are gone after it.
-            const outputs = await backend.outputs(s.name).catch(() => ({}) as Record<string, unknown>);
-            const config = await backend.config(s.name).catch(() => ({}) as Record<string, string>);
+            const outputs = await backend.outputs(s.name).catch((): Record<string, unknown> => ({}));
+            const config = await backend.config(s.name).catch((): Record<string, string> => ({}));
             const deployment = typeof outputs.deploymentId === "string" ? outputs.deploymentId : undefined;
             const region = config["aws:region"] ?? o.defaultRegion;
             const { attempts } = await withRetry(() => backend.destroy(s.name), o.retry);

@@ -28,13 +28,13 @@ export interface CohortDeps {
     /** Runs `npm run verify`'s checks against one environment's outputs and config. */
     verify(outputs: Record<string, unknown>, config: Record<string, string>, signal?: AbortSignal): Promise<VerifyOutcome>;
     /** The leftovers audit for one destroyed deployment: a line per thing left. */
-    leftovers(q: LeftoverQuery): Promise<string[]>;
+    leftovers: (q: LeftoverQuery) => Promise<string[]>;
     /** Asks a yes/no question on the terminal. */
     confirm(question: string): Promise<boolean>;
     /** True when standard input is a terminal (someone can answer). */
     stdinIsTTY: boolean;
     /** Raw writes to standard output, for the live table. */
-    write(raw: string): void;
+    write: (raw: string) => void;
     now(): Date;
     retry: RetryPolicy;
 }
