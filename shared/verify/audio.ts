@@ -35,8 +35,8 @@ export async function checkAudio(out: AudioOutputs, ctx: VerifyContext, results:
         const url = out.seedAudioUrl;
         await run("seed MP3 public", "anyone (an Alexa skill) can play the spoken seed text", async () => {
             // The seed text is spoken after it is uploaded (by the Lambda on AWS, in the background locally): a
-            // fresh lab may not have its MP3 yet, so a 404 is waited out like the lab step's upload.
-            const waited = await waitWhile404(ctx, url);
+            // fresh lab may not have its MP3 yet, so its absence is waited out like the lab step's upload.
+            const waited = await waitUntilSpoken(ctx, url, out.audioBucket);
             const detail = await publicMp3(ctx, url);
             return waited > 0 ? `${detail}, after waiting ${waited} ms for it to be spoken` : detail;
         });
@@ -61,11 +61,21 @@ export async function checkAudio(out: AudioOutputs, ctx: VerifyContext, results:
     if (labSteps) await speakStep(out, ctx, results);
 }
 
-/** Polls `url` while it answers 404, up to the audio wait; returns how long it waited, 0 when it never saw a 404. */
-async function waitWhile404(ctx: VerifyContext, url: string): Promise<number> {
+/**
+ * Polls `url` while the object is not there yet, up to the audio wait; returns how long it waited, 0 when it never
+ * had to. Not there: a 404, or (on AWS, where an anonymous caller without s3:ListBucket gets 403 for a missing key)
+ * a 403 while the bucket, asked with the caller's credentials, has no such key. A 403 for a key that exists is
+ * the "not public" failure, reported by the check that follows.
+ */
+async function waitUntilSpoken(ctx: VerifyContext, url: string, bucket: string): Promise<number> {
     const started = performance.now();
     let waited = false;
-    while ((await request(ctx, url, {}, true)).status === 404 && performance.now() - started < ctx.audioWaitMs) {
+    const missing = async () => {
+        const status = (await request(ctx, url, {}, true)).status;
+        if (status === 404) return true;
+        return status === 403 && !(await objectExists(ctx, bucket, keyOfObjectUrl(url, bucket)));
+    };
+    while ((await missing()) && performance.now() - started < ctx.audioWaitMs) {
         waited = true;
         try {
             await sleep(ctx.pollMs, undefined, { signal: ctx.signal });
@@ -74,6 +84,12 @@ async function waitWhile404(ctx: VerifyContext, url: string): Promise<number> {
         }
     }
     return waited ? Math.round(performance.now() - started) : 0;
+}
+
+/** The key of an object URL, virtual-hosted (`https://bucket.s3…/key`) or path-style (`https://s3…/bucket/key`). */
+export function keyOfObjectUrl(url: string, bucket: string): string {
+    const path = decodeURIComponent(new URL(url).pathname.slice(1));
+    return path.startsWith(`${bucket}/`) && !new URL(url).hostname.startsWith(`${bucket}.`) ? path.slice(bucket.length + 1) : path;
 }
 
 /** Checks an MP3 URL answers 200 as audio/mpeg; a 403 names the usual cause. */

@@ -586,6 +586,20 @@ describe("npm run verify: the audio lab's checks (against a local S3 and a publi
     const ctx = (extra: Partial<VerifyContext> = {}) =>
         context(bucket.client, { publicUrlOf: async (_bucket, key) => `${frontUrl}/${key}`, ...extra });
 
+    it("waits for a seed MP3 not spoken yet although AWS answers 403 for a missing key, and names the wait", async () => {
+        const late = `audio/late-${Date.now()}.mp3`;
+        const arrives = setTimeout(() => void put(bucket.client, bucket.bucket, late, MP3, "audio/mpeg"), 300);
+        try {
+            const run = await verify({ ...audioOutputs(), seedAudioUrl: `${frontUrl}/${late}` }, ctx({ audioWaitMs: 20_000 }));
+            assert.match(
+                line(run.results, "seed MP3 public"),
+                /^✔ .*200 audio\/mpeg, \d+ bytes, after waiting \d+ ms for it to be spoken$/,
+            );
+        } finally {
+            clearTimeout(arrives);
+        }
+    });
+
     it("passes when the seed MP3 is public as audio/mpeg and texts are denied", async () => {
         const run = await verify(audioOutputs(), ctx());
         assert.deepEqual(
