@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { StartSpeechSynthesisTaskCommand, SynthesizeSpeechCommand } from "@aws-sdk/client-polly";
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { memoryLogger } from "../../functions/shared/log";
 import { TASK_CHAR_LIMIT } from "../../functions/speech/core";
 import { notificationRecords, s3EventKey, startAudioLab, type RunningAudioLab } from "../../local/audio-lab";
@@ -20,13 +20,12 @@ import { LOCAL_VOICES, chunkText, createSynthesizer, espeakVoiceFor, type Synthe
 import { verify, type VerifyContext } from "../../shared/verify/core";
 import { POLLY_VOICES } from "../../stacks/polly-voices";
 import { bundle, functionEntries } from "../../stacks/bundle";
+import { launchChromium } from "../helpers/chromium";
 import { mpegAudio } from "../helpers/mpeg";
 import { ROOT } from "../helpers/program";
 import { put, startTestS3 } from "../helpers/s3";
 import { verifyContext } from "../helpers/verify";
 import { waitFor } from "../helpers/wait";
-
-const CHROMIUM = "/usr/bin/chromium";
 
 describe("audio lab, locally", function () {
     this.timeout(180_000);
@@ -180,25 +179,10 @@ describe("audio lab, locally", function () {
     });
 
     it("the page uploads a text and plays its MP3 in Chromium; the directory page links it", async function () {
-        if (!fs.existsSync(CHROMIUM)) {
-            if (process.env.SKIP_BROWSER === "1") return this.skip();
-            throw new Error(`${CHROMIUM} is missing: install it with 'apt-get install chromium'`);
-        }
         let browser: Browser | undefined;
         try {
-            browser = await chromium.launch({
-                executablePath: CHROMIUM,
-                args: [
-                    "--headless",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                    "--no-first-run",
-                    "--autoplay-policy=no-user-gesture-required",
-                ],
-            });
+            browser = await launchChromium(this, ["--autoplay-policy=no-user-gesture-required"]);
+            if (!browser) return;
             const page = await browser.newPage();
             await page.goto(`${lab.url}/`);
             const link = page.locator("#audio-link");
