@@ -152,29 +152,3 @@ export function parseOrUsage<O extends Options>(argv: string[], io: CliIo, optio
         return EXIT.usage;
     }
 }
-
-/**
- * For tools not yet on `main(argv, io)`: parses the process's arguments; on a UsageError prints it with the usage
- * text and exits with code 2.
- */
-export function parseOrExit<T>(parse: (argv: string[]) => T, usage: string): T {
-    try {
-        return parse(process.argv.slice(2));
-    } catch (error) {
-        if (!(error instanceof UsageError)) throw error;
-        console.error(`${error.message}\n\n${usage}`);
-        process.exit(EXIT.usage);
-    }
-}
-
-/**
- * For hand-written parsers not yet on `util.parseArgs`: splits `--flag=value` into `--flag value` for the flags
- * that take a value.
- */
-export function splitFlagValues(argv: string[], valued: readonly string[]): string[] {
-    return argv.flatMap((token) => {
-        const eq = token.indexOf("=");
-        if (!token.startsWith("--") || eq < 0 || !valued.includes(token.slice(0, eq))) return [token];
-        return [token.slice(0, eq), token.slice(eq + 1)];
-    });
-}
