@@ -34,12 +34,25 @@ export interface LocalDynamoDb {
  * Starts dynalite in a worker thread: DynamoDB is another machine on AWS, and here it gets the other core, so the
  * lab server's accept path never waits behind a table write on its own event loop.
  */
-export async function startLocalDynamoDb(options: { port?: number } = {}): Promise<LocalDynamoDb> {
+export async function startLocalDynamoDb(
+    options: {
+        /** The port to listen on. Default: one the OS picks. */
+        port?: number;
+        /** How long a new table stays CREATING, as on AWS. Default: 0 (dynalite still flips it just after answering). */
+        createTableMs?: number;
+    } = {},
+): Promise<LocalDynamoDb> {
     const worker = new Worker(`(${dynamoDbWorker.toString()})()`, {
         eval: true,
         // Not the parent's --require ts-node hooks: the worker's code is plain JavaScript.
         execArgv: [],
-        workerData: { dynalite: require.resolve("dynalite"), port: options.port ?? 0, region: LOCAL_REGION, account: LOCAL_ACCOUNT },
+        workerData: {
+            dynalite: require.resolve("dynalite"),
+            port: options.port ?? 0,
+            createTableMs: options.createTableMs ?? 0,
+            region: LOCAL_REGION,
+            account: LOCAL_ACCOUNT,
+        },
     });
     const port = await new Promise<number>((resolve, reject) => {
         worker.once("error", reject);
@@ -92,7 +105,7 @@ function dynamoDbWorker(): void {
         if (m.deny) denied.set(m.principal.accessKeyId, m.principal);
         else denied.delete(m.principal.accessKeyId);
     });
-    const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    const server = dynalite({ createTableMs: workerData.createTableMs, deleteTableMs: 0, updateTableMs: 0 });
     const [serve] = server.listeners("request");
     server.removeAllListeners("request");
     server.on("request", (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => {
@@ -136,13 +149,18 @@ export function localDynamoDbClient(endpoint: string, accessKeyId = "local"): Dy
     return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: { accessKeyId, secretAccessKey: "local" }, maxAttempts: 1 });
 }
 
-/** Creates the table (key `pk`, on demand, as the stack's) unless it exists. */
-export async function ensureTable(client: DynamoDBClient, tableName: string, partitionKey: string): Promise<void> {
+/**
+ * Creates the table (key `pk`, on demand, as the stack's) unless it exists, and returns once it is ACTIVE. As on
+ * AWS, a table answers CreateTable while still CREATING, and a write to it then is refused as a missing table;
+ * dynalite flips the status on a timer after its answer, so a write sent at once can lose that race on a busy machine.
+ */
+export async function ensureTable(client: DynamoDBClient, tableName: string, partitionKey: string, limitMs = 30_000): Promise<void> {
+    let status: string | undefined;
     try {
-        await client.send(new DescribeTableCommand({ TableName: tableName }));
+        status = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table?.TableStatus;
     } catch (error) {
         if (!(error instanceof ResourceNotFoundException)) throw error;
-        await client.send(
+        const created = await client.send(
             new CreateTableCommand({
                 TableName: tableName,
                 AttributeDefinitions: [{ AttributeName: partitionKey, AttributeType: "S" }],
@@ -150,5 +168,13 @@ export async function ensureTable(client: DynamoDBClient, tableName: string, par
                 BillingMode: "PAY_PER_REQUEST",
             }),
         );
+        status = created.TableDescription?.TableStatus;
+    }
+    const started = Date.now();
+    while (status !== "ACTIVE") {
+        if (Date.now() - started > limitMs)
+            throw new Error(`the local table ${tableName} is still ${status ?? "unknown"} after ${limitMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        status = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table?.TableStatus;
     }
 }
