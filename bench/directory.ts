@@ -20,19 +20,13 @@ import { WARM_SAMPLES_FACTOR } from "./report";
 import { createReferenceHandler } from "./reference-solution";
 import type { BenchOptions, DirectoryCase, Measure } from "./results";
 import { median, timed } from "./stats";
+import { TYPESCRIPT_HOOK } from "../shared/cli";
 
 /** s3rver behind the latency proxy, in a child process (see s3-server-process.ts). */
 async function startServerProcess(dir: string, delayMs: number) {
     const child = spawn(
         process.execPath,
-        [
-            "--openssl-legacy-provider",
-            "-r",
-            "ts-node/register/transpile-only",
-            path.join(__dirname, "s3-server-process.ts"),
-            dir,
-            String(delayMs),
-        ],
+        ["--openssl-legacy-provider", "-r", TYPESCRIPT_HOOK, path.join(__dirname, "s3-server-process.ts"), dir, String(delayMs)],
         { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] },
     );
     const endpoints = await new Promise<{ s3: string; proxy: string; control: string }>((resolve, reject) => {

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { ROOT } from "../shared/resource-graph";
 import type { LabStartResult } from "./results";
 import { median } from "./stats";
+import { TYPESCRIPT_HOOK } from "../shared/cli";
 
 /** The labs to time: all four, httpd included when apache2 is installed. */
 async function once(): Promise<{ wallMs: number; reportedMs: number; labs: string }> {
@@ -19,7 +20,7 @@ async function once(): Promise<{ wallMs: number; reportedMs: number; labs: strin
         [
             "--openssl-legacy-provider",
             "-r",
-            "ts-node/register/transpile-only",
+            TYPESCRIPT_HOOK,
             path.join(ROOT, "local", "start.ts"),
             "--port",
             "0",

@@ -7,7 +7,7 @@
  * 2 workers of 2 threads each); requests beyond that wait in the server's queue, and beyond 1,024 waiting (the
  * surge queue of a Classic Load Balancer, which answers 503 past it) they are turned away with 503.
  *
- * `node -r ts-node/register/transpile-only bench/one-server.ts [--port N] [--concurrency N] [--backlog N]` prints
+ * `node -r ./shared/typescript-hook.js bench/one-server.ts [--port N] [--concurrency N] [--backlog N]` prints
  * `one-server ready <url> <dynamodb endpoint>` when it listens.
  */
 import { randomUUID } from "node:crypto";
@@ -23,7 +23,7 @@ export const ONE_SERVER_CONCURRENCY = 4;
 export const ONE_SERVER_BACKLOG = 1024;
 export const ONE_SERVER_TABLE = "signups";
 
-const USAGE = `Usage: node -r ts-node/register/transpile-only bench/one-server.ts [--port N] [--concurrency N] [--backlog N]
+const USAGE = `Usage: node -r ./shared/typescript-hook.js bench/one-server.ts [--port N] [--concurrency N] [--backlog N]
 
 The synchronous sign-up server npm run surge compares the queue with (see the file's comment).`;
 

@@ -3,7 +3,7 @@
  * handler being measured (S3's own work happens on AWS's machines, not in the Lambda). Prints one JSON line
  * with the endpoints once ready; the proxy answers GET /__counts and POST /__reset for the request counts.
  *
- *   node --openssl-legacy-provider -r ts-node/register/transpile-only bench/s3-server-process.ts DIR DELAY_MS
+ *   node --openssl-legacy-provider -r ./shared/typescript-hook.js bench/s3-server-process.ts DIR DELAY_MS
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";

@@ -19,7 +19,7 @@ import * as path from "node:path";
 import autocannon from "autocannon";
 import { ScanCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import { SIGNUP_ID_HEADER } from "../functions/signup/contract";
-import { EXIT, fromCallerDir, numberFlag, parseOrUsage, runMain, UsageError, type CliIo } from "../shared/cli";
+import { EXIT, fromCallerDir, numberFlag, parseOrUsage, runMain, UsageError, type CliIo, TYPESCRIPT_HOOK } from "../shared/cli";
 import { localDynamoDbClient } from "../shared/local-dynamodb";
 import { markers, OUT_DIR, resultsJson, writeRun, type Artifact } from "./record";
 
@@ -373,7 +373,7 @@ async function queueTarget(labDir: string | undefined): Promise<Target> {
             [
                 "--openssl-legacy-provider",
                 "-r",
-                "ts-node/register/transpile-only",
+                TYPESCRIPT_HOOK,
                 path.join(ROOT, "local", "start.ts"),
                 "--labs",
                 "signup",
@@ -414,7 +414,7 @@ async function queueTarget(labDir: string | undefined): Promise<Target> {
 }
 
 async function oneServerTarget(): Promise<Target> {
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "bench", "one-server.ts")], {
+    const child = spawn(process.execPath, ["-r", TYPESCRIPT_HOOK, path.join(ROOT, "bench", "one-server.ts")], {
         cwd: ROOT,
         stdio: ["ignore", "pipe", "pipe"],
     });

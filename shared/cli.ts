@@ -7,6 +7,12 @@ import * as path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 /** Exit codes shared by every tool (docs/architecture.md has the table). */
+/**
+ * The `-r` module that runs this project's TypeScript (shared/typescript-hook.js): `node -r TYPESCRIPT_HOOK entry.ts`
+ * runs an entry as its npm script does.
+ */
+export const TYPESCRIPT_HOOK = path.join(__dirname, "typescript-hook.js");
+
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 /** A bad command line: printed with the usage text, exit 2. */

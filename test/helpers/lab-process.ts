@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import { ROOT } from "./program";
+import { TYPESCRIPT_HOOK } from "../../shared/cli";
 
 export interface LabProcess {
     child: ChildProcess;
@@ -19,13 +20,7 @@ function withFreeWebPort(args: string[]): string[] {
 export function spawnLab(args: string[], env: Record<string, string> = {}): LabProcess {
     const child = spawn(
         process.execPath,
-        [
-            "--openssl-legacy-provider",
-            "-r",
-            "ts-node/register/transpile-only",
-            path.join(ROOT, "local", "start.ts"),
-            ...withFreeWebPort(args),
-        ],
+        ["--openssl-legacy-provider", "-r", TYPESCRIPT_HOOK, path.join(ROOT, "local", "start.ts"), ...withFreeWebPort(args)],
         { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
     );
     return watchLab(child);
@@ -60,15 +55,11 @@ export function runLabCli(
 ): Promise<{ code: number | null; output: string }> {
     const dirArgs = labDir === undefined ? [] : ["--lab-dir", labDir];
     return new Promise((resolve) => {
-        const child = spawn(
-            process.execPath,
-            ["-r", "ts-node/register/transpile-only", path.join(ROOT, "local", "lab-cli.ts"), ...dirArgs, ...args],
-            {
-                cwd: ROOT,
-                env: { ...process.env, CLOUD_LABS_DIR: "", INIT_CWD: "", ...env },
-                stdio: ["ignore", "pipe", "pipe"],
-            },
-        );
+        const child = spawn(process.execPath, ["-r", TYPESCRIPT_HOOK, path.join(ROOT, "local", "lab-cli.ts"), ...dirArgs, ...args], {
+            cwd: ROOT,
+            env: { ...process.env, CLOUD_LABS_DIR: "", INIT_CWD: "", ...env },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         let output = "";
         child.stdout.on("data", (d) => (output += d));
         child.stderr.on("data", (d) => (output += d));

@@ -6,6 +6,7 @@ import { CONFIG_SCHEMA, ConfigError, isImageReference, loadConfig } from "../../
 import { load, rejects } from "../helpers/config";
 import { pulumiConfigBlock, CONFIGURATION_PAGE, configurationPage } from "../../scripts/config-reference";
 import { ROOT, runProgram, shippedStacks, stackConfig } from "../helpers/program";
+import { TYPESCRIPT_HOOK } from "../../shared/cli";
 
 describe("config", () => {
     it("defaults to the schema's defaults", () => {
@@ -451,7 +452,7 @@ describe("config: hostile input", function () {
             require(${JSON.stringify(path.join(ROOT, "shared", "resource-graph.ts"))})
                 .runProgram("dev", { webCpu: "abc" })
                 .then(() => console.log("accepted"), (e) => console.log("rejected: " + e.name));`;
-        const { stdout } = await promisify(execFile)(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], {
+        const { stdout } = await promisify(execFile)(process.execPath, ["-r", TYPESCRIPT_HOOK, "-e", script], {
             cwd: ROOT,
             timeout: 100_000,
         });

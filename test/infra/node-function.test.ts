@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { bundle, bundleBuilds } from "../../stacks/bundle";
 import { ROOT, runProgram, type ProgramRun } from "../helpers/program";
 import { ACTIONS_WITHOUT_RESOURCES, list, statementsOf } from "../helpers/policy";
+import { TYPESCRIPT_HOOK } from "../../shared/cli";
 
 /** A new folder under dist/ (ignored by git): inside the project, so its files resolve node_modules and functions/. */
 function scratchDir(prefix: string): string {
@@ -156,11 +157,9 @@ describe("npm run build", function () {
     it("writes every function's deployable bundle to dist/functions/<name>/index.js", async () => {
         const { execFile } = await import("node:child_process");
         const { promisify } = await import("node:util");
-        const { stdout } = await promisify(execFile)(
-            process.execPath,
-            ["-r", "ts-node/register/transpile-only", "scripts/build-functions.ts"],
-            { cwd: ROOT },
-        );
+        const { stdout } = await promisify(execFile)(process.execPath, ["-r", TYPESCRIPT_HOOK, "scripts/build-functions.ts"], {
+            cwd: ROOT,
+        });
         for (const name of ["directory", "hello", "speech"]) {
             const file = path.join(ROOT, "dist", "functions", name, "index.js");
             assert.equal(fs.readFileSync(file, "utf8"), bundle(`functions/${name}/index.ts`).code, `${name} bundle`);

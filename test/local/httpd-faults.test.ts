@@ -11,6 +11,7 @@ import { freePort, HttpdNotStartedError, resolveApache, startHttpd } from "../..
 import { spawnLab, type LabProcess } from "../helpers/lab-process";
 import { portIsFree, waitFor } from "../helpers/wait";
 import { ROOT } from "../helpers/program";
+import { TYPESCRIPT_HOOK } from "../../shared/cli";
 
 const APACHE = "/usr/sbin/apache2";
 const serviceOf = (out: string) => {
@@ -106,7 +107,7 @@ describe("the web-service lab's httpd under faults", function () {
             process.execPath,
             [
                 "-r",
-                "ts-node/register/transpile-only",
+                TYPESCRIPT_HOOK,
                 "-e",
                 `require("./local/httpd").startHttpd({ port: ${webPort}, logDir: ${JSON.stringify(path.join(labDir, "httpd"))}, dieWithParent: false })` +
                     `.then((h) => console.log("PID " + h.pid))`,

@@ -15,6 +15,7 @@ import { evaluatePolicies, type Violation } from "../../tools/policy/evaluate";
 import { main as policyMain } from "../../tools/policy/cli";
 import type { CliIo } from "../../shared/cli";
 import { ROOT, runProgram, shippedStacks, type ProgramRun } from "../helpers/program";
+import { TYPESCRIPT_HOOK } from "../../shared/cli";
 
 /** Changes one resource's props or options as the program registers it. */
 function breaking(name: string, props: Record<string, unknown>, opts: pulumi.CustomResourceOptions = {}): pulumi.ResourceTransformation {
@@ -203,11 +204,7 @@ describe("policy pack", function () {
 describe("npm run policy", function () {
     this.timeout(300_000);
     const cli = (args: string[]) =>
-        promisify(execFile)(
-            process.execPath,
-            ["-r", "ts-node/register/transpile-only", path.join(ROOT, "tools", "policy", "cli.ts"), ...args],
-            { cwd: ROOT },
-        )
+        promisify(execFile)(process.execPath, ["-r", TYPESCRIPT_HOOK, path.join(ROOT, "tools", "policy", "cli.ts"), ...args], { cwd: ROOT })
             .then((r) => ({ code: 0, out: r.stdout + r.stderr }))
             .catch((e) => ({ code: e.code as number, out: `${e.stdout}${e.stderr}` }));
 

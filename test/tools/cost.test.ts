@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { UsageError } from "../../shared/cli";
+import { UsageError, TYPESCRIPT_HOOK } from "../../shared/cli";
 import { costReport, formatReport, main as costMain, parseArgs } from "../../tools/cost/cli";
 import { DEFAULT_ASSUMPTIONS, estimate, type CostReport } from "../../shared/pricing/estimate";
 import { PRICES } from "../../shared/pricing/prices";
@@ -215,11 +215,9 @@ describe("npm run cost", function () {
 
     it("the command exits 2 on a bad stack and prints JSON with --json", async () => {
         const run = (args: string[]) =>
-            promisify(execFile)(
-                process.execPath,
-                ["-r", "ts-node/register/transpile-only", path.join(ROOT, "tools", "cost", "cli.ts"), ...args],
-                { cwd: ROOT },
-            )
+            promisify(execFile)(process.execPath, ["-r", TYPESCRIPT_HOOK, path.join(ROOT, "tools", "cost", "cli.ts"), ...args], {
+                cwd: ROOT,
+            })
                 .then((r) => ({ code: 0, out: r.stdout + r.stderr }))
                 .catch((e) => ({ code: e.code as number, out: `${e.stdout}${e.stderr}` }));
         const bad = await run(["--stack", "nope"]);

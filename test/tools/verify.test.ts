@@ -19,6 +19,7 @@ import { spawnLab, type LabProcess } from "../helpers/lab-process";
 import { ROOT } from "../helpers/program";
 import { put, remove, startTestS3 } from "../helpers/s3";
 import { verifyContext } from "../helpers/verify";
+import { TYPESCRIPT_HOOK } from "../../shared/cli";
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "cloud-labs-verify-"));
 
@@ -334,16 +335,7 @@ describe("npm run verify against the local lab", function () {
             const file = outputsFile({ ...outputs, websiteUrl: proxy.url, apiUrl: proxy.url, helloWorldApi: `${proxy.url}/hello` });
             const child = spawn(
                 process.execPath,
-                [
-                    "-r",
-                    "ts-node/register/transpile-only",
-                    path.join(ROOT, "tools", "verify", "cli.ts"),
-                    "--outputs",
-                    file,
-                    "--lab-steps",
-                    "--timeout",
-                    "600",
-                ],
+                ["-r", TYPESCRIPT_HOOK, path.join(ROOT, "tools", "verify", "cli.ts"), "--outputs", file, "--lab-steps", "--timeout", "600"],
                 {
                     cwd: ROOT,
                     stdio: ["ignore", "pipe", "pipe"],
