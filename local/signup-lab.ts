@@ -6,7 +6,8 @@
  *   (no Lambda on the accept path, as on AWS);
  * - SQS → shared/local-queue.ts (batches of 10, visibility timeout, receive count, redrive to the dead-letter queue);
  * - the event source mapping → pollers (as many as its maximum concurrency) that receive batches, call the SAME
- *   consumer core (functions/signup/core.ts) with an SQS event, and delete what it did not report as failed;
+ *   consumer core (functions/signup/core.ts) with an SQS event, and delete what it did not report as failed; the
+ *   core runs in a worker thread (local/signup-consumer.ts), as Lambda runs it apart from the API;
  * - DynamoDB → dynalite (shared/local-dynamodb.ts), an endpoint the AWS CLI can use; with `consumerCanWrite: false`
  *   the consumer's writes are refused with AccessDenied, as its role without the permission is on AWS;
  * - the S3 website → `/signup/` on the lab server, with a generated config.js.
@@ -17,7 +18,7 @@ import * as path from "node:path";
 import { randomUUID } from "node:crypto";
 import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
 import { MAX_BODY_BYTES, SIGNUP_ID_ATTRIBUTE, SIGNUP_ID_HEADER, TABLE_PARTITION_KEY, isSignupId } from "../functions/signup/contract";
-import { createStatusHandler, processBatch } from "../functions/signup/core";
+import { createStatusHandler } from "../functions/signup/core";
 import type { HttpResult } from "../functions/shared/http";
 import { consoleLogger, type Logger } from "../functions/shared/log";
 import { contentTypeOf } from "../stacks/content-type";
@@ -26,6 +27,7 @@ import { SIGNUP_DEFAULTS } from "../stacks/signup-settings";
 import { LOCAL_REGION, ensureTable, startLocalDynamoDb, type LocalDynamoDb, type LocalPrincipal } from "../shared/local-dynamodb";
 import { LocalQueue } from "../shared/local-queue";
 import { toEvent, writeResult } from "./api-gateway";
+import { startConsumerWorker, type ConsumerWorker } from "./signup-consumer";
 
 export const SIGNUP_TABLE = "signups";
 export const SIGNUP_QUEUE = "signup-queue";
@@ -105,13 +107,21 @@ export async function startSignupLab(options: SignupLabOptions = {}): Promise<Ru
         visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 5,
         redrive: { deadLetterQueue, maxReceiveCount: options.maxReceiveCount ?? SIGNUP_DEFAULTS.maxReceiveCount },
     });
-    const consumerClient = dynamodb.client(CONSUMER_PRINCIPAL);
     const status = createStatusHandler({ dynamodb: dynamodb.client(STATUS_PRINCIPAL), table: SIGNUP_TABLE, logger });
     const stats = { batches: 0, processed: 0, failed: 0, lastError: undefined as string | undefined };
     const queueArn = `arn:aws:sqs:${LOCAL_REGION}:000000000000:${SIGNUP_QUEUE}`;
-
+    let consumer: ConsumerWorker;
+    try {
+        consumer = await startConsumerWorker(
+            { endpoint: dynamodb.endpoint, accessKeyId: CONSUMER_PRINCIPAL.accessKeyId, table: SIGNUP_TABLE },
+            logger,
+        );
+    } catch (error) {
+        await dynamodb.close();
+        throw error;
+    }
     const consume = async (records: SQSRecord[]) => {
-        const result = await processBatch(records, { dynamodb: consumerClient, table: SIGNUP_TABLE, logger });
+        const result = await consumer.invoke(records);
         for (const outcome of result.outcomes) if (outcome.state === "failed") stats.lastError = outcome.error;
         return result;
     };
@@ -198,6 +208,7 @@ export async function startSignupLab(options: SignupLabOptions = {}): Promise<Ru
             queue.close();
             deadLetterQueue.close();
             await mapping.stop();
+            await consumer.close();
             await dynamodb.close();
         },
     };

@@ -3,10 +3,11 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { GetItemCommand, ScanCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SQSRecord } from "aws-lambda";
-import { emailKey, REJECT_REASONS, SIGNUP_ID_HEADER, signupKey } from "../../functions/signup/contract";
+import { emailKey, REJECT_REASONS, SIGNUP_ID_HEADER, signupKey, WRITE_DENIED_EVENT } from "../../functions/signup/contract";
 import { processBatch } from "../../functions/signup/core";
 import { memoryLogger } from "../../functions/shared/log";
 import { CONSUMER_PRINCIPAL, startEventSourceMapping, startSignupLab, type RunningSignupLab } from "../../local/signup-lab";
+import { startConsumerWorker } from "../../local/signup-consumer";
 import { ensureTable, startLocalDynamoDb, type LocalDynamoDb } from "../../shared/local-dynamodb";
 import { LocalQueue, type ReceivedMessage } from "../../shared/local-queue";
 
@@ -164,6 +165,9 @@ describe("the sign-up consumer core against dynalite and the local queue", funct
             lab.queue.send(JSON.stringify({ name: "Dee", email: "dee@example.org" }), { signupId: "denied-1" });
             await until("the sign-up to reach the dead-letter queue", () => lab.report().deadLetterQueue.signupIds.includes("denied-1"));
             const { consumer, queue, deadLetterQueue } = lab.report();
+            // The consumer's worker thread logs through the lab's logger, as the function logs to CloudWatch.
+            const denials = logger.entries.filter((e) => e.event === WRITE_DENIED_EVENT && e.id === "denied-1");
+            assert.equal(denials.length, 3, JSON.stringify(logger.entries));
             assert.equal(consumer.failed, 3, "received and failed maxReceiveCount times");
             assert.match(
                 consumer.lastError ?? "",
@@ -177,6 +181,33 @@ describe("the sign-up consumer core against dynalite and the local queue", funct
         } finally {
             await lab.close();
         }
+    });
+
+    it("runs the consumer core in a worker thread: outcomes and log lines come back, and a stopped worker fails the batch instead of hanging", async () => {
+        const logger = memoryLogger();
+        const consumer = await startConsumerWorker({ endpoint: db.endpoint, accessKeyId: "local", table: TABLE }, logger);
+        try {
+            const queue = new LocalQueue({ name: "q" });
+            queue.send(JSON.stringify({ name: "Wo", email: "worker@example.org" }), { signupId: "worker-1" });
+            queue.send("not json", { signupId: "worker-2" });
+            const result = await consumer.invoke((await queue.receive(10)).map(record));
+            assert.deepEqual(result.batchItemFailures, []);
+            assert.deepEqual(
+                result.outcomes.map((o) => [o.id, o.state]),
+                [
+                    ["worker-1", "stored"],
+                    ["worker-2", "rejected"],
+                ],
+            );
+            assert.deepEqual(logger.entries.map((e) => [e.event, e.id]).sort(), [
+                ["signup.processed", "worker-1"],
+                ["signup.processed", "worker-2"],
+            ]);
+            assert.equal((await items(client, emailKey("worker@example.org"))).length, 1, "written by the worker's own client");
+        } finally {
+            await consumer.close();
+        }
+        await assert.rejects(consumer.invoke([]), /the sign-up consumer's worker stopped/);
     });
 
     describe("over HTTP", () => {
