@@ -1,7 +1,7 @@
 /**
  * Runs the whole Pulumi program (index.ts) under Pulumi mocks with a stack's real config, the way `pulumi up`
  * would run it, and returns every registered resource with its inputs and options, and the stack outputs.
- * The tests (through ts-node with type checking: see .mocharc.json) and `npm run cost` use it.
+ * The tests, `npm run cost` and `npm run policy` use it.
  */
 import * as crypto from "node:crypto";
 import * as path from "node:path";
@@ -188,11 +188,10 @@ export async function runProgram(
     process.removeAllListeners("unhandledRejection");
     process.on("unhandledRejection", fail);
     // @pulumi/pulumi reads `new Error().stack` for every promise and resource it makes (debugging aids that a mock
-    // engine never shows), and under ts-node every such read maps each frame through source maps: three quarters
+    // engine never shows), and with source maps on (shared/typescript-hook.js) every such read maps each frame: half
     // of a run's time. V8's own formatting is enough meanwhile; errors read after the run are mapped as before.
-    const errorClass = Error as { prepareStackTrace?: unknown };
-    const prepareStackTrace = errorClass.prepareStackTrace;
-    errorClass.prepareStackTrace = undefined;
+    const sourceMaps = process.sourceMapsEnabled;
+    process.setSourceMapsEnabled(false);
     let outputs: Record<string, any> | undefined;
     try {
         const program = async () => {
@@ -210,7 +209,7 @@ export async function runProgram(
         };
         outputs = await Promise.race([program(), failed]);
     } finally {
-        errorClass.prepareStackTrace = prepareStackTrace;
+        process.setSourceMapsEnabled(sourceMaps);
         process.off("unhandledRejection", fail);
         others.forEach((listener) => process.on("unhandledRejection", listener));
     }

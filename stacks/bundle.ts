@@ -1,7 +1,7 @@
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { buildSync } from "esbuild";
+import { buildSync, version as esbuildVersion, type BuildOptions } from "esbuild";
 
 /** The project root: entries are given relative to it so bundles do not depend on where a user cloned it. */
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
@@ -33,42 +33,105 @@ interface BundleCache {
 const CACHE_KEY = Symbol.for("cloud-labs.stacks.bundle-cache");
 const cache: BundleCache = ((globalThis as Record<symbol, BundleCache | undefined>)[CACHE_KEY] ??= { bundles: new Map(), builds: 0 });
 
+/** esbuild's options for every function: part of the disk cache's key, so a change to them bundles again. */
+const BUILD_OPTIONS = {
+    absWorkingDir: PROJECT_ROOT,
+    bundle: true,
+    minify: true,
+    platform: "node",
+    target: "node22",
+    format: "cjs",
+    // ES module builds first: the AWS SDK's are tree-shakable, which cuts the directory bundle by about a quarter.
+    mainFields: ["module", "main"],
+    legalComments: "none",
+    sourcemap: false,
+    charset: "utf8",
+    write: false,
+    metafile: true,
+    logLevel: "silent",
+} satisfies BuildOptions;
+
+/**
+ * Where bundles of the functions/ entries are kept between processes (npm's conventional cache folder): every
+ * test worker, `npm run cost`, `npm run policy` and `pulumi preview` would otherwise bundle every function again.
+ */
+export const BUNDLE_CACHE_DIR = path.join(PROJECT_ROOT, "node_modules", ".cache", "cloud-labs-bundles");
+const CACHE_FORMAT = crypto.createHash("sha256").update(JSON.stringify({ esbuildVersion, BUILD_OPTIONS })).digest("hex");
+
 /**
  * Bundles one Lambda entry file with esbuild, in process, for Node 22: minified, no source map, no absolute
  * paths in the output, so an unchanged function yields byte-identical code and `pulumi preview` shows no diff.
- * Results are cached per process, keyed by the entry and the content of every file esbuild read for it: a
- * program run reuses the bundle of an unchanged function, and a changed source file is bundled again.
+ * Results are cached, keyed by the entry and the content of every file esbuild read for it: in the process, and
+ * for the functions/ entries also on disk (BUNDLE_CACHE_DIR). A bundle is reused only while every one of those files
+ * has the content it had when it was built; a changed source file is bundled again.
  */
 export function bundle(entry: string): Bundle {
     const relative = path.relative(PROJECT_ROOT, path.resolve(PROJECT_ROOT, entry));
-    const cached = cache.bundles.get(relative);
-    if (cached && unchanged(cached.inputs)) return cached.bundle;
-    const result = buildSync({
-        absWorkingDir: PROJECT_ROOT,
-        entryPoints: [relative],
-        bundle: true,
-        minify: true,
-        platform: "node",
-        target: "node22",
-        format: "cjs",
-        // ES module builds first: the AWS SDK's are tree-shakable, which cuts the directory bundle by about a quarter.
-        mainFields: ["module", "main"],
-        legalComments: "none",
-        sourcemap: false,
-        charset: "utf8",
-        write: false,
-        metafile: true,
-        logLevel: "silent",
-    });
+    const cached = cache.bundles.get(relative) ?? readDiskCache(relative);
+    if (cached && unchanged(cached.inputs)) {
+        cache.bundles.set(relative, cached);
+        return cached.bundle;
+    }
+    const result = buildSync({ ...BUILD_OPTIONS, entryPoints: [relative] });
     cache.builds++;
     const inputs = new Map<string, string>();
     for (const input of Object.keys(result.metafile.inputs)) {
         const file = path.resolve(PROJECT_ROOT, input);
         inputs.set(file, contentHash(file) ?? "");
     }
-    const built: Bundle = { code: result.outputFiles[0].text, entry: relative };
-    cache.bundles.set(relative, { bundle: built, inputs });
-    return built;
+    const built: CachedBundle = { bundle: { code: result.outputFiles[0].text, entry: relative }, inputs };
+    cache.bundles.set(relative, built);
+    writeDiskCache(relative, built);
+    return built.bundle;
+}
+
+/** The cache file of a functions/ entry; none for other entries (a test's scratch entry would only pile up). */
+function diskCacheFile(relative: string): string | undefined {
+    if (!relative.startsWith(`functions${path.sep}`)) return undefined;
+    return path.join(BUNDLE_CACHE_DIR, `${relative.replace(/[\\/]/g, "__")}.json`);
+}
+
+interface DiskCacheEntry {
+    format: string;
+    entry: string;
+    /** Input files relative to the project root, with their SHA-256 when bundled. */
+    inputs: [string, string][];
+    code: string;
+}
+
+function readDiskCache(relative: string): CachedBundle | undefined {
+    const file = diskCacheFile(relative);
+    if (!file) return undefined;
+    try {
+        const saved = JSON.parse(fs.readFileSync(file, "utf8")) as DiskCacheEntry;
+        if (saved.format !== CACHE_FORMAT || saved.entry !== relative || typeof saved.code !== "string") return undefined;
+        return {
+            bundle: { code: saved.code, entry: relative },
+            inputs: new Map(saved.inputs.map(([input, hash]) => [path.resolve(PROJECT_ROOT, input), hash])),
+        };
+    } catch {
+        return undefined; // missing or unreadable: bundle afresh
+    }
+}
+
+function writeDiskCache(relative: string, built: CachedBundle): void {
+    const file = diskCacheFile(relative);
+    if (!file) return;
+    const saved: DiskCacheEntry = {
+        format: CACHE_FORMAT,
+        entry: relative,
+        inputs: [...built.inputs].map(([input, hash]) => [path.relative(PROJECT_ROOT, input), hash]),
+        code: built.bundle.code,
+    };
+    try {
+        fs.mkdirSync(BUNDLE_CACHE_DIR, { recursive: true });
+        // Written aside and renamed: a process reading it at the same moment sees the old file or the new one.
+        const aside = `${file}.${process.pid}.tmp`;
+        fs.writeFileSync(aside, JSON.stringify(saved));
+        fs.renameSync(aside, file);
+    } catch {
+        // A read-only checkout still bundles; it only cannot keep the result for the next process.
+    }
 }
 
 /** How many times this process has run esbuild for bundle(): what the cache saved shows in its not growing. */

@@ -75,12 +75,10 @@ function runTimePackages(entry: string, runner: string): Map<string, Set<string>
         for (const i of input.imports) if (i.external) add(packageOf(i.path), file);
         for (const match of fs.readFileSync(path.join(ROOT, file), "utf8").matchAll(STRING_REQUIRE)) add(packageOf(match[1]), file);
     }
-    // The runner of the TypeScript is loaded too: for the npm scripts, what shared/typescript-hook.js requires and
-    // esbuild (esbuild-register's peer); for the Pulumi CLI, ts-node and the compiler, which it loads from the project.
-    if (runner.includes("typescript-hook.js")) {
+    // The runner of the TypeScript is loaded too: for the npm scripts, what shared/typescript-hook.js requires; for
+    // the Pulumi CLI, ts-node and the compiler, which it loads from the project.
+    if (runner.includes("typescript-hook.js"))
         for (const match of fs.readFileSync(TYPESCRIPT_HOOK, "utf8").matchAll(STRING_REQUIRE)) add(packageOf(match[1]), runner);
-        add("esbuild", runner);
-    }
     if (/\bts-node\b/.test(runner)) ["ts-node", "typescript"].forEach((name) => add(name, runner));
     return found;
 }
@@ -145,7 +143,7 @@ describe("package.json against the code", function () {
         );
         const start = runTimePackages("local/start.ts", pkg.scripts.start);
         assert.ok(pkg.scripts.start.includes("-r ./shared/typescript-hook.js"), pkg.scripts.start);
-        assert.ok(start.has("s3rver") && start.has("esbuild-register") && start.has("esbuild"), [...start.keys()].join(", "));
+        assert.ok(start.has("s3rver") && start.has("esbuild"), [...start.keys()].join(", "));
         const program = runTimePackages("index.ts", "ts-node (Pulumi CLI)");
         assert.ok(program.has("ts-node") && program.has("typescript"), [...program.keys()].join(", "));
         const withoutS3rver = Object.fromEntries(Object.entries(pkg.dependencies).filter(([name]) => name !== "s3rver"));

@@ -1,8 +1,10 @@
 import * as assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { bundle, bundleBuilds } from "../../stacks/bundle";
+import { promisify } from "node:util";
+import { bundle, bundleBuilds, BUNDLE_CACHE_DIR } from "../../stacks/bundle";
 import { ROOT, runProgram, type ProgramRun } from "../helpers/program";
 import { ACTIONS_WITHOUT_RESOURCES, list, statementsOf } from "../helpers/policy";
 import { TYPESCRIPT_HOOK } from "../../shared/cli";
@@ -149,6 +151,34 @@ describe("NodeFunction, the shared Lambda block", () => {
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
+    });
+});
+
+describe("function bundles kept between processes", function () {
+    this.timeout(60_000);
+    const entry = "functions/hello/index.ts";
+    const cacheFile = path.join(BUNDLE_CACHE_DIR, "functions__hello__index.ts.json");
+    /** A fresh process bundles the hello function: how many esbuild builds it ran, and the code. */
+    const bundleInAnotherProcess = async () => {
+        const script = `const b = require("./stacks/bundle"); const code = b.bundle(${JSON.stringify(entry)}).code;
+            console.log(JSON.stringify({ builds: b.bundleBuilds(), code }));`;
+        const { stdout } = await promisify(execFile)(process.execPath, ["-r", TYPESCRIPT_HOOK, "-e", script], { cwd: ROOT });
+        return JSON.parse(stdout) as { builds: number; code: string };
+    };
+
+    it("a new process reuses a functions/ bundle from disk, and bundles again when a file it was built from differs", async () => {
+        const expected = bundle(entry).code;
+        const warm = await bundleInAnotherProcess();
+        assert.deepEqual(warm, { builds: 0, code: expected }, "read from the disk cache, not bundled");
+
+        // The saved hash of one input no longer matches its file (as after an edit): the next process must not use it.
+        const saved = JSON.parse(fs.readFileSync(cacheFile, "utf8")) as { inputs: [string, string][]; code: string };
+        saved.inputs[0][1] = "0".repeat(64);
+        saved.code = "stale";
+        fs.writeFileSync(cacheFile, JSON.stringify(saved));
+        const rebuilt = await bundleInAnotherProcess();
+        assert.deepEqual(rebuilt, { builds: 1, code: expected }, "bundled afresh");
+        assert.doesNotMatch(fs.readFileSync(cacheFile, "utf8"), /"stale"/, "and the disk cache holds the new bundle");
     });
 });
 
