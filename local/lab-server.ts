@@ -20,7 +20,7 @@ import type { LabOutputs } from "../shared/lab-state";
 import type { RunningAudioLab } from "./audio-lab";
 import type { RunningHttpd } from "./httpd";
 import { servePublicObject, type PublicBucket } from "./public-bucket";
-import { startLocalS3, type LocalS3 } from "../shared/local-s3";
+import { LISTEN_BACKLOG, startLocalS3, type LocalS3 } from "../shared/local-s3";
 import type { RunningSignupLab } from "./signup-lab";
 import { Supervisor } from "./supervisor";
 
@@ -386,10 +386,15 @@ function send(res: http.ServerResponse, status: number, type: string, body: stri
     res.end(headOnly ? undefined : body);
 }
 
+/**
+ * Listens on loopback with the local S3's backlog, not Node's 511: a surge opens a thousand connections at once
+ * (npm run surge), and past the backlog the kernel drops the extra SYNs, which the clients resend only after a
+ * second. API Gateway accepts them all.
+ */
 function listen(server: http.Server, port: number): Promise<number> {
     return new Promise((resolve, reject) => {
         server.once("error", reject);
-        server.listen(port, "127.0.0.1", () => {
+        server.listen({ port, host: "127.0.0.1", backlog: LISTEN_BACKLOG }, () => {
             server.off("error", reject);
             resolve((server.address() as AddressInfo).port);
         });

@@ -11,6 +11,7 @@ import type { SQSRecord } from "aws-lambda";
 import { processBatch, type MessageOutcome } from "../functions/signup/core";
 import type { Logger } from "../functions/shared/log";
 import { TYPESCRIPT_HOOK } from "../shared/cli";
+import { niceThisThread } from "../shared/background-threads";
 import { localDynamoDbClient } from "../shared/local-dynamodb";
 
 export interface ConsumerSettings {
@@ -19,6 +20,8 @@ export interface ConsumerSettings {
     /** The access key id the consumer's role signs with (the local DynamoDB's IAM guard knows it). */
     accessKeyId: string;
     table: string;
+    /** The worker thread's niceness (shared/background-threads.ts). @default 0 */
+    nice?: number;
 }
 
 export interface BatchResult {
@@ -88,6 +91,7 @@ export async function startConsumerWorker(settings: ConsumerSettings, logger: Lo
 export function serveConsumer(settings: ConsumerSettings): void {
     if (isMainThread || !parentPort) throw new Error("serveConsumer runs in the consumer's worker thread");
     const port = parentPort;
+    niceThisThread(settings.nice ?? 0);
     const dynamodb = localDynamoDbClient(settings.endpoint, settings.accessKeyId);
     const post = (m: FromWorker) => port.postMessage(m);
     const logger: Logger = {

@@ -24,6 +24,7 @@ import { consoleLogger, type Logger } from "../functions/shared/log";
 import { contentTypeOf } from "../stacks/content-type";
 import { SIGNUP_SITE_DIR, siteConfigScript } from "../stacks/directory-files";
 import { SIGNUP_DEFAULTS } from "../stacks/signup-settings";
+import { backgroundNice } from "../shared/background-threads";
 import { LOCAL_REGION, ensureTable, startLocalDynamoDb, type LocalDynamoDb, type LocalPrincipal } from "../shared/local-dynamodb";
 import { LocalQueue } from "../shared/local-queue";
 import { toEvent, writeResult } from "./api-gateway";
@@ -113,7 +114,7 @@ export async function startSignupLab(options: SignupLabOptions = {}): Promise<Ru
     let consumer: ConsumerWorker;
     try {
         consumer = await startConsumerWorker(
-            { endpoint: dynamodb.endpoint, accessKeyId: CONSUMER_PRINCIPAL.accessKeyId, table: SIGNUP_TABLE },
+            { endpoint: dynamodb.endpoint, accessKeyId: CONSUMER_PRINCIPAL.accessKeyId, table: SIGNUP_TABLE, nice: backgroundNice() },
             logger,
         );
     } catch (error) {

@@ -6,6 +6,8 @@
  * same error it throws on AWS. Any AWS SDK or the AWS CLI can use the endpoint, with any credentials.
  */
 import { Worker } from "node:worker_threads";
+import { backgroundNice } from "./background-threads";
+import { TYPESCRIPT_HOOK } from "./cli";
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from "@aws-sdk/client-dynamodb";
 
 export const LOCAL_REGION = "us-east-1";
@@ -50,6 +52,9 @@ export async function startLocalDynamoDb(
             dynalite: require.resolve("dynalite"),
             port: options.port ?? 0,
             createTableMs: options.createTableMs ?? 0,
+            nice: backgroundNice(),
+            hook: TYPESCRIPT_HOOK,
+            backgroundThreads: require.resolve("./background-threads"),
             region: LOCAL_REGION,
             account: LOCAL_ACCOUNT,
         },
@@ -97,6 +102,11 @@ function dynamoDbWorker(): void {
     // dynalite ships no types.
     /* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-return */
     const { parentPort, workerData } = require("node:worker_threads");
+    if (workerData.nice) {
+        // Another machine on AWS: it yields the CPU to the lab's accept path (shared/background-threads.ts).
+        if (!require.extensions[".ts"]) require(workerData.hook);
+        require(workerData.backgroundThreads).niceThisThread(workerData.nice);
+    }
     const { randomUUID } = require("node:crypto");
     const dynalite = require(workerData.dynalite);
     const WRITES = ["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"];

@@ -36,6 +36,11 @@ export interface LocalS3 {
     client: S3Client;
     /** Calls `listener` with s3rver's S3-shaped event record for every object created or removed (keys not URL-encoded). */
     onEvent(listener: (event: S3Event) => void): void;
+    /**
+     * Stores objects straight into the server's store, as PutObject stores them but without HTTP, signing or the
+     * ObjectCreated event: seeds a bucket of many keys in a fraction of the time. At most 16 written at once.
+     */
+    putObjects(bucket: string, objects: { key: string; body: string | Buffer; contentType?: string }[]): Promise<void>;
     close(): Promise<void>;
 }
 
@@ -73,7 +78,8 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
         configureBuckets: (options.buckets ?? []).map((name) => ({ name })),
     });
     // The lab's store: keys cannot leave the bucket, and objects are replaced whole (see s3-store.ts).
-    server.store = server.context.store = new LabFilesystemStore(options.directory);
+    const store = new LabFilesystemStore(options.directory);
+    server.store = server.context.store = store;
     // s3rver's own run() leaves a listen error (EADDRINUSE) unhandled, so listen here and reject with it instead.
     const releaseLogger = () => {
         server.logger.exceptions.unhandle();
@@ -108,6 +114,16 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
         port: address.port,
         client,
         onEvent: (listener) => server.on("event", listener),
+        async putObjects(bucket, objects) {
+            let next = 0;
+            const writer = async () => {
+                while (next < objects.length) {
+                    const { key, body, contentType } = objects[next++];
+                    await store.putBytes(bucket, key, body, contentType);
+                }
+            };
+            await Promise.all(Array.from({ length: 16 }, writer));
+        },
         close: async () => {
             client.destroy();
             await server.close();

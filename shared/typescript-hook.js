@@ -3,34 +3,58 @@
  * Each .ts file is compiled by esbuild as it is required: no type checking (`npm run typecheck` does that), CommonJS
  * as tsc emits it for this tsconfig (`import()` included, so the lazy imports of local/ and tools/ load TypeScript
  * too), and an inline source map so stack traces name the .ts lines. Starting a command takes a fraction of what
- * ts-node takes. A file is compiled once per process: the offline resource graph re-requires the program's
- * modules on every run, and gets the same code back while the file is unchanged.
+ * ts-node takes. A file is compiled once: the offline resource graph re-requires the program's modules on every
+ * run and gets the same code back while the file is unchanged, and other processes read it from the disk cache.
  *
  * `pulumi up` still runs index.ts with ts-node and typescript, which the Pulumi CLI loads from the project.
  */
 "use strict";
+const crypto = require("node:crypto");
 const fs = require("node:fs");
 const Module = require("node:module");
 const path = require("node:path");
-const { transformSync } = require("esbuild");
 
-const tsconfig = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "tsconfig.json"), "utf8"));
+const ROOT = path.join(__dirname, "..");
+const tsconfig = JSON.parse(fs.readFileSync(path.join(ROOT, "tsconfig.json"), "utf8"));
+const OPTIONS = {
+    loader: "ts",
+    format: "cjs",
+    target: `node${process.versions.node}`,
+    sourcemap: "inline",
+    supported: { "dynamic-import": false },
+    tsconfigRaw: { compilerOptions: tsconfig.compilerOptions },
+    logLevel: "silent",
+};
+/**
+ * Compiled files are also kept on disk, keyed by the options, esbuild's version, the file's path and its content:
+ * the suite and the labs start dozens of processes, and each would otherwise compile the same files again.
+ */
+const CACHE_DIR = path.join(ROOT, "node_modules", ".cache", "cloud-labs-typescript");
+const ESBUILD_VERSION = JSON.parse(fs.readFileSync(require.resolve("esbuild/package.json"), "utf8")).version;
+const OPTIONS_KEY = JSON.stringify({ ESBUILD_VERSION, OPTIONS });
 /** filename → the source it was compiled from and the code. */
 const compiled = new Map();
 
 function compile(source, filename) {
     const hit = compiled.get(filename);
     if (hit && hit.source === source) return hit.code;
-    const { code } = transformSync(source, {
-        loader: "ts",
-        format: "cjs",
-        target: `node${process.versions.node}`,
-        sourcefile: filename,
-        sourcemap: "inline",
-        supported: { "dynamic-import": false },
-        tsconfigRaw: { compilerOptions: tsconfig.compilerOptions },
-        logLevel: "silent",
-    });
+    const key = crypto.createHash("sha256").update(OPTIONS_KEY).update("\0").update(filename).update("\0").update(source).digest("hex");
+    const file = path.join(CACHE_DIR, `${key}.js`);
+    let code;
+    try {
+        code = fs.readFileSync(file, "utf8");
+    } catch {
+        code = require("esbuild").transformSync(source, { ...OPTIONS, sourcefile: filename }).code;
+        try {
+            fs.mkdirSync(CACHE_DIR, { recursive: true });
+            // Written aside and renamed: another process reading it at the same moment sees all of it or nothing.
+            const aside = `${file}.${process.pid}.tmp`;
+            fs.writeFileSync(aside, code);
+            fs.renameSync(aside, file);
+        } catch {
+            // A read-only checkout still runs; it only compiles again in the next process.
+        }
+    }
     compiled.set(filename, { source, code });
     return code;
 }

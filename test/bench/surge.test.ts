@@ -3,7 +3,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { staleArtifacts } from "../../bench/record";
-import { main, RECORDED_RESULTS, RESULTS_FILE, trackedArtifacts, type SurgeResults } from "../../bench/surge";
+import { main, RECORDED_RESULTS, RESULTS_FILE, START_GROUPS, startGroups, trackedArtifacts, type SurgeResults } from "../../bench/surge";
 import { ROOT } from "../helpers/program";
 
 describe("npm run surge (a small surge)", function () {
@@ -53,6 +53,27 @@ describe("npm run surge (a small surge)", function () {
         assert.deepEqual(staleArtifacts(ROOT, trackedArtifacts(recorded)), []);
         const queue = recorded.designs.find((d) => d.design === "queue");
         assert.equal(queue?.count.lost, 0, "the recorded surge lost nothing");
+    });
+
+    it("starts the surge's connections in groups spread over one pacing period, so requests arrive evenly, not in one volley", () => {
+        const groups = startGroups(1000, 10_000, 1000);
+        assert.equal(groups.length, START_GROUPS);
+        assert.deepEqual(
+            groups.slice(0, 3).map((g) => [g.delayMs, g.connections, g.rate, g.amount]),
+            [
+                [0, 50, 50, 500],
+                [50, 50, 50, 500],
+                [100, 50, 50, 500],
+            ],
+            "each connection sends once a second; 50 of them start every 50 ms",
+        );
+        const sum = (key: "amount" | "connections" | "rate") => groups.reduce((n, g) => n + g[key], 0);
+        assert.deepEqual([sum("amount"), sum("connections"), sum("rate")], [10_000, 1000, 1000]);
+        // Uneven splits still add up, and a phase with one connection is one group starting at once.
+        const small = startGroups(100, 301, 50);
+        assert.deepEqual([small.reduce((n, g) => n + g.amount, 0), small.reduce((n, g) => n + g.connections, 0)], [301, 50]);
+        assert.ok(small.every((g) => g.delayMs < 500 && g.connections >= 2));
+        assert.deepEqual(startGroups(2, 10, 1), [{ delayMs: 0, rate: 2, amount: 10, connections: 1 }]);
     });
 
     it("refuses bad flags with the usage (exit 2)", async () => {
