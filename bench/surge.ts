@@ -92,13 +92,51 @@ export interface DesignResult {
     rejectedAtDoor: number;
     /** 5xx answers, timeouts and connection errors. */
     serverErrors: number;
-    /** Requests per second actually sent during the surge. */
+    /** Requests per second actually sent at the surge's full rate (after the ramp): answered ones, first to last sent. */
     surgeRateAchieved: number;
     /** Accept latency during the surge, ms (every answered request). */
-    latency: { p50: number; p95: number; p99: number; max: number };
+    latency: Percentiles;
+    /**
+     * Accept latency of the requests sent while the surge ran at its full rate, ms: after the ramp, in which
+     * autocannon opens its connections group by group (its own CPU) and the rate climbs (fullRateWindow).
+     */
+    latencyAtFullRate: Percentiles;
     /** From the end of the surge until the queue had no message (0 for the synchronous design). */
     drainMs: number;
     count: CountCheck;
+}
+
+export interface Percentiles {
+    p50: number;
+    p95: number;
+    p99: number;
+    max: number;
+}
+
+/** A request's answer time, and when it was sent (ms from the start of the phase). */
+export interface Sample {
+    sentAt: number;
+    ms: number;
+}
+
+/** Requests sent per second from the first to the last sample (`fallbackMs` when they were sent at once). */
+export function sendRate(samples: Sample[], fallbackMs: number): number {
+    if (samples.length === 0) return 0;
+    let first = Infinity;
+    let last = -Infinity;
+    for (const { sentAt } of samples) {
+        first = Math.min(first, sentAt);
+        last = Math.max(last, sentAt);
+    }
+    const spanMs = samples.length > 1 && last > first ? ((last - first) * samples.length) / (samples.length - 1) : fallbackMs;
+    return Math.round(samples.length / (spanMs / 1000));
+}
+
+/** Nearest-rank percentiles of the samples' answer times. */
+export function percentiles(samples: { ms: number }[]): Percentiles {
+    const sorted = samples.map((s) => s.ms).sort((a, b) => a - b);
+    const pct = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : 0);
+    return { p50: pct(50), p95: pct(95), p99: pct(99), max: sorted[sorted.length - 1] ?? 0 };
 }
 
 export interface SurgeResults {
@@ -203,22 +241,15 @@ async function runDesign(design: Design, options: SurgeOptions, io: CliIo, progr
         const baselineAmount = Math.round(options.baselineRate * options.baselineSeconds);
         if (baselineAmount > 0) {
             if (progress) io.out(`${design}: baseline, ${options.baselineRate}/s for ${options.baselineSeconds} s`);
-            await drive(target.url, options.baselineRate, baselineAmount, 1, bodies, accepted, tally, []);
+            await drive(target.url, options.baselineRate, baselineAmount, 1, bodies, accepted, tally, [], performance.now());
         }
         if (progress) io.out(`${design}: surge, ${options.surgeRate}/s for ${options.surgeSeconds} s`);
-        const latencies: number[] = [];
+        const latencies: Sample[] = [];
         const surgeAmount = Math.round(options.surgeRate * options.surgeSeconds);
+        const connections = Math.min(options.connections, surgeAmount);
+        const fullRate = fullRateWindow(startGroups(options.surgeRate, surgeAmount, connections));
         const started = performance.now();
-        await drive(
-            target.url,
-            options.surgeRate,
-            surgeAmount,
-            Math.min(options.connections, surgeAmount),
-            bodies,
-            accepted,
-            tally,
-            latencies,
-        );
+        await drive(target.url, options.surgeRate, surgeAmount, connections, bodies, accepted, tally, latencies, started);
         const surgeMs = performance.now() - started;
         const drainStarted = performance.now();
         if (target.queuesUrl) await drained(target.queuesUrl, options.drainTimeoutMs);
@@ -228,14 +259,13 @@ async function runDesign(design: Design, options: SurgeOptions, io: CliIo, progr
                 `${design}: ${tally.accepted} accepted${target.queuesUrl ? `, queue drained ${(drainMs / 1000).toFixed(1)} s after the surge` : ""}; checking the table`,
             );
         const count = await countCheck(target, accepted);
-        latencies.sort((a, b) => a - b);
-        const pct = (p: number) =>
-            latencies.length ? latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] : 0;
+        const atFullRate = latencies.filter((l) => l.sentAt >= fullRate.fromMs && l.sentAt < fullRate.toMs);
         return {
             design,
             ...tally,
-            surgeRateAchieved: Math.round(surgeAmount / (surgeMs / 1000)),
-            latency: { p50: pct(50), p95: pct(95), p99: pct(99), max: latencies[latencies.length - 1] ?? 0 },
+            surgeRateAchieved: sendRate(atFullRate, surgeMs),
+            latency: percentiles(latencies),
+            latencyAtFullRate: percentiles(atFullRate),
             drainMs,
             count,
         };
@@ -245,13 +275,15 @@ async function runDesign(design: Design, options: SurgeOptions, io: CliIo, progr
 }
 
 /**
- * In how many groups the surge's connections start. autocannon paces each connection at rate ÷ connections and
- * starts them all at once, so 1,000 connections at 1,000/s send 1,000 requests in the same millisecond, once a
- * second: not a surge of visitors but a synchronized volley, whose last request waits for the 999 before it. Started
- * in groups spread over one pacing period, the same connections send 50 requests every 50 ms: 1,000/s, arriving
- * as visitors do.
+ * In how many groups the surge's connections start, and over how many pacing periods. autocannon paces each
+ * connection at rate ÷ connections and starts them all at once, so 1,000 connections at 1,000/s send 1,000 requests
+ * in the same millisecond, once a second: not a surge of visitors but a synchronized volley, whose last request
+ * waits for the 999 before it. Started in 40 groups over two periods, the same connections send 50 requests every
+ * 50 ms: 1,000/s, arriving as visitors do. The two periods are the ramp: opening a connection costs autocannon about
+ * 0.4 ms of its one thread, and 1,000 of them opened in one second hold up its reading of the answers.
  */
-export const START_GROUPS = 20;
+export const START_GROUPS = 40;
+export const RAMP_PERIODS = 2;
 
 /** Sends `amount` sign-ups at `rate` per second over `connections`; tallies answers and records latencies. */
 async function drive(
@@ -262,12 +294,13 @@ async function drive(
     bodies: BodyMaker,
     accepted: Set<string>,
     tally: { sent: number; accepted: number; rejectedAtDoor: number; serverErrors: number },
-    latencies: number[],
+    latencies: Sample[],
+    started: number,
 ): Promise<void> {
     await Promise.all(
         startGroups(rate, amount, connections).map(async (group) => {
             await new Promise((resolve) => setTimeout(resolve, group.delayMs));
-            await driveGroup(url, group.rate, group.amount, group.connections, bodies, accepted, tally, latencies);
+            await driveGroup(url, group.rate, group.amount, group.connections, bodies, accepted, tally, latencies, started);
         }),
     );
 }
@@ -281,8 +314,8 @@ export interface StartGroup {
 }
 
 /**
- * The phase split into START_GROUPS autocannon runs whose starts are spread evenly over one pacing period
- * (connections ÷ rate seconds), so that together they send `amount` requests at `rate` per second over
+ * The phase split into START_GROUPS autocannon runs whose starts are spread evenly over RAMP_PERIODS pacing
+ * periods (connections ÷ rate seconds each), so that together they send `amount` requests at `rate` per second over
  * `connections`, arriving evenly rather than in one volley a period.
  */
 export function startGroups(rate: number, amount: number, connections: number): StartGroup[] {
@@ -290,11 +323,22 @@ export function startGroups(rate: number, amount: number, connections: number): 
     const periodMs = (1000 * connections) / rate;
     const share = (total: number, g: number) => Math.floor(total / groups) + (g < total % groups ? 1 : 0);
     return Array.from({ length: groups }, (_, g) => ({
-        delayMs: (g * periodMs) / groups,
+        delayMs: (g * RAMP_PERIODS * periodMs) / groups,
         rate: (rate * share(connections, g)) / connections,
         amount: share(amount, g),
         connections: share(connections, g),
     }));
+}
+
+/**
+ * When the phase runs at its full rate: from the start of the last group (the ramp's end) until the first group has
+ * sent all its requests (the rate falls from then on).
+ */
+export function fullRateWindow(groups: StartGroup[]): { fromMs: number; toMs: number } {
+    return {
+        fromMs: Math.max(...groups.map((g) => g.delayMs)),
+        toMs: Math.min(...groups.map((g) => g.delayMs + (1000 * g.amount) / g.rate)),
+    };
 }
 
 /** One autocannon run: `amount` requests at `rate` per second over `connections`. */
@@ -306,7 +350,8 @@ async function driveGroup(
     bodies: BodyMaker,
     accepted: Set<string>,
     tally: { sent: number; accepted: number; rejectedAtDoor: number; serverErrors: number },
-    latencies: number[],
+    latencies: Sample[],
+    started: number,
 ): Promise<void> {
     // Without a callback autocannon returns its instance, an event emitter that is also the result's promise.
     const instance = autocannon({
@@ -329,7 +374,7 @@ async function driveGroup(
     }) as unknown as autocannon.Instance & Promise<autocannon.Result>;
     void instance.on("response", (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
         tally.sent++;
-        latencies.push(responseTime);
+        latencies.push({ sentAt: performance.now() - responseTime - started, ms: responseTime });
         if (statusCode >= 200 && statusCode < 300) tally.accepted++;
         else if (statusCode >= 400 && statusCode < 500) tally.rejectedAtDoor++;
         else tally.serverErrors++;
@@ -428,6 +473,8 @@ async function queueTarget(labDir: string | undefined): Promise<Target> {
     let dir = labDir;
     if (!dir) {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "cloud-labs-surge-"));
+        const logFile = path.join(dir, "lab.log");
+        const log = fs.openSync(logFile, "a");
         child = spawn(
             process.execPath,
             [
@@ -442,9 +489,12 @@ async function queueTarget(labDir: string | undefined): Promise<Target> {
                 "--lab-dir",
                 dir,
             ],
-            { cwd: ROOT, env: BACKGROUND_ENV, stdio: ["ignore", "pipe", "pipe"] },
+            // Its log goes to a file, not a pipe: Node writes to a pipe synchronously, so a lab logging each sign-up
+            // would stall on a full pipe whenever this process, busy starting connections, is slow to read it.
+            { cwd: ROOT, env: BACKGROUND_ENV, stdio: ["ignore", log, log] },
         );
-        await waitForLine(child, /Local labs running:/, "npm start -- --labs signup");
+        fs.closeSync(log);
+        await waitForLog(child, logFile, /Local labs running:/, "npm start -- --labs signup");
     }
     const file = path.join(dir, "outputs.json");
     if (!fs.existsSync(file))
@@ -480,6 +530,19 @@ async function oneServerTarget(): Promise<Target> {
     return { url: line[1], dynamodbEndpoint: line[2], table: "signups", close: () => stopChild(child) };
 }
 
+/** Waits until the child's log file shows `pattern`; rejects with the log if the child exits first. */
+async function waitForLog(child: ChildProcess, logFile: string, pattern: RegExp, what: string): Promise<void> {
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    let code: number | null | undefined;
+    void exited.then((c) => (code = c));
+    for (;;) {
+        const text = fs.readFileSync(logFile, "utf8");
+        if (pattern.test(text)) return;
+        if (code !== undefined) throw new Error(`${what} exited (${code}) before it was ready:\n${text}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+}
+
 function waitForLine(child: ChildProcess, pattern: RegExp, what: string): Promise<RegExpExecArray> {
     return new Promise((resolve, reject) => {
         let out = "";
@@ -506,6 +569,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 const ms = (n: number) => `${n.toFixed(0)} ms`;
+const latencyCell = (l: Percentiles) => `${ms(l.p50)} / ${ms(l.p95)} / ${ms(l.p99)} (${ms(l.max)})`;
 
 /** The results as a Markdown table, with the run's conditions. */
 export function markdown(results: SurgeResults): string {
@@ -514,12 +578,12 @@ export function markdown(results: SurgeResults): string {
     const lines = [
         `Measured ${m.date} on ${m.cpus} × ${m.cpu}, Node ${m.node} (load average ${m.loadAverage.join(", ")} at the start): ${o.baselineRate}/s for ${o.baselineSeconds} s, then ${o.surgeRate}/s for ${o.surgeSeconds} s over ${o.connections} connections; ${Math.round(o.duplicates * 100)}% repeated emails, ${Math.round(o.invalid * 100)}% invalid bodies.`,
         "",
-        "| design | sent | accepted | rejected at the door | server errors | surge rate reached | accept p50 / p95 / p99 (max) | queue drained after | stored | duplicate | rejected | dead-letter | lost |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| design | sent | accepted | rejected at the door | server errors | surge rate reached | accept p50 / p95 / p99 (max), whole surge | the same at full rate (after the ramp) | queue drained after | stored | duplicate | rejected | dead-letter | lost |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ...results.designs.map(
             (d) =>
                 `| ${d.design === "queue" ? "queue (API → SQS → Lambda)" : "one server (request waits for the write)"} | ${d.sent} | ${d.accepted} | ${d.rejectedAtDoor} | ${d.serverErrors} | ${d.surgeRateAchieved}/s | ` +
-                `${ms(d.latency.p50)} / ${ms(d.latency.p95)} / ${ms(d.latency.p99)} (${ms(d.latency.max)}) | ${d.design === "queue" ? `${(d.drainMs / 1000).toFixed(1)} s` : "n/a"} | ` +
+                `${latencyCell(d.latency)} | ${latencyCell(d.latencyAtFullRate)} | ${d.design === "queue" ? `${(d.drainMs / 1000).toFixed(1)} s` : "n/a"} | ` +
                 `${d.count.stored} | ${d.count.duplicate} | ${d.count.rejected} | ${d.count.deadLetter} | **${d.count.lost}** |`,
         ),
     ];

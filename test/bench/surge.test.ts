@@ -3,7 +3,18 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { staleArtifacts } from "../../bench/record";
-import { main, RECORDED_RESULTS, RESULTS_FILE, START_GROUPS, startGroups, trackedArtifacts, type SurgeResults } from "../../bench/surge";
+import {
+    main,
+    percentiles,
+    RECORDED_RESULTS,
+    RESULTS_FILE,
+    fullRateWindow,
+    sendRate,
+    START_GROUPS,
+    startGroups,
+    trackedArtifacts,
+    type SurgeResults,
+} from "../../bench/surge";
 import { ROOT } from "../helpers/program";
 
 describe("npm run surge (a small surge)", function () {
@@ -55,25 +66,35 @@ describe("npm run surge (a small surge)", function () {
         assert.equal(queue?.count.lost, 0, "the recorded surge lost nothing");
     });
 
-    it("starts the surge's connections in groups spread over one pacing period, so requests arrive evenly, not in one volley", () => {
+    it("starts the surge's connections in groups spread over a two-period ramp, so requests arrive evenly, not in one volley", () => {
         const groups = startGroups(1000, 10_000, 1000);
         assert.equal(groups.length, START_GROUPS);
         assert.deepEqual(
             groups.slice(0, 3).map((g) => [g.delayMs, g.connections, g.rate, g.amount]),
             [
-                [0, 50, 50, 500],
-                [50, 50, 50, 500],
-                [100, 50, 50, 500],
+                [0, 25, 25, 250],
+                [50, 25, 25, 250],
+                [100, 25, 25, 250],
             ],
-            "each connection sends once a second; 50 of them start every 50 ms",
+            "each connection sends once a second; 25 of them start every 50 ms, over two seconds",
         );
+        assert.equal(groups[START_GROUPS - 1].delayMs, 1950);
+        assert.deepEqual(fullRateWindow(groups), { fromMs: 1950, toMs: 10_000 }, "all connections running, none finished");
         const sum = (key: "amount" | "connections" | "rate") => groups.reduce((n, g) => n + g[key], 0);
         assert.deepEqual([sum("amount"), sum("connections"), sum("rate")], [10_000, 1000, 1000]);
         // Uneven splits still add up, and a phase with one connection is one group starting at once.
         const small = startGroups(100, 301, 50);
         assert.deepEqual([small.reduce((n, g) => n + g.amount, 0), small.reduce((n, g) => n + g.connections, 0)], [301, 50]);
-        assert.ok(small.every((g) => g.delayMs < 500 && g.connections >= 2));
+        assert.ok(small.every((g) => g.delayMs < 1000 && g.connections >= 1));
         assert.deepEqual(startGroups(2, 10, 1), [{ delayMs: 0, rate: 2, amount: 10, connections: 1 }]);
+    });
+
+    it("reports nearest-rank percentiles, and the rate at which requests were sent, not how long the last answer took", () => {
+        const samples = Array.from({ length: 100 }, (_, i) => ({ sentAt: i * 10, ms: 100 - i }));
+        assert.deepEqual(percentiles(samples), { p50: 50, p95: 95, p99: 99, max: 100 });
+        assert.deepEqual(percentiles([]), { p50: 0, p95: 0, p99: 0, max: 0 });
+        assert.equal(sendRate(samples, 60_000), 100, "100 requests, one every 10 ms: 100/s, whatever the answers took");
+        assert.equal(sendRate([{ sentAt: 5, ms: 1 }], 500), 2, "one request: over the phase's time");
     });
 
     it("refuses bad flags with the usage (exit 2)", async () => {
