@@ -208,9 +208,32 @@ describe("npm run policy", function () {
             .then((r) => ({ code: 0, out: r.stdout + r.stderr }))
             .catch((e) => ({ code: e.code as number, out: `${e.stdout}${e.stderr}` }));
 
+    it("the command exits 1 on a mandatory violation, naming it (a real process: what CI sees)", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cloud-labs-policy-"));
+        try {
+            const config = path.join(dir, "policy-config.json");
+            fs.writeFileSync(config, JSON.stringify({ "idle-cost-cap": { maxIdleMonthlyUsd: 30 } }));
+            const over = await cli(["--stack", "containers", "--config", config]);
+            assert.equal(over.code, 1, over.out);
+            assert.match(over.out, /\[mandatory\] idle-cost-cap: Stack containers idles at \$34\.59/);
+            assert.match(over.out, /Stack containers: 1 mandatory and 0 advisory violation\(s\)\./);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    /** `npm run policy -- ARGS` in this process, run from `cwd` (npm's INIT_CWD). */
+    const inProcess = async (args: string[], cwd = ROOT) => {
+        const out: string[] = [];
+        const err: string[] = [];
+        const io: CliIo = { out: (t) => out.push(t), err: (t) => err.push(t), env: {}, cwd, isTTY: false };
+        const code = await policyMain(args, io);
+        return { code, out: out.join("\n"), err: err.join("\n") };
+    };
+
     it("exits 0 for a stack that passes, 1 on a mandatory violation, 2 on usage errors", async () => {
-        const ok = await cli(["--stack", "containers"]);
-        assert.equal(ok.code, 0, ok.out);
+        const ok = await inProcess(["--stack", "containers"]);
+        assert.equal(ok.code, 0, ok.err);
         assert.match(ok.out, /Stack containers passes all 6 policies\./);
         assert.match(
             ok.out,
@@ -222,38 +245,28 @@ describe("npm run policy", function () {
         try {
             const config = path.join(dir, "policy-config.json");
             fs.writeFileSync(config, JSON.stringify({ "idle-cost-cap": { maxIdleMonthlyUsd: 30 } }));
-            const over = await cli(["--stack", "containers", "--config", config]);
-            assert.equal(over.code, 1, over.out);
+            const over = await inProcess(["--stack", "containers", "--config", config]);
+            assert.equal(over.code, 1, over.err);
             assert.match(over.out, /\[mandatory\] idle-cost-cap: Stack containers idles at \$34\.59/);
-            assert.match(over.out, /Stack containers: 1 mandatory and 0 advisory violation\(s\)\./);
 
             fs.writeFileSync(config, "{ not json");
-            const badConfig = await cli(["--stack", "containers", "--config", config]);
+            const badConfig = await inProcess(["--stack", "containers", "--config", config]);
             assert.equal(badConfig.code, 2, badConfig.out);
-            assert.match(badConfig.out, /--config .*policy-config\.json: /);
+            assert.match(badConfig.err, /--config .*policy-config\.json: /);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
 
-        const unknown = await cli(["--stack", "prod"]);
+        const unknown = await inProcess(["--stack", "prod"]);
         assert.equal(unknown.code, 2);
-        assert.match(unknown.out, /unknown stack "prod": there is no Pulumi\.prod\.yaml/);
-        const missing = await cli([]);
+        assert.match(unknown.err, /unknown stack "prod": there is no Pulumi\.prod\.yaml/);
+        const missing = await inProcess([]);
         assert.equal(missing.code, 2);
-        assert.match(missing.out, /--stack is required[\s\S]*Usage: npm run policy -- --stack NAME/);
-        const bogus = await cli(["--stack", "dev", "--bogus"]);
+        assert.match(missing.err, /--stack is required[\s\S]*Usage: npm run policy -- --stack NAME/);
+        const bogus = await inProcess(["--stack", "dev", "--bogus"]);
         assert.equal(bogus.code, 2);
-        assert.match(bogus.out, /unknown option --bogus/);
+        assert.match(bogus.err, /unknown option --bogus/);
     });
-
-    /** `npm run policy -- ARGS` in this process, run from `cwd` (npm's INIT_CWD). */
-    const inProcess = async (args: string[], cwd = ROOT) => {
-        const out: string[] = [];
-        const err: string[] = [];
-        const io: CliIo = { out: (t) => out.push(t), err: (t) => err.push(t), env: {}, cwd, isTTY: false };
-        const code = await policyMain(args, io);
-        return { code, out: out.join("\n"), err: err.join("\n") };
-    };
 
     it("checks --config against the schema the policies declare, as --policy-pack-config does: exit 2 naming the key", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cloud-labs-policy-"));

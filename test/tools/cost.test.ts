@@ -218,14 +218,16 @@ describe("npm run cost", function () {
             promisify(execFile)(process.execPath, ["-r", TYPESCRIPT_HOOK, path.join(ROOT, "tools", "cost", "cli.ts"), ...args], {
                 cwd: ROOT,
             })
-                .then((r) => ({ code: 0, out: r.stdout + r.stderr }))
-                .catch((e) => ({ code: e.code as number, out: `${e.stdout}${e.stderr}` }));
-        const bad = await run(["--stack", "nope"]);
-        assert.equal(bad.code, 2);
-        assert.match(bad.out, /unknown stack "nope"/);
+                .then((r) => ({ code: 0, out: r.stdout + r.stderr, stdout: r.stdout }))
+                .catch((e) => ({ code: e.code as number, out: `${e.stdout}${e.stderr}`, stdout: String(e.stdout) }));
+        const err: string[] = [];
+        const io = { out: () => undefined, err: (t: string) => err.push(t), env: {}, cwd: ROOT, isTTY: false };
+        assert.equal(await costMain(["--stack", "nope"], io), 2);
+        assert.match(err.join(""), /unknown stack "nope"/);
+        // A real process: with --json, stdout holds the report and nothing else.
         const ok = await run(["--stack", "containers", "--json", "--hours", "10"]);
         assert.equal(ok.code, 0, ok.out);
-        const report = JSON.parse(ok.out.slice(ok.out.indexOf("{")));
+        const report = JSON.parse(ok.stdout);
         assert.equal(report.stack, "containers");
         assert.equal(report.assumptions.hours, 10);
     });
