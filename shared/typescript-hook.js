@@ -13,6 +13,7 @@ const crypto = require("node:crypto");
 const fs = require("node:fs");
 const Module = require("node:module");
 const path = require("node:path");
+const { threadId } = require("node:worker_threads");
 
 const ROOT = path.join(__dirname, "..");
 const tsconfig = JSON.parse(fs.readFileSync(path.join(ROOT, "tsconfig.json"), "utf8"));
@@ -47,8 +48,8 @@ function compile(source, filename) {
         code = require("esbuild").transformSync(source, { ...OPTIONS, sourcefile: filename }).code;
         try {
             fs.mkdirSync(CACHE_DIR, { recursive: true });
-            // Written aside and renamed: another process reading it at the same moment sees all of it or nothing.
-            const aside = `${file}.${process.pid}.tmp`;
+            // Written aside (a name of this thread's own) and renamed: a reader sees all of it or nothing.
+            const aside = `${file}.${process.pid}-${threadId}.tmp`;
             fs.writeFileSync(aside, code);
             fs.renameSync(aside, file);
         } catch {

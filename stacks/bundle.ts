@@ -1,6 +1,7 @@
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { threadId } from "node:worker_threads";
 import { buildSync, version as esbuildVersion, type BuildOptions } from "esbuild";
 
 /** The project root: entries are given relative to it so bundles do not depend on where a user cloned it. */
@@ -126,7 +127,7 @@ function writeDiskCache(relative: string, built: CachedBundle): void {
     try {
         fs.mkdirSync(BUNDLE_CACHE_DIR, { recursive: true });
         // Written aside and renamed: a process reading it at the same moment sees the old file or the new one.
-        const aside = `${file}.${process.pid}.tmp`;
+        const aside = `${file}.${process.pid}-${threadId}.tmp`;
         fs.writeFileSync(aside, JSON.stringify(saved));
         fs.renameSync(aside, file);
     } catch {
