@@ -57,7 +57,22 @@ const BUILD_OPTIONS = {
  * test worker, `npm run cost`, `npm run policy` and `pulumi preview` would otherwise bundle every function again.
  */
 export const BUNDLE_CACHE_DIR = path.join(PROJECT_ROOT, "node_modules", ".cache", "cloud-labs-bundles");
-const CACHE_FORMAT = crypto.createHash("sha256").update(JSON.stringify({ esbuildVersion, BUILD_OPTIONS })).digest("hex");
+/**
+ * What every disk-cached bundle depends on besides its own inputs: esbuild and its options, and the files that steer
+ * how esbuild reads them without being inputs (tsconfig.json; package-lock.json, which changes with every install).
+ */
+const CACHE_FORMAT = (() => {
+    const hash = crypto.createHash("sha256").update(JSON.stringify({ esbuildVersion, BUILD_OPTIONS }));
+    for (const file of ["tsconfig.json", "package-lock.json"])
+        hash.update("\0").update(contentHash(path.join(PROJECT_ROOT, file)) ?? "none");
+    return hash.digest("hex");
+})();
+
+/**
+ * The Pulumi CLI's language host sets this for a real preview or update: then every bundle is built afresh, so what
+ * deploys never depends on a cache file (tests, `npm run cost` and `npm run policy` run under mocks and use it).
+ */
+const UNDER_PULUMI_ENGINE = () => Boolean(process.env.PULUMI_NODEJS_MONITOR);
 
 /**
  * Bundles one Lambda entry file with esbuild, in process, for Node 22: minified, no source map, no absolute
@@ -73,6 +88,7 @@ export function bundle(entry: string): Bundle {
         cache.bundles.set(relative, cached);
         return cached.bundle;
     }
+    const startedAt = Date.now();
     const result = buildSync({ ...BUILD_OPTIONS, entryPoints: [relative] });
     cache.builds++;
     const inputs = new Map<string, string>();
@@ -81,8 +97,13 @@ export function bundle(entry: string): Bundle {
         inputs.set(file, contentHash(file) ?? "");
     }
     const built: CachedBundle = { bundle: { code: result.outputFiles[0].text, entry: relative }, inputs };
-    cache.bundles.set(relative, built);
-    writeDiskCache(relative, built);
+    // A file saved while esbuild ran may have been read before the save and hashed after it: such a bundle is
+    // returned but not kept, so the next call builds again.
+    // (Date.now() counts whole milliseconds: a file written in the millisecond the build started is not a later save.)
+    if (![...inputs.keys()].some((file) => modifiedSince(file, startedAt + 1))) {
+        cache.bundles.set(relative, built);
+        writeDiskCache(relative, built);
+    }
     return built.bundle;
 }
 
@@ -101,7 +122,7 @@ interface DiskCacheEntry {
 }
 
 function readDiskCache(relative: string): CachedBundle | undefined {
-    const file = diskCacheFile(relative);
+    const file = UNDER_PULUMI_ENGINE() ? undefined : diskCacheFile(relative);
     if (!file) return undefined;
     try {
         const saved = JSON.parse(fs.readFileSync(file, "utf8")) as DiskCacheEntry;
@@ -116,7 +137,7 @@ function readDiskCache(relative: string): CachedBundle | undefined {
 }
 
 function writeDiskCache(relative: string, built: CachedBundle): void {
-    const file = diskCacheFile(relative);
+    const file = UNDER_PULUMI_ENGINE() ? undefined : diskCacheFile(relative);
     if (!file) return;
     const saved: DiskCacheEntry = {
         format: CACHE_FORMAT,
@@ -143,6 +164,14 @@ export function bundleBuilds(): number {
 function unchanged(inputs: Map<string, string>): boolean {
     for (const [file, hash] of inputs) if (contentHash(file) !== hash) return false;
     return true;
+}
+
+function modifiedSince(file: string, since: number): boolean {
+    try {
+        return fs.statSync(file).mtimeMs >= since;
+    } catch {
+        return true; // gone since esbuild read it
+    }
 }
 
 function contentHash(file: string): string | undefined {

@@ -159,10 +159,13 @@ describe("function bundles kept between processes", function () {
     const entry = "functions/hello/index.ts";
     const cacheFile = path.join(BUNDLE_CACHE_DIR, "functions__hello__index.ts.json");
     /** A fresh process bundles the hello function: how many esbuild builds it ran, and the code. */
-    const bundleInAnotherProcess = async () => {
+    const bundleInAnotherProcess = async (env: Record<string, string> = {}) => {
         const script = `const b = require("./stacks/bundle"); const code = b.bundle(${JSON.stringify(entry)}).code;
             console.log(JSON.stringify({ builds: b.bundleBuilds(), code }));`;
-        const { stdout } = await promisify(execFile)(process.execPath, ["-r", TYPESCRIPT_HOOK, "-e", script], { cwd: ROOT });
+        const { stdout } = await promisify(execFile)(process.execPath, ["-r", TYPESCRIPT_HOOK, "-e", script], {
+            cwd: ROOT,
+            env: { ...process.env, PULUMI_NODEJS_MONITOR: "", ...env },
+        });
         return JSON.parse(stdout) as { builds: number; code: string };
     };
 
@@ -179,6 +182,10 @@ describe("function bundles kept between processes", function () {
         const rebuilt = await bundleInAnotherProcess();
         assert.deepEqual(rebuilt, { builds: 1, code: expected }, "bundled afresh");
         assert.doesNotMatch(fs.readFileSync(cacheFile, "utf8"), /"stale"/, "and the disk cache holds the new bundle");
+
+        // Under the Pulumi CLI (a real preview or update) the disk cache is neither read nor written.
+        const deploying = await bundleInAnotherProcess({ PULUMI_NODEJS_MONITOR: "127.0.0.1:1" });
+        assert.deepEqual(deploying, { builds: 1, code: expected }, "bundled afresh for a deployment");
     });
 });
 
