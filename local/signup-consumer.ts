@@ -11,7 +11,7 @@ import type { SQSRecord } from "aws-lambda";
 import { processBatch, type MessageOutcome } from "../functions/signup/core";
 import type { Logger } from "../functions/shared/log";
 import { TYPESCRIPT_HOOK } from "../shared/cli";
-import { niceThisThread } from "../shared/background-threads";
+import { niceThisThread, startThreadPoolHere } from "../shared/background-threads";
 import { localDynamoDbClient } from "../shared/local-dynamodb";
 
 export interface ConsumerSettings {
@@ -32,49 +32,77 @@ export interface BatchResult {
 export interface ConsumerWorker {
     /** One invocation: an SQS event's records in, the partial batch response and each message's outcome out. */
     invoke(records: SQSRecord[]): Promise<BatchResult>;
+    /** Workers started so far: 1, plus one for each that died and was replaced. */
+    readonly starts: number;
     /** Stops the worker; invocations still running reject. */
     close(): Promise<void>;
 }
 
 type ToWorker = { id: number; records: SQSRecord[] };
 type FromWorker =
+    | { kind: "ready" }
     | { kind: "result"; id: number; result: BatchResult }
     | { kind: "error"; id: number; name: string; message: string }
     | { kind: "log"; level: "info" | "error"; event: string; fields?: Record<string, unknown> };
 
-/** Starts the consumer in a worker thread; its log lines go to `logger`. */
-export async function startConsumerWorker(settings: ConsumerSettings, logger: Logger): Promise<ConsumerWorker> {
-    const worker = new Worker(
-        // The worker runs TypeScript through the project's hook, whether or not this process was started with it.
-        `const { workerData } = require("node:worker_threads");
-         if (!require.extensions[".ts"]) require(workerData.hook);
-         require(workerData.module).serveConsumer(workerData.settings);`,
-        { eval: true, execArgv: [], workerData: { hook: TYPESCRIPT_HOOK, module: __filename, settings } },
-    );
+/**
+ * Starts the consumer in a worker thread; its log lines go to `logger`. A worker that dies is replaced at the next
+ * invocation, as Lambda replaces a crashed container: the batches it held fail (their messages come back after the
+ * visibility timeout), and the next ones run on a fresh worker. `onStart` sees each worker (tests stop one).
+ */
+export async function startConsumerWorker(
+    settings: ConsumerSettings,
+    logger: Logger,
+    onStart: (worker: Worker) => void = () => undefined,
+): Promise<ConsumerWorker> {
     const pending = new Map<number, { resolve: (r: BatchResult) => void; reject: (e: Error) => void }>();
     let next = 0;
-    let stopped: Error | undefined;
-    const failAll = (error: Error) => {
-        stopped ??= error;
-        for (const { reject } of pending.values()) reject(error);
-        pending.clear();
+    let starts = 0;
+    let closed = false;
+    let current: Promise<Worker> | undefined;
+
+    const start = (): Promise<Worker> => {
+        starts++;
+        const worker = new Worker(
+            // The worker runs TypeScript through the project's hook, whether or not this process was started with it.
+            `const { workerData } = require("node:worker_threads");
+             if (!require.extensions[".ts"]) require(workerData.hook);
+             require(workerData.module).serveConsumer(workerData.settings);`,
+            { eval: true, execArgv: [], workerData: { hook: TYPESCRIPT_HOOK, module: __filename, settings } },
+        );
+        onStart(worker);
+        const ready = new Promise<Worker>((resolve, reject) => {
+            worker.on("message", (m: FromWorker) => {
+                if (m.kind === "ready") return resolve(worker);
+                if (m.kind === "log") return logger[m.level](m.event, m.fields);
+                const waiting = pending.get(m.id);
+                pending.delete(m.id);
+                if (m.kind === "result") waiting?.resolve(m.result);
+                else waiting?.reject(Object.assign(new Error(m.message), { name: m.name }));
+            });
+            worker.once("error", reject);
+            worker.once("exit", (code) => {
+                const error = new Error(`the sign-up consumer's worker stopped (exit ${code})`);
+                reject(error); // before it was ready: the start fails
+                if (current === ready) current = undefined; // the next invocation starts a new one
+                for (const { reject: fail } of pending.values()) fail(error);
+                pending.clear();
+            });
+        });
+        worker.on("error", () => undefined); // reported through "exit", which follows
+        return ready;
     };
-    worker.on("message", (m: FromWorker) => {
-        if (m.kind === "log") return logger[m.level](m.event, m.fields);
-        const waiting = pending.get(m.id);
-        pending.delete(m.id);
-        if (m.kind === "result") waiting?.resolve(m.result);
-        else waiting?.reject(Object.assign(new Error(m.message), { name: m.name }));
-    });
-    worker.on("error", (error) => failAll(error));
-    worker.on("exit", (code) => failAll(new Error(`the sign-up consumer's worker stopped (exit ${code})`)));
-    await new Promise<void>((resolve, reject) => {
-        worker.once("online", resolve);
-        worker.once("error", reject);
-    });
+
+    if ((settings.nice ?? 0) > 0) await startThreadPoolHere();
+    current = start();
+    await current;
     return {
-        invoke(records) {
-            if (stopped) return Promise.reject(stopped);
+        get starts() {
+            return starts;
+        },
+        async invoke(records) {
+            if (closed) throw new Error("the sign-up consumer is stopped");
+            const worker = await (current ??= start());
             const id = next++;
             return new Promise<BatchResult>((resolve, reject) => {
                 pending.set(id, { resolve, reject });
@@ -82,7 +110,10 @@ export async function startConsumerWorker(settings: ConsumerSettings, logger: Lo
             });
         },
         async close() {
-            await worker.terminate();
+            closed = true;
+            const worker = await current?.catch(() => undefined);
+            current = undefined;
+            await worker?.terminate();
         },
     };
 }
@@ -107,4 +138,5 @@ export function serveConsumer(settings: ConsumerSettings): void {
             },
         );
     });
+    post({ kind: "ready" });
 }

@@ -37,3 +37,12 @@ export function niceThisThread(nice: number): boolean {
         return false;
     }
 }
+
+/**
+ * Creates libuv's thread pool (file system, DNS, crypto) from the calling thread, if nothing has yet. A new thread
+ * inherits its creator's niceness and the pool is created at its first use: called on the main thread before a
+ * niced worker starts, it keeps that worker's first `fs.promises` call from creating the whole pool at nice 19.
+ */
+export async function startThreadPoolHere(): Promise<void> {
+    await fs.promises.access(__filename);
+}

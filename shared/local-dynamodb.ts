@@ -6,7 +6,7 @@
  * same error it throws on AWS. Any AWS SDK or the AWS CLI can use the endpoint, with any credentials.
  */
 import { Worker } from "node:worker_threads";
-import { backgroundNice } from "./background-threads";
+import { backgroundNice, startThreadPoolHere } from "./background-threads";
 import { TYPESCRIPT_HOOK } from "./cli";
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from "@aws-sdk/client-dynamodb";
 
@@ -44,6 +44,8 @@ export async function startLocalDynamoDb(
         createTableMs?: number;
     } = {},
 ): Promise<LocalDynamoDb> {
+    const nice = backgroundNice();
+    if (nice > 0) await startThreadPoolHere();
     const worker = new Worker(`(${dynamoDbWorker.toString()})()`, {
         eval: true,
         // Not the parent's --require ts-node hooks: the worker's code is plain JavaScript.
@@ -52,7 +54,7 @@ export async function startLocalDynamoDb(
             dynalite: require.resolve("dynalite"),
             port: options.port ?? 0,
             createTableMs: options.createTableMs ?? 0,
-            nice: backgroundNice(),
+            nice,
             hook: TYPESCRIPT_HOOK,
             backgroundThreads: require.resolve("./background-threads"),
             region: LOCAL_REGION,

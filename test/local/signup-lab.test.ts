@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as http from "node:http";
+import type { Worker } from "node:worker_threads";
 import type { AddressInfo } from "node:net";
 import { GetItemCommand, ScanCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SQSRecord } from "aws-lambda";
@@ -183,9 +184,12 @@ describe("the sign-up consumer core against dynalite and the local queue", funct
         }
     });
 
-    it("runs the consumer core in a worker thread: outcomes and log lines come back, and a stopped worker fails the batch instead of hanging", async () => {
+    it("runs the consumer core in a worker thread: outcomes and log lines come back; a worker that dies fails its batch and is replaced", async () => {
         const logger = memoryLogger();
-        const consumer = await startConsumerWorker({ endpoint: db.endpoint, accessKeyId: "local", table: TABLE }, logger);
+        const workers: Worker[] = [];
+        const consumer = await startConsumerWorker({ endpoint: db.endpoint, accessKeyId: "local", table: TABLE }, logger, (w) =>
+            workers.push(w),
+        );
         try {
             const queue = new LocalQueue({ name: "q" });
             queue.send(JSON.stringify({ name: "Wo", email: "worker@example.org" }), { signupId: "worker-1" });
@@ -204,10 +208,25 @@ describe("the sign-up consumer core against dynalite and the local queue", funct
                 ["signup.processed", "worker-2"],
             ]);
             assert.equal((await items(client, emailKey("worker@example.org"))).length, 1, "written by the worker's own client");
+
+            // The worker dies (as a Lambda container can): the batch it held fails, and the next one runs on a new worker.
+            queue.send(JSON.stringify({ name: "Re", email: "replaced@example.org" }), { signupId: "worker-3" });
+            const batch = (await queue.receive(10)).map(record);
+            const dying = workers[0].terminate(); // asked before the batch is posted: the worker never runs it
+            const held = consumer.invoke(batch);
+            await dying;
+            await assert.rejects(held, /the sign-up consumer's worker stopped/);
+            queue.send(JSON.stringify({ name: "Re", email: "replaced@example.org" }), { signupId: "worker-3" });
+            const again = await consumer.invoke((await queue.receive(10)).map(record));
+            assert.deepEqual(
+                again.outcomes.map((o) => [o.id, o.state]),
+                [["worker-3", "stored"]],
+            );
+            assert.equal(consumer.starts, 2);
         } finally {
             await consumer.close();
         }
-        await assert.rejects(consumer.invoke([]), /the sign-up consumer's worker stopped/);
+        await assert.rejects(consumer.invoke([]), /the sign-up consumer is stopped/);
     });
 
     describe("over HTTP", () => {
