@@ -173,7 +173,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         const unknown = designs.filter((d) => !(DESIGNS as readonly string[]).includes(d));
         if (unknown.length || designs.length === 0) throw new UsageError(`--design ${v.design}: choose from ${DESIGNS.join(", ")}`);
         options = {
-            baselineRate: numberFlag("--baseline-rate", v["baseline-rate"] ?? "2", 0.1, 100_000),
+            baselineRate: numberFlag("--baseline-rate", v["baseline-rate"] ?? "2", 1, 100_000),
             baselineSeconds: numberFlag("--baseline-seconds", v["baseline-seconds"] ?? "5", 0, 3600),
             surgeRate: numberFlag("--surge-rate", v["surge-rate"] ?? "1000", 1, 100_000),
             surgeSeconds: numberFlag("--surge-seconds", v["surge-seconds"] ?? "10", 0.1, 3600),
@@ -184,6 +184,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
             labDir: v["lab-dir"] === undefined ? undefined : fromCallerDir(v["lab-dir"], io),
             drainTimeoutMs: numberFlag("--drain-timeout", v["drain-timeout"] ?? "600", 1, 86_400) * 1000,
         };
+        if (Math.round(options.surgeRate * options.surgeSeconds) < 1)
+            throw new UsageError(
+                `--surge-rate ${options.surgeRate} for --surge-seconds ${options.surgeSeconds} sends no sign-up: give at least one`,
+            );
     } catch (error) {
         if (!(error instanceof UsageError)) throw error;
         io.err(`${error.message}\n\n${USAGE}`);
@@ -259,7 +263,9 @@ async function runDesign(design: Design, options: SurgeOptions, io: CliIo, progr
                 `${design}: ${tally.accepted} accepted${target.queuesUrl ? `, queue drained ${(drainMs / 1000).toFixed(1)} s after the surge` : ""}; checking the table`,
             );
         const count = await countCheck(target, accepted);
-        const atFullRate = latencies.filter((l) => l.sentAt >= fullRate.fromMs && l.sentAt < fullRate.toMs);
+        // A phase too short for a ramp and a full rate after it has no window: its figures are then the whole phase's.
+        const windowed = latencies.filter((l) => l.sentAt >= fullRate.fromMs && l.sentAt < fullRate.toMs);
+        const atFullRate = windowed.length > 0 ? windowed : latencies;
         return {
             design,
             ...tally,
@@ -297,12 +303,15 @@ async function drive(
     latencies: Sample[],
     started: number,
 ): Promise<void> {
-    await Promise.all(
+    // Every group ends before the phase does, even when one fails: none keeps sending to a target being closed.
+    const runs = await Promise.allSettled(
         startGroups(rate, amount, connections).map(async (group) => {
             await new Promise((resolve) => setTimeout(resolve, group.delayMs));
             await driveGroup(url, group.rate, group.amount, group.connections, bodies, accepted, tally, latencies, started);
         }),
     );
+    const failed = runs.find((run): run is PromiseRejectedResult => run.status === "rejected");
+    if (failed) throw failed.reason;
 }
 
 export interface StartGroup {
@@ -319,15 +328,28 @@ export interface StartGroup {
  * `connections`, arriving evenly rather than in one volley a period.
  */
 export function startGroups(rate: number, amount: number, connections: number): StartGroup[] {
-    const groups = Math.max(1, Math.min(START_GROUPS, connections, amount));
-    const periodMs = (1000 * connections) / rate;
-    const share = (total: number, g: number) => Math.floor(total / groups) + (g < total % groups ? 1 : 0);
-    return Array.from({ length: groups }, (_, g) => ({
-        delayMs: (g * RAMP_PERIODS * periodMs) / groups,
-        rate: (rate * share(connections, g)) / connections,
-        amount: share(amount, g),
-        connections: share(connections, g),
-    }));
+    // autocannon paces whole requests per connection per second, and takes at most as many connections as requests
+    // per second or requests in all: whole numbers, each connection at least one a second and one request.
+    const wholeRate = Math.max(1, Math.round(rate));
+    const used = Math.max(1, Math.min(connections, wholeRate, amount));
+    const groups = Math.min(START_GROUPS, used);
+    const split = (total: number, parts: number, i: number) => Math.floor(total / parts) + (i < total % parts ? 1 : 0);
+    const groupConnections = Array.from({ length: groups }, (_, g) => split(used, groups, g));
+    // Each connection's rate and request count, in whole numbers that add up to the phase's.
+    let firstConnection = 0;
+    const periodMs = (1000 * used) / wholeRate;
+    // The ramp spreads the starts over RAMP_PERIODS pacing periods, but over no more than a quarter of the phase.
+    const rampMs = Math.min(RAMP_PERIODS * periodMs, (1000 * amount) / wholeRate / 4);
+    return groupConnections.map((n, g) => {
+        const ids = Array.from({ length: n }, (_, i) => firstConnection + i);
+        firstConnection += n;
+        return {
+            delayMs: (g * rampMs) / groups,
+            rate: ids.reduce((sum, i) => sum + split(wholeRate, used, i), 0),
+            amount: ids.reduce((sum, i) => sum + split(amount, used, i), 0),
+            connections: n,
+        };
+    });
 }
 
 /**

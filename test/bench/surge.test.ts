@@ -87,6 +87,36 @@ describe("npm run surge (a small surge)", function () {
         assert.deepEqual([small.reduce((n, g) => n + g.amount, 0), small.reduce((n, g) => n + g.connections, 0)], [301, 50]);
         assert.ok(small.every((g) => g.delayMs < 1000 && g.connections >= 1));
         assert.deepEqual(startGroups(2, 10, 1), [{ delayMs: 0, rate: 2, amount: 10, connections: 1 }]);
+        // autocannon takes whole rates, at least one request a second and one request per connection: a rate below
+        // the connections, a fractional one and a tiny phase all give groups it can run, adding up to the phase.
+        for (const [rate, amount, connections] of [
+            [500, 5000, 1000],
+            [39, 390, 390],
+            [2.5, 25, 1000],
+            [1, 1, 1000],
+            [1000, 3, 1000],
+        ]) {
+            const split = startGroups(rate, amount, connections);
+            const what = `${rate}/s, ${amount} over ${connections}`;
+            assert.equal(
+                split.reduce((n, g) => n + g.amount, 0),
+                amount,
+                what,
+            );
+            assert.equal(
+                split.reduce((n, g) => n + g.rate, 0),
+                Math.round(rate),
+                what,
+            );
+            for (const g of split) {
+                assert.ok(
+                    Number.isInteger(g.rate) && g.rate >= g.connections && g.amount >= g.connections && g.connections >= 1,
+                    `${what}: ${JSON.stringify(g)}`,
+                );
+            }
+            const window = fullRateWindow(split);
+            assert.ok(window.fromMs < window.toMs, `${what}: a full-rate window ${JSON.stringify(window)}`);
+        }
     });
 
     it("reports nearest-rank percentiles, and the rate at which requests were sent, not how long the last answer took", () => {
@@ -103,5 +133,8 @@ describe("npm run surge (a small surge)", function () {
         assert.equal(await main(["--design", "mainframe"], io), 2);
         assert.match(err.join("\n"), /--design mainframe: choose from queue, one-server/);
         assert.equal(await main(["--surge-rate", "0"], io), 2);
+        assert.equal(await main(["--surge-rate", "1", "--surge-seconds", "0.4"], io), 2);
+        assert.match(err.join("\n"), /sends no sign-up: give at least one/);
+        assert.equal(await main(["--baseline-rate", "0.1"], io), 2, "autocannon sends at least one a second");
     });
 });
