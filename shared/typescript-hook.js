@@ -16,7 +16,7 @@ const path = require("node:path");
 const { threadId } = require("node:worker_threads");
 
 const ROOT = path.join(__dirname, "..");
-const tsconfig = JSON.parse(fs.readFileSync(path.join(ROOT, "tsconfig.json"), "utf8"));
+const tsconfig = readTsconfig(path.join(ROOT, "tsconfig.json"));
 const OPTIONS = {
     loader: "ts",
     format: "cjs",
@@ -36,14 +36,21 @@ const OPTIONS_KEY = JSON.stringify({ ESBUILD_VERSION, OPTIONS });
 /** filename → the source it was compiled from and the code. */
 const compiled = new Map();
 
+/** The disk cache's file for this source at this path. */
+function cacheFileOf(filename, source) {
+    const key = crypto.createHash("sha256").update(OPTIONS_KEY).update("\0").update(filename).update("\0").update(source).digest("hex");
+    return path.join(CACHE_DIR, `${key}.js`);
+}
+
 function compile(source, filename) {
     const hit = compiled.get(filename);
     if (hit && hit.source === source) return hit.code;
-    const key = crypto.createHash("sha256").update(OPTIONS_KEY).update("\0").update(filename).update("\0").update(source).digest("hex");
-    const file = path.join(CACHE_DIR, `${key}.js`);
+    const file = cacheFileOf(filename, source);
     let code;
     try {
         code = fs.readFileSync(file, "utf8");
+        // Every compiled file ends with its source map: one that does not was cut short (a crash mid-write).
+        if (!code.trimEnd().split("\n").pop().startsWith("//# sourceMappingURL=")) throw new Error("incomplete");
     } catch {
         code = require("esbuild").transformSync(source, { ...OPTIONS, sourcefile: filename }).code;
         try {
@@ -60,7 +67,18 @@ function compile(source, filename) {
     return code;
 }
 
+/** tsconfig.json as plain JSON (esbuild reads only its compilerOptions); says which file when it is not. */
+function readTsconfig(file) {
+    try {
+        return JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch (error) {
+        throw new Error(`${file}: shared/typescript-hook.js reads it as plain JSON (no comments): ${error.message}`);
+    }
+}
+
 Module._extensions[".ts"] = function (module, filename) {
     module._compile(compile(fs.readFileSync(filename, "utf8"), filename), filename);
 };
 process.setSourceMapsEnabled(true);
+
+module.exports = { cacheFileOf };
