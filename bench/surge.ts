@@ -239,13 +239,17 @@ interface Target {
 async function runDesign(design: Design, options: SurgeOptions, io: CliIo, progress: boolean): Promise<DesignResult> {
     const target = design === "queue" ? await queueTarget(options.labDir) : await oneServerTarget();
     try {
-        const bodies = new BodyMaker(options.duplicates, options.invalid);
-        const accepted = new Set<string>();
-        const tally = { sent: 0, accepted: 0, rejectedAtDoor: 0, serverErrors: 0 };
+        const run: Drive = {
+            url: target.url,
+            bodies: new BodyMaker(options.duplicates, options.invalid),
+            accepted: new Set<string>(),
+            tally: { sent: 0, accepted: 0, rejectedAtDoor: 0, serverErrors: 0 },
+        };
+        const { accepted, tally } = run;
         const baselineAmount = Math.round(options.baselineRate * options.baselineSeconds);
         if (baselineAmount > 0) {
             if (progress) io.out(`${design}: baseline, ${options.baselineRate}/s for ${options.baselineSeconds} s`);
-            await drive(target.url, options.baselineRate, baselineAmount, 1, bodies, accepted, tally, [], performance.now());
+            await drive(run, { latencies: [], started: performance.now() }, options.baselineRate, baselineAmount, 1);
         }
         if (progress) io.out(`${design}: surge, ${options.surgeRate}/s for ${options.surgeSeconds} s`);
         const latencies: Sample[] = [];
@@ -253,7 +257,7 @@ async function runDesign(design: Design, options: SurgeOptions, io: CliIo, progr
         const connections = Math.min(options.connections, surgeAmount);
         const fullRate = fullRateWindow(startGroups(options.surgeRate, surgeAmount, connections));
         const started = performance.now();
-        await drive(target.url, options.surgeRate, surgeAmount, connections, bodies, accepted, tally, latencies, started);
+        await drive(run, { latencies, started }, options.surgeRate, surgeAmount, connections);
         const surgeMs = performance.now() - started;
         const drainStarted = performance.now();
         if (target.queuesUrl) await drained(target.queuesUrl, options.drainTimeoutMs);
@@ -291,23 +295,28 @@ async function runDesign(design: Design, options: SurgeOptions, io: CliIo, progr
 export const START_GROUPS = 40;
 export const RAMP_PERIODS = 2;
 
+/** What one design's run sends and records, shared by its phases and their autocannon groups. */
+interface Drive {
+    url: string;
+    bodies: BodyMaker;
+    /** The ids of accepted sign-ups, from `x-signup-id`. */
+    accepted: Set<string>;
+    tally: { sent: number; accepted: number; rejectedAtDoor: number; serverErrors: number };
+}
+
+/** One phase's samples, timed from its start. */
+interface Phase {
+    latencies: Sample[];
+    started: number;
+}
+
 /** Sends `amount` sign-ups at `rate` per second over `connections`; tallies answers and records latencies. */
-async function drive(
-    url: string,
-    rate: number,
-    amount: number,
-    connections: number,
-    bodies: BodyMaker,
-    accepted: Set<string>,
-    tally: { sent: number; accepted: number; rejectedAtDoor: number; serverErrors: number },
-    latencies: Sample[],
-    started: number,
-): Promise<void> {
+async function drive(run: Drive, phase: Phase, rate: number, amount: number, connections: number): Promise<void> {
     // Every group ends before the phase does, even when one fails: none keeps sending to a target being closed.
     const runs = await Promise.allSettled(
         startGroups(rate, amount, connections).map(async (group) => {
             await new Promise((resolve) => setTimeout(resolve, group.delayMs));
-            await driveGroup(url, group.rate, group.amount, group.connections, bodies, accepted, tally, latencies, started);
+            await driveGroup(run, phase, group);
         }),
     );
     const failed = runs.find((run): run is PromiseRejectedResult => run.status === "rejected");
@@ -363,21 +372,12 @@ export function fullRateWindow(groups: StartGroup[]): { fromMs: number; toMs: nu
     };
 }
 
-/** One autocannon run: `amount` requests at `rate` per second over `connections`. */
-async function driveGroup(
-    url: string,
-    rate: number,
-    amount: number,
-    connections: number,
-    bodies: BodyMaker,
-    accepted: Set<string>,
-    tally: { sent: number; accepted: number; rejectedAtDoor: number; serverErrors: number },
-    latencies: Sample[],
-    started: number,
-): Promise<void> {
+/** One autocannon run: the group's requests at its rate over its connections. */
+async function driveGroup(run: Drive, phase: Phase, { rate, amount, connections }: StartGroup): Promise<void> {
+    const { bodies, accepted, tally } = run;
     // Without a callback autocannon returns its instance, an event emitter that is also the result's promise.
     const instance = autocannon({
-        url: `${url}/signup`,
+        url: `${run.url}/signup`,
         connections,
         overallRate: rate,
         amount,
@@ -396,7 +396,7 @@ async function driveGroup(
     }) as unknown as autocannon.Instance & Promise<autocannon.Result>;
     void instance.on("response", (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
         tally.sent++;
-        latencies.push({ sentAt: performance.now() - responseTime - started, ms: responseTime });
+        phase.latencies.push({ sentAt: performance.now() - responseTime - phase.started, ms: responseTime });
         if (statusCode >= 200 && statusCode < 300) tally.accepted++;
         else if (statusCode >= 400 && statusCode < 500) tally.rejectedAtDoor++;
         else tally.serverErrors++;
